@@ -1,0 +1,145 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Config } from './config.ts';
+import type { Bus } from './infra/bus.ts';
+import type { Em, Orm } from './infra/db.ts';
+import { AppError } from './infra/errors.ts';
+import { mount, openApiDocument, type AppEnv, type Endpoint } from './infra/http.ts';
+import type { Logger } from './infra/logger.ts';
+import { attendanceEndpoints } from './modules/attendance/index.ts';
+import { authEndpoints, authenticate, type LoginThrottle } from './modules/auth/index.ts';
+import { docsRoutes } from './modules/docs/docs.routes.ts';
+import { employeeEndpoints } from './modules/employees/index.ts';
+import { healthEndpoints } from './modules/health/health.routes.ts';
+import { teamEndpoints } from './modules/teams/index.ts';
+
+/** Everything the HTTP app needs, built by the caller (main.ts or a test). */
+export type AppDeps = {
+  config: Config;
+  orm: Orm;
+  log: Logger;
+  bus: Bus;
+  throttle: LoginThrottle;
+  /** Checks each dependency: `{ database: 'ok' | 'unavailable', ... }`. */
+  readiness: () => Promise<Record<string, string>>;
+};
+
+/** Every REST endpoint, in the order the documentation shows them. */
+export const endpoints: Endpoint[] = [
+  ...authEndpoints,
+  ...employeeEndpoints,
+  ...teamEndpoints,
+  ...attendanceEndpoints,
+  ...healthEndpoints,
+];
+
+const PUBLIC_INFO = {
+  title: 'Check-in Hub API',
+  version: '0.1.0',
+  description:
+    'Realtime attendance: employees, teams, attendance records and punches. Sign in with POST /token ' +
+    '(OAuth2 password flow) and send `Authorization: Bearer <token>`. Errors are `{"detail", "code"}`; ' +
+    'validation errors are 422 with `detail` as a list of `{loc, msg, type}`. Lists take `skip` and `limit` ' +
+    '(default 100, max 1000) and return the total in `X-Total-Count`.',
+};
+
+/** Errors from the database driver that mean "not reachable right now" rather than a bug. */
+function isDatabaseDown(error: unknown): boolean {
+  const text = `${(error as { code?: string })?.code ?? ''} ${(error as Error)?.message ?? ''}`;
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|57P01|57P03|53300|Connection terminated|timeout exceeded when trying to connect/i.test(text);
+}
+
+/**
+ * Builds the HTTP application: middleware, every module's endpoints, docs and one error handler.
+ * @example const app = createApp(deps); serve({ fetch: app.fetch, port: 8000 });
+ */
+export function createApp(deps: AppDeps) {
+  const app = new Hono<AppEnv>({ strict: false });
+  let document: object | null = null;
+
+  app.use(requestId({ headerName: 'X-Request-Id' }));
+  app.use(async (c, next) => {
+    const started = performance.now();
+    c.set('deps', deps);
+    c.set('log', deps.log.child({ request_id: c.get('requestId') }));
+    c.set('em', deps.orm.em.fork() as Em);
+    c.set('user', null);
+    await next();
+    const user = c.get('user');
+    c.get('log').info(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), user: user?.employee_id },
+      'request',
+    );
+  });
+  app.use(
+    secureHeaders({
+      // Swagger UI needs inline styles; scripts all come from this origin.
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  app.use(
+    cors({
+      origin: (origin) => (deps.config.corsOrigins.includes('*') ? origin : deps.config.corsOrigins.includes(origin) ? origin : null),
+      allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+      exposeHeaders: ['X-Total-Count', 'X-Request-Id', 'Retry-After'],
+      maxAge: 600,
+    }),
+  );
+  app.use(
+    bodyLimit({
+      maxSize: deps.config.maxBodyBytes,
+      onError: (c) => c.json({ detail: `Request body larger than ${deps.config.maxBodyBytes} bytes`, code: 'payload_too_large' }, 413),
+    }),
+  );
+  app.use(async (c, next) => {
+    const header = c.req.header('Authorization');
+    if (header) {
+      const [scheme, token] = header.split(' ', 2);
+      const user = scheme?.toLowerCase() === 'bearer' && token ? await authenticate(c.get('em'), deps.config, token.trim()) : null;
+      if (!user) {
+        const isPublic = endpoints.some((ep) => ep.access === 'public' && c.req.path.replace(/\/$/, '') === ep.path.replace(/\/$/, ''));
+        if (!isPublic) {
+          throw new AppError(401, 'invalid_token', 'Could not validate credentials', { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
+        }
+      } else {
+        c.set('user', { employee_id: user.employee_id, access: user.access, team_id: user.team_id, name: user.name });
+      }
+    }
+    await next();
+  });
+
+  mount(app, endpoints);
+  app.route('/', docsRoutes(() => (document ??= openApiDocument(endpoints, PUBLIC_INFO))));
+
+  app.notFound((c) => c.json({ detail: 'Not found', code: 'not_found' }, 404));
+  app.onError((error, c) => {
+    if (error instanceof AppError) {
+      for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value);
+      return c.json({ detail: error.fields ?? error.message, code: error.code }, error.status);
+    }
+    if (error instanceof HTTPException) {
+      return c.json({ detail: error.message || 'Bad request', code: 'bad_request' }, error.status);
+    }
+    const log = c.get('log') ?? deps.log;
+    if (isDatabaseDown(error)) {
+      log.error({ err: error }, 'database unavailable');
+      c.header('Retry-After', '5');
+      return c.json({ detail: 'The database is not reachable right now; try again shortly', code: 'database_unavailable' }, 503);
+    }
+    log.error({ err: error, path: c.req.path }, 'unhandled error');
+    return c.json({ detail: 'Internal server error', code: 'internal_error', request_id: c.get('requestId') }, 500);
+  });
+  return app;
+}

@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as v from 'valibot';
+
+/** Levels accepted by LOG_LEVEL (pino's). */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const intFrom = (min: number, max: number) =>
+  v.pipe(v.string(), v.trim(), v.regex(/^\d+$/, 'must be a whole number'), v.transform(Number), v.minValue(min), v.maxValue(max));
+
+const boolFrom = v.pipe(
+  v.string(),
+  v.trim(),
+  v.toLowerCase(),
+  v.picklist(['true', 'false', '1', '0', 'yes', 'no'], 'must be true or false'),
+  v.transform((s) => s === 'true' || s === '1' || s === 'yes'),
+);
+
+const isTimeZone = (tz: string) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const EnvSchema = v.object({
+  NODE_ENV: v.optional(v.picklist(['development', 'production', 'test']), 'development'),
+  PORT: v.optional(intFrom(0, 65535), '8000'),
+  HOST: v.optional(v.string(), '0.0.0.0'),
+  DATABASE_URL: v.optional(v.pipe(v.string(), v.regex(/^postgres(ql)?:\/\//, 'must start with postgres://'))),
+  DB_HOST: v.optional(v.string()),
+  DB_PORT: v.optional(intFrom(1, 65535)),
+  DB_NAME: v.optional(v.string()),
+  DB_USER: v.optional(v.string()),
+  DB_PASSWORD: v.optional(v.string()),
+  DB_POOL_MAX: v.optional(intFrom(1, 200), '10'),
+  REDIS_URL: v.optional(v.pipe(v.string(), v.regex(/^rediss?:\/\//, 'must start with redis://'))),
+  DATA_DIR: v.optional(v.string(), './data'),
+  SECRET_KEY: v.optional(v.string()),
+  ACCESS_TOKEN_EXPIRE_MINUTES: v.optional(intFrom(1, 60 * 24 * 30), '30'),
+  JWT_ISSUER: v.optional(v.string(), 'check-in-hub'),
+  JWT_AUDIENCE: v.optional(v.string(), 'check-in-hub'),
+  BCRYPT_COST: v.optional(intFrom(10, 15), '10'),
+  TIMEZONE: v.optional(v.pipe(v.string(), v.check(isTimeZone, 'must be an IANA time zone such as Europe/Paris')), 'UTC'),
+  CORS_ORIGINS: v.optional(v.string(), ''),
+  LOG_LEVEL: v.optional(v.picklist(LOG_LEVELS), 'info'),
+  ADMIN_EMAIL: v.optional(v.pipe(v.string(), v.trim(), v.toLowerCase(), v.email('must be an email address')), 'admin@example.com'),
+  ADMIN_PASSWORD: v.optional(v.string()),
+  SEED_DEMO: v.optional(boolFrom, 'true'),
+  MIGRATE_ON_START: v.optional(boolFrom, 'true'),
+  LOGIN_MAX_FAILURES: v.optional(intFrom(1, 1000), '5'),
+  LOGIN_MAX_FAILURES_PER_ADDRESS: v.optional(intFrom(1, 100000), '50'),
+  LOGIN_WINDOW_SECONDS: v.optional(intFrom(1, 86400), '900'),
+  MAX_BODY_BYTES: v.optional(intFrom(1024, 10 * 1024 * 1024), '65536'),
+  PUNCH_MAX_AGE_HOURS: v.optional(intFrom(1, 24 * 90), '168'),
+  PUNCH_MAX_SKEW_SECONDS: v.optional(intFrom(0, 3600), '120'),
+  GOOGLE_API_KEY: v.optional(v.string()),
+});
+
+export type Config = {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  /** Where PostgreSQL lives; `null` means the embedded PGlite database under `dataDir`. */
+  database: { url: string } | null;
+  dbPoolMax: number;
+  redisUrl: string | null;
+  dataDir: string;
+  secretKey: string;
+  accessTokenMinutes: number;
+  jwtIssuer: string;
+  jwtAudience: string;
+  bcryptCost: number;
+  timezone: string;
+  corsOrigins: string[];
+  logLevel: (typeof LOG_LEVELS)[number];
+  adminEmail: string;
+  adminPassword: string | null;
+  seedDemo: boolean;
+  migrateOnStart: boolean;
+  login: { maxFailures: number; maxFailuresPerAddress: number; windowSeconds: number };
+  maxBodyBytes: number;
+  punch: { maxAgeHours: number; maxSkewSeconds: number };
+  googleApiKey: string | null;
+};
+
+/** Thrown when the environment does not describe a runnable hub; names every bad variable. */
+export class ConfigError extends Error {}
+
+const MIN_SECRET_LENGTH = 32;
+
+function databaseFrom(env: v.InferOutput<typeof EnvSchema>): Config['database'] {
+  if (env.DATABASE_URL) return { url: env.DATABASE_URL };
+  if (env.DB_HOST || env.DB_NAME) {
+    const user = encodeURIComponent(env.DB_USER ?? 'postgres');
+    const password = env.DB_PASSWORD ? `:${encodeURIComponent(env.DB_PASSWORD)}` : '';
+    const host = env.DB_HOST ?? '127.0.0.1';
+    const port = env.DB_PORT ?? 5432;
+    return { url: `postgres://${user}${password}@${host}:${port}/${encodeURIComponent(env.DB_NAME ?? 'checkin_hub')}` };
+  }
+  return null;
+}
+
+/** In development the signing key is generated once and kept beside the data, so tokens survive restarts. */
+function devSecret(dataDir: string): string {
+  const file = join(dataDir, 'secret-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+/**
+ * Parses the environment once. Nothing else in the code reads `process.env`.
+ * @example const config = loadConfig(process.env);
+ */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  // Empty strings mean "unset", as in most .env files.
+  const raw = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = v.safeParse(EnvSchema, raw);
+  if (!parsed.success) {
+    const lines = parsed.issues.map((issue) => `  ${v.getDotPath(issue) ?? '?'}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const env = parsed.output;
+  const dataDir = resolve(env.DATA_DIR);
+  let secretKey = env.SECRET_KEY;
+  if (env.NODE_ENV === 'production') {
+    if (!secretKey || secretKey.length < MIN_SECRET_LENGTH || new Set(secretKey).size < 10) {
+      throw new ConfigError(
+        `invalid configuration:\n  SECRET_KEY: required in production, at least ${MIN_SECRET_LENGTH} random characters (openssl rand -base64 48)`,
+      );
+    }
+  } else if (!secretKey) {
+    secretKey = devSecret(dataDir);
+  }
+  return {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    host: env.HOST,
+    database: databaseFrom(env),
+    dbPoolMax: env.DB_POOL_MAX,
+    redisUrl: env.REDIS_URL ?? null,
+    dataDir,
+    secretKey,
+    accessTokenMinutes: env.ACCESS_TOKEN_EXPIRE_MINUTES,
+    jwtIssuer: env.JWT_ISSUER,
+    jwtAudience: env.JWT_AUDIENCE,
+    bcryptCost: env.BCRYPT_COST,
+    timezone: env.TIMEZONE,
+    corsOrigins: env.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+    logLevel: env.LOG_LEVEL,
+    adminEmail: env.ADMIN_EMAIL,
+    adminPassword: env.ADMIN_PASSWORD ?? null,
+    seedDemo: env.SEED_DEMO,
+    migrateOnStart: env.MIGRATE_ON_START,
+    login: {
+      maxFailures: env.LOGIN_MAX_FAILURES,
+      maxFailuresPerAddress: env.LOGIN_MAX_FAILURES_PER_ADDRESS,
+      windowSeconds: env.LOGIN_WINDOW_SECONDS,
+    },
+    maxBodyBytes: env.MAX_BODY_BYTES,
+    punch: { maxAgeHours: env.PUNCH_MAX_AGE_HOURS, maxSkewSeconds: env.PUNCH_MAX_SKEW_SECONDS },
+    googleApiKey: env.GOOGLE_API_KEY ?? null,
+  };
+}

@@ -1,0 +1,31 @@
+import { EventEmitter } from 'node:events';
+
+/** Domain events, published after the change is committed. */
+export type DomainEvents = {
+  'attendance.changed': [
+    {
+      action: 'check_in' | 'check_out' | 'created' | 'updated' | 'deleted';
+      team_id: number | null;
+      employee: { employee_id: number; name: string };
+      record: Record<string, unknown>;
+    },
+  ];
+};
+
+/** In-process publish/subscribe for domain events; the realtime layer listens here. */
+export class Bus {
+  readonly #emitter = new EventEmitter({ captureRejections: false });
+
+  constructor() {
+    this.#emitter.setMaxListeners(100);
+  }
+
+  publish<K extends keyof DomainEvents>(name: K, ...args: DomainEvents[K]) {
+    this.#emitter.emit(name, ...args);
+  }
+
+  subscribe<K extends keyof DomainEvents>(name: K, listener: (...args: DomainEvents[K]) => void) {
+    this.#emitter.on(name, listener as (...a: unknown[]) => void);
+    return () => this.#emitter.off(name, listener as (...a: unknown[]) => void);
+  }
+}

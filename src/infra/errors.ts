@@ -1,0 +1,44 @@
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+/** One validation problem, shaped like FastAPI's so existing clients read it unchanged. */
+export type FieldError = { loc: (string | number)[]; msg: string; type: string };
+
+/**
+ * The one error type services throw. REST turns it into `{ detail, code }` with `status`;
+ * sockets turn it into `{ ok: false, error: { code, message } }`.
+ * @example throw new AppError(404, 'not_found', 'Employee 12 not found');
+ */
+export class AppError extends Error {
+  readonly status: ContentfulStatusCode;
+  readonly code: string;
+  readonly fields: FieldError[] | undefined;
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(
+    status: ContentfulStatusCode,
+    code: string,
+    message: string,
+    extra: { fields?: FieldError[]; headers?: Record<string, string> } = {},
+  ) {
+    super(message);
+    this.name = 'AppError';
+    this.status = status;
+    this.code = code;
+    this.fields = extra.fields;
+    this.headers = extra.headers;
+  }
+}
+
+export const notFound = (what: string, id: number | string) => new AppError(404, 'not_found', `${what} ${id} not found`);
+export const forbidden = (message = 'You do not have access to this resource') => new AppError(403, 'forbidden', message);
+export const conflict = (code: string, message: string) => new AppError(409, code, message);
+export const validationError = (fields: FieldError[]) =>
+  new AppError(422, 'validation_error', fields.map((f) => `${f.loc.join('.')}: ${f.msg}`).join('; '), { fields });
+
+/** PostgreSQL unique-violation (23505) raised through the ORM or raw SQL. */
+export function uniqueViolation(error: unknown): string | null {
+  const e = error as { code?: string; constraint?: string; cause?: { code?: string; constraint?: string } } | null;
+  const inner = e?.code === '23505' ? e : e?.cause?.code === '23505' ? e.cause : null;
+  if (!inner) return null;
+  return inner.constraint ?? (error instanceof Error ? error.message : 'unique');
+}

@@ -1,0 +1,211 @@
+import { toJsonSchema } from '@valibot/to-json-schema';
+import type { Context, Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import * as v from 'valibot';
+import type { AppDeps } from '../app.ts';
+import type { Access } from '../modules/employees/employee.entity.ts';
+import type { Em } from './db.ts';
+import { AppError, validationError, type FieldError } from './errors.ts';
+import type { Logger } from './logger.ts';
+
+/** The signed-in caller, resolved once per request from the bearer token. */
+export type AuthUser = { employee_id: number; access: Access; team_id: number | null; name: string };
+
+export type AppEnv = {
+  Variables: { user: AuthUser | null; em: Em; requestId: string; log: Logger; deps: AppDeps };
+};
+
+type AnySchema = v.GenericSchema;
+type Out<S> = S extends AnySchema ? v.InferOutput<S> : undefined;
+
+/** Who may call an endpoint at all; finer checks (own team, own record) live in the services. */
+export type Audience = 'public' | readonly Access[];
+
+export type EndpointSpec<P, Q, B> = {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** OpenAPI-style path: `/employees/{employee_id}`. */
+  path: string;
+  summary: string;
+  tag: string;
+  access: Audience;
+  /** What finer rule applies beyond `access`, for the roles matrix. */
+  scope?: string;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Accept `application/x-www-form-urlencoded` as well as JSON. */
+  form?: boolean;
+  response?: AnySchema;
+  /** The response is a JSON array with the total in `X-Total-Count`. */
+  list?: boolean;
+  status?: ContentfulStatusCode | 204;
+  description?: string;
+  hidden?: boolean;
+};
+
+export type Input<P, Q, B> = { params: Out<P>; query: Out<Q>; body: Out<B> };
+
+export type Endpoint = EndpointSpec<AnySchema | undefined, AnySchema | undefined, AnySchema | undefined> & {
+  handler: (c: Context<AppEnv>, input: Input<unknown, unknown, unknown>) => Promise<Response>;
+};
+
+/**
+ * Declares one REST endpoint: its validation, its OpenAPI entry and its handler, from the same schemas.
+ * @example endpoint({ method: 'get', path: '/teams/{team_id}', ... }, (c, { params }) => c.json(...))
+ */
+export function endpoint<P extends AnySchema | undefined = undefined, Q extends AnySchema | undefined = undefined, B extends AnySchema | undefined = undefined>(
+  spec: EndpointSpec<P, Q, B>,
+  handler: (c: Context<AppEnv>, input: Input<P, Q, B>) => Promise<Response>,
+): Endpoint {
+  return { ...(spec as EndpointSpec<never, never, never>), handler: handler as Endpoint['handler'] };
+}
+
+/** Turns valibot issues into `{loc, msg, type}` entries under a location ('body', 'query', 'path'). */
+export function toFieldErrors(where: string, issues: readonly v.BaseIssue<unknown>[]): FieldError[] {
+  return issues.map((issue) => {
+    const path = (issue.path ?? []).map((item) => (item as { key: string | number }).key);
+    const type = issue.kind === 'schema' && issue.type !== 'object' ? `type_error.${issue.type}` : `value_error.${issue.type}`;
+    return { loc: [where, ...path], msg: issue.message, type };
+  });
+}
+
+/** Parses a value against a schema or throws a 422 listing every problem. */
+export function parseOrThrow<S extends AnySchema>(schema: S, value: unknown, where: string): v.InferOutput<S> {
+  const result = v.safeParse(schema, value, { abortPipeEarly: true });
+  if (!result.success) throw validationError(toFieldErrors(where, result.issues));
+  return result.output;
+}
+
+async function readBody(c: Context<AppEnv>, form: boolean): Promise<unknown> {
+  const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
+  if (form && (type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data')) {
+    const data = await c.req.parseBody();
+    return Object.fromEntries(Object.entries(data).filter(([, value]) => typeof value === 'string'));
+  }
+  const text = await c.req.text();
+  if (type && type !== 'application/json' && !type.endsWith('+json')) {
+    throw new AppError(415, 'unsupported_media_type', form ? 'Send application/json or application/x-www-form-urlencoded' : 'Send application/json');
+  }
+  if (text.trim() === '') throw validationError([{ loc: ['body'], msg: 'A JSON body is required', type: 'value_error.missing' }]);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AppError(400, 'invalid_json', 'The request body is not valid JSON');
+  }
+}
+
+const toHonoPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1').replace(/(.)\/$/, '$1');
+
+/** Mounts endpoints on an app: access check, validation, then the handler. */
+export function mount(app: Hono<AppEnv>, endpoints: Endpoint[]) {
+  for (const ep of endpoints) {
+    app.on(ep.method.toUpperCase(), toHonoPath(ep.path), async (c) => {
+      if (ep.access !== 'public') {
+        const user = c.get('user');
+        if (!user) {
+          throw new AppError(401, 'not_authenticated', 'Not authenticated', { headers: { 'WWW-Authenticate': 'Bearer' } });
+        }
+        if (!ep.access.includes(user.access)) throw new AppError(403, 'forbidden', 'Your role may not use this endpoint');
+      }
+      const params = ep.params ? parseOrThrow(ep.params, c.req.param(), 'path') : undefined;
+      const query = ep.query ? parseOrThrow(ep.query, c.req.query(), 'query') : undefined;
+      const body = ep.body ? parseOrThrow(ep.body, await readBody(c, ep.form ?? false), 'body') : undefined;
+      return ep.handler(c, { params, query, body } as Input<unknown, unknown, unknown>);
+    });
+  }
+}
+
+/** Replies with a page of rows as a JSON array, and the total in `X-Total-Count`. */
+export function listResponse(c: Context<AppEnv>, page: { items: unknown[]; total: number }) {
+  c.header('X-Total-Count', String(page.total));
+  return c.json(page.items);
+}
+
+const jsonSchema = (schema: AnySchema) => toJsonSchema(schema, { target: 'draft-2020-12', errorMode: 'ignore' }) as Record<string, unknown>;
+
+const ERROR_SCHEMA = {
+  type: 'object',
+  properties: { detail: { type: 'string' }, code: { type: 'string' } },
+  required: ['detail', 'code'],
+};
+const VALIDATION_SCHEMA = {
+  type: 'object',
+  properties: {
+    code: { type: 'string', const: 'validation_error' },
+    detail: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { loc: { type: 'array', items: { type: ['string', 'integer'] } }, msg: { type: 'string' }, type: { type: 'string' } },
+      },
+    },
+  },
+};
+
+function parameters(schema: AnySchema | undefined, where: 'path' | 'query') {
+  if (!schema) return [];
+  const s = jsonSchema(schema) as { properties?: Record<string, unknown>; required?: string[] };
+  return Object.entries(s.properties ?? {}).map(([name, prop]) => ({
+    name,
+    in: where,
+    required: where === 'path' || (s.required ?? []).includes(name),
+    schema: prop,
+    description: (prop as { description?: string }).description,
+  }));
+}
+
+const audienceText = (a: Audience) => (a === 'public' ? 'No token needed.' : `Roles: ${a.join(', ')}.`);
+
+/** Builds the OpenAPI 3.1 document from the same endpoint declarations that validate requests. */
+export function openApiDocument(endpoints: Endpoint[], info: { title: string; version: string; description: string }) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const ep of endpoints) {
+    if (ep.hidden) continue;
+    const responses: Record<string, unknown> = {
+      [String(ep.status ?? 200)]: {
+        description: ep.status === 204 ? 'Done; no content' : ep.list ? 'A page of results; the total is in X-Total-Count' : 'Success',
+        ...(ep.list ? { headers: { 'X-Total-Count': { schema: { type: 'integer' } } } } : {}),
+        ...(ep.response
+          ? { content: { 'application/json': { schema: ep.list ? { type: 'array', items: jsonSchema(ep.response) } : jsonSchema(ep.response) } } }
+          : {}),
+      },
+      '422': { description: 'Invalid input', content: { 'application/json': { schema: VALIDATION_SCHEMA } } },
+    };
+    if (ep.access !== 'public') {
+      responses['401'] = { description: 'Missing or invalid token', content: { 'application/json': { schema: ERROR_SCHEMA } } };
+      responses['403'] = { description: 'Not allowed for this role', content: { 'application/json': { schema: ERROR_SCHEMA } } };
+    }
+    if (ep.params) responses['404'] = { description: 'Not found', content: { 'application/json': { schema: ERROR_SCHEMA } } };
+    const bodySchema = ep.body ? jsonSchema(ep.body) : null;
+    const operation: Record<string, unknown> = {
+      tags: [ep.tag],
+      summary: ep.summary,
+      description: [ep.description, audienceText(ep.access), ep.scope].filter(Boolean).join('\n\n'),
+      operationId: `${ep.method}${ep.path.replace(/[{}]/g, '').replace(/[^a-zA-Z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ? ch.toUpperCase() : ''))}`,
+      parameters: [...parameters(ep.params, 'path'), ...parameters(ep.query, 'query')],
+      responses,
+      ...(ep.access === 'public' ? { security: [] } : {}),
+      ...(bodySchema
+        ? {
+            requestBody: {
+              required: true,
+              content: {
+                'application/json': { schema: bodySchema },
+                ...(ep.form ? { 'application/x-www-form-urlencoded': { schema: bodySchema } } : {}),
+              },
+            },
+          }
+        : {}),
+    };
+    (paths[ep.path] ??= {})[ep.method] = operation;
+  }
+  return {
+    openapi: '3.1.0',
+    info,
+    paths,
+    components: {
+      securitySchemes: { OAuth2PasswordBearer: { type: 'oauth2', flows: { password: { tokenUrl: '/token', scopes: {} } } } },
+    },
+    security: [{ OAuth2PasswordBearer: [] }],
+  };
+}

@@ -1,0 +1,66 @@
+import * as v from 'valibot';
+import { isIsoDate } from './time.ts';
+
+const MAX_ID = 2_147_483_647;
+
+/** A database id in a path or query string. */
+export const IdString = (name: string) =>
+  v.pipe(
+    v.union([v.string(), v.number()], `${name} must be a positive integer`),
+    v.transform((value) => String(value).trim()),
+    v.regex(/^\d{1,10}$/, `${name} must be a positive integer`),
+    v.transform(Number),
+    v.minValue(1, `${name} must be a positive integer`),
+    v.maxValue(MAX_ID, `${name} is too large`),
+    v.description(`${name} (positive integer)`),
+  );
+
+/** A database id in a JSON body. */
+export const Id = (name: string) =>
+  v.pipe(v.number(`${name} must be an integer`), v.integer(`${name} must be an integer`), v.minValue(1, `${name} must be positive`), v.maxValue(MAX_ID, `${name} is too large`));
+
+/** A whole number in a query string, within bounds. */
+export const IntQuery = (name: string, min: number, max: number) =>
+  v.pipe(
+    v.string(),
+    v.regex(/^\d+$/, `${name} must be a whole number`),
+    v.transform(Number),
+    v.minValue(min, `${name} must be at least ${min}`),
+    v.maxValue(max, `${name} must be at most ${max}`),
+  );
+
+/** A calendar date 'YYYY-MM-DD' between 1900 and 2999. */
+export const IsoDate = (name: string) =>
+  v.pipe(
+    v.string(`${name} must be a date (YYYY-MM-DD)`),
+    v.check(isIsoDate, `${name} must be a valid date (YYYY-MM-DD)`),
+    v.check((s) => s >= '1900-01-01' && s <= '2999-12-31', `${name} is out of range`),
+    v.description('YYYY-MM-DD'),
+  );
+
+/** An instant with an explicit offset or Z ('2026-11-24T08:57:00+01:00'), parsed to a Date. */
+export const Instant = (name: string) =>
+  v.pipe(
+    v.string(`${name} must be an ISO 8601 date-time`),
+    v.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i, `${name} must be an ISO 8601 date-time with an offset`),
+    v.transform((s) => new Date(s)),
+    v.check((d) => !Number.isNaN(d.getTime()), `${name} is not a valid date-time`),
+    v.check((d) => d.getUTCFullYear() >= 1900 && d.getUTCFullYear() <= 2999, `${name} is out of range`),
+  );
+
+/** `skip` and `limit` for every list. */
+export const Pagination = {
+  skip: v.optional(IntQuery('skip', 0, 10_000_000), '0'),
+  limit: v.optional(IntQuery('limit', 1, 1000), '100'),
+};
+
+export const Email = v.pipe(
+  v.string('email must be a string'),
+  v.trim(),
+  v.maxLength(254, 'email is too long'),
+  v.email('email must be a valid email address'),
+  v.toLowerCase(),
+);
+
+export const NonEmpty = (name: string, max: number) =>
+  v.pipe(v.string(`${name} must be a string`), v.trim(), v.minLength(1, `${name} must not be empty`), v.maxLength(max, `${name} must be at most ${max} characters`));

@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../config.ts';
+import { hashPassword } from '../modules/auth/index.ts';
+import { seedDemo } from '../../seeds/demo.ts';
+import { createOrm, type Em, type Orm } from './db.ts';
+import type { Logger } from './logger.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Opens (and migrates) the database, retrying with backoff while it is not reachable. */
+export async function connectWithRetry(config: Config, log: Logger, opts: { migrate: boolean; signal?: AbortSignal }): Promise<Orm> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const orm = await createOrm(config, { migrate: false });
+      await orm.em.fork().execute('select 1');
+      if (opts.migrate) {
+        const applied = await orm.migrator.up();
+        if (applied.length) log.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+      }
+      return orm;
+    } catch (error) {
+      if (opts.signal?.aborted) throw error;
+      const wait = Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 6));
+      log.warn({ attempt, retry_in_ms: wait, err: { message: (error as Error).message } }, 'database not reachable; retrying');
+      await sleep(wait);
+    }
+  }
+}
+
+/**
+ * Creates the first admin from ADMIN_EMAIL / ADMIN_PASSWORD when there is no admin. Without
+ * ADMIN_PASSWORD (development only) a random one is written to DATA_DIR/admin-password.
+ */
+export async function ensureAdmin(em: Em, config: Config, log: Logger) {
+  const [{ n }] = await em.execute<{ n: string | number }[]>("select count(*) as n from employees where access = 'admin' and active");
+  if (Number(n) > 0) return;
+  let password = config.adminPassword;
+  if (!password) {
+    if (config.env === 'production') {
+      log.warn('no admin exists and ADMIN_PASSWORD is not set: set it to create the first admin');
+      return;
+    }
+    password = randomBytes(12).toString('base64url');
+    const file = join(config.dataDir, 'admin-password');
+    writeFileSync(file, `${password}\n`, { mode: 0o600 });
+    log.info({ email: config.adminEmail, password_file: file }, 'first admin created; the password is in the file');
+  }
+  const hash = await hashPassword(password, config.bcryptCost);
+  await em.execute(
+    `insert into employees (name, email, role, access, password_hash, active, created_at, updated_at)
+     values ('Administrator', ?, 'Administrator', 'admin', ?, true, now(), now())
+     on conflict (email) do update set access = 'admin', active = true, password_hash = excluded.password_hash, updated_at = now()`,
+    [config.adminEmail, hash],
+  );
+  log.info({ email: config.adminEmail }, 'admin account ready');
+}
+
+export const DEMO_PASSWORD = 'demo-pass-123';
+
+/** Loads the demo organisation when the database holds no teams yet. */
+export async function seedIfEmpty(em: Em, config: Config, log: Logger) {
+  const [{ n }] = await em.execute<{ n: string | number }[]>('select count(*) as n from teams');
+  if (Number(n) > 0) return;
+  const started = performance.now();
+  const summary = await seedDemo(em, {
+    employees: 60,
+    days: 90,
+    timezone: config.timezone,
+    passwordHash: await hashPassword(DEMO_PASSWORD, config.bcryptCost),
+  });
+  log.info(
+    { ...summary, managers: summary.managers.map((m) => m.email), ms: Math.round(performance.now() - started) },
+    'demo data loaded (the demo users and their password are in the README)',
+  );
+}

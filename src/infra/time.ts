@@ -1,0 +1,81 @@
+/**
+ * Local calendar arithmetic in the organisation's time zone, with nothing but Intl.
+ * Dates are 'YYYY-MM-DD' strings; instants are Date objects.
+ */
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(tz: string): Intl.DateTimeFormat {
+  let f = formatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(tz, f);
+  }
+  return f;
+}
+
+/** Wall-clock parts of an instant in a zone. */
+export function localParts(at: Date, tz: string) {
+  const parts: Record<string, string> = {};
+  for (const part of formatter(tz).formatToParts(at)) parts[part.type] = part.value;
+  return {
+    date: `${parts.year}-${parts.month}-${parts.day}`,
+    minutes: Number(parts.hour) * 60 + Number(parts.minute),
+    seconds: Number(parts.hour) * 3600 + Number(parts.minute) * 60 + Number(parts.second),
+    hhmm: `${parts.hour}:${parts.minute}`,
+  };
+}
+
+/** The local date ('YYYY-MM-DD') of an instant in a zone. */
+export const localDate = (at: Date, tz: string) => localParts(at, tz).date;
+
+/** ISO weekday (1 = Monday … 7 = Sunday) of a 'YYYY-MM-DD' date. */
+export function isoWeekday(date: string): number {
+  const day = new Date(`${date}T00:00:00Z`).getUTCDay();
+  return day === 0 ? 7 : day;
+}
+
+/** Adds whole days to a 'YYYY-MM-DD' date. */
+export function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** Minutes since midnight of an 'HH:MM' string. */
+export function minutesOf(hhmm: string): number {
+  const [h, m] = hhmm.split(':').map(Number);
+  return h * 60 + m;
+}
+
+/** True when the string is a real calendar date in 'YYYY-MM-DD' form. */
+export function isIsoDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const d = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
+}
+
+/**
+ * The instant at which a local wall-clock time happens in a zone (the earlier one when a DST
+ * change makes it ambiguous, the next valid one when it does not exist).
+ */
+export function zonedTimeToInstant(date: string, hhmm: string, tz: string): Date {
+  const target = Date.parse(`${date}T${hhmm}:00Z`);
+  let guess = target;
+  for (let i = 0; i < 3; i++) {
+    const p = localParts(new Date(guess), tz);
+    const seen = Date.parse(`${p.date}T${p.hhmm}:00Z`);
+    if (seen === target) break;
+    guess += target - seen;
+  }
+  return new Date(guess);
+}

@@ -1,0 +1,59 @@
+import type { Em } from '../../infra/db.ts';
+import { minutesOf, localParts } from '../../infra/time.ts';
+import type { Status } from './attendance.entity.ts';
+
+/** An attendance row as the database returns it (raw SQL or a hydrated entity flattened). */
+export type RecordRow = {
+  record_id: number;
+  employee_id: number;
+  team_id: number | null;
+  attendance_date: string | Date;
+  status: Status;
+  check_in_time: string | Date | null;
+  check_out_time: string | Date | null;
+  notes: string | null;
+  source: 'kiosk' | 'web' | 'api' | 'system';
+  created_at: string | Date;
+  updated_at: string | Date;
+};
+
+export const RECORD_COLUMNS =
+  'record_id, employee_id, team_id, attendance_date, status, check_in_time, check_out_time, notes, source, created_at, updated_at';
+
+const iso = (value: string | Date) => (value instanceof Date ? value : new Date(value)).toISOString();
+const isoOrNull = (value: string | Date | null | undefined) => (value == null ? null : iso(value));
+
+/** 'YYYY-MM-DD' whether the driver returned a string or a Date at UTC midnight. */
+export const dateOnly = (value: string | Date) => (value instanceof Date ? value.toISOString().slice(0, 10) : String(value).slice(0, 10));
+
+/** The public shape of an attendance record. */
+export const recordDto = (r: RecordRow) => ({
+  record_id: Number(r.record_id),
+  employee_id: Number(r.employee_id),
+  team_id: r.team_id == null ? null : Number(r.team_id),
+  attendance_date: dateOnly(r.attendance_date),
+  status: r.status,
+  check_in_time: isoOrNull(r.check_in_time),
+  check_out_time: isoOrNull(r.check_out_time),
+  notes: r.notes ?? null,
+  source: r.source,
+  created_at: iso(r.created_at),
+  updated_at: iso(r.updated_at),
+});
+
+export type RecordDto = ReturnType<typeof recordDto>;
+
+/** The schedule a lateness is measured against; employees without a team use the defaults. */
+export type Schedule = { workday_start: string; grace_minutes: number };
+export const DEFAULT_SCHEDULE: Schedule = { workday_start: '09:00', grace_minutes: 5 };
+
+/** Present, or Late when the first punch comes after start + grace (local time). */
+export function arrivalStatus(firstPunch: Date, schedule: Schedule, tz: string): 'Present' | 'Late' {
+  const local = localParts(firstPunch, tz).minutes;
+  return local > minutesOf(schedule.workday_start) + schedule.grace_minutes ? 'Late' : 'Present';
+}
+
+export async function findRecordRow(em: Em, recordId: number): Promise<RecordRow | null> {
+  const rows = await em.execute<RecordRow[]>(`select ${RECORD_COLUMNS} from attendance where record_id = ?`, [recordId]);
+  return rows[0] ?? null;
+}

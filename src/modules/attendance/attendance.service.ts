@@ -1,0 +1,182 @@
+import type { Ctx } from '../../infra/context.ts';
+import type { Em } from '../../infra/db.ts';
+import { AppError, conflict, forbidden, notFound, uniqueViolation, validationError } from '../../infra/errors.ts';
+import { recordAudit } from '../audit/index.ts';
+import { assertCanSee } from '../employees/index.ts';
+import type { AttendanceCreateInput, AttendanceUpdateInput } from './attendance.schema.ts';
+import { findRecordRow, RECORD_COLUMNS, recordDto, type RecordDto, type RecordRow } from './attendance.records.ts';
+
+export type RecordFilter = {
+  skip: number;
+  limit: number;
+  date_from?: string;
+  date_to?: string;
+  status?: string;
+  employee_id?: number;
+  team_id?: number;
+};
+
+type Owner = { employee_id: number; name: string; team_id: number | null; active: boolean };
+
+async function findOwner(em: Em, employeeId: number): Promise<Owner | null> {
+  const rows = await em.execute<Owner[]>('select employee_id, name, team_id, active from employees where employee_id = ?', [employeeId]);
+  return rows[0] ?? null;
+}
+
+/** Admins may change any record; managers those of their team. */
+function assertCanCorrect(ctx: Ctx, teamId: number | null) {
+  const user = ctx.user;
+  if (user?.access === 'admin') return;
+  if (user?.access === 'manager' && user.team_id !== null && user.team_id === teamId) return;
+  throw forbidden('Managers may only correct records of their own team');
+}
+
+/** Runs a filtered, paginated query over attendance; `scope` narrows it to what the caller may read. */
+async function queryRecords(em: Em, filter: RecordFilter, scope: { sql: string; params: unknown[] } | null) {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.date_from) (where.push('attendance_date >= ?'), params.push(filter.date_from));
+  if (filter.date_to) (where.push('attendance_date <= ?'), params.push(filter.date_to));
+  if (filter.status) (where.push('status = ?'), params.push(filter.status));
+  if (filter.employee_id) (where.push('employee_id = ?'), params.push(filter.employee_id));
+  if (filter.team_id) (where.push('team_id = ?'), params.push(filter.team_id));
+  if (scope) (where.push(scope.sql), params.push(...scope.params));
+  const clause = where.length ? `where ${where.join(' and ')}` : '';
+  const [rows, count] = await Promise.all([
+    em.execute<RecordRow[]>(
+      `select ${RECORD_COLUMNS} from attendance ${clause} order by attendance_date desc, record_id desc limit ? offset ?`,
+      [...params, filter.limit, filter.skip],
+    ),
+    em.execute<{ total: string | number }[]>(`select count(*) as total from attendance ${clause}`, params),
+  ]);
+  return { items: rows.map(recordDto), total: Number(count[0].total) };
+}
+
+/** Every record the caller may read, filtered. Employees see their own; managers their team's and their own. */
+export function listRecords(ctx: Ctx, filter: RecordFilter) {
+  const user = ctx.user!;
+  if (user.access === 'admin') return queryRecords(ctx.em, filter, null);
+  if (user.access === 'manager') {
+    return queryRecords(ctx.em, filter, { sql: '(team_id = ? or employee_id = ?)', params: [user.team_id ?? -1, user.employee_id] });
+  }
+  return queryRecords(ctx.em, filter, { sql: 'employee_id = ?', params: [user.employee_id] });
+}
+
+export async function listEmployeeRecords(ctx: Ctx, employeeId: number, filter: RecordFilter) {
+  const owner = await findOwner(ctx.em, employeeId);
+  if (!owner) throw notFound('Employee', employeeId);
+  assertCanSee(ctx, owner);
+  return queryRecords(ctx.em, { ...filter, employee_id: employeeId, team_id: undefined }, null);
+}
+
+export async function listTeamRecords(ctx: Ctx, teamId: number, filter: RecordFilter) {
+  const exists = await ctx.em.execute<unknown[]>('select 1 from teams where team_id = ?', [teamId]);
+  if (!exists.length) throw notFound('Team', teamId);
+  const user = ctx.user!;
+  if (user.access !== 'admin' && !(user.access === 'manager' && user.team_id === teamId)) {
+    throw forbidden('Only admins and the team’s managers may read a team’s attendance');
+  }
+  return queryRecords(ctx.em, { ...filter, team_id: teamId, employee_id: undefined }, null);
+}
+
+export async function getRecord(ctx: Ctx, recordId: number): Promise<RecordDto> {
+  const row = await findRecordRow(ctx.em, recordId);
+  if (!row) throw notFound('Attendance record', recordId);
+  const user = ctx.user!;
+  const ok =
+    user.access === 'admin' ||
+    Number(row.employee_id) === user.employee_id ||
+    (user.access === 'manager' && user.team_id !== null && Number(row.team_id) === user.team_id);
+  if (!ok) throw forbidden('You may not read this record');
+  return recordDto(row);
+}
+
+const duplicateDay = (employeeId: number, date: string) =>
+  conflict('duplicate_record', `Employee ${employeeId} already has a record for ${date}`);
+
+function publish(ctx: Ctx, action: 'created' | 'updated' | 'deleted', owner: Owner, record: RecordDto) {
+  ctx.bus.publish('attendance.changed', {
+    action,
+    team_id: record.team_id,
+    employee: { employee_id: owner.employee_id, name: owner.name },
+    record,
+  });
+}
+
+export async function createRecord(ctx: Ctx, input: AttendanceCreateInput): Promise<RecordDto> {
+  const owner = await findOwner(ctx.em, input.employee_id);
+  if (!owner) {
+    throw validationError([{ loc: ['body', 'employee_id'], msg: `employee ${input.employee_id} does not exist`, type: 'value_error.foreign_key' }]);
+  }
+  assertCanCorrect(ctx, owner.team_id);
+  try {
+    const record = await ctx.em.transactional(async (em) => {
+      const [row] = await em.execute<RecordRow[]>(
+        `insert into attendance (employee_id, team_id, attendance_date, status, check_in_time, check_out_time, notes, source, created_at, updated_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?, now(), now())
+         on conflict (employee_id, attendance_date) do nothing returning ${RECORD_COLUMNS}`,
+        [owner.employee_id, owner.team_id, input.attendance_date, input.status, input.check_in_time, input.check_out_time, input.notes, input.source],
+      );
+      if (!row) throw duplicateDay(owner.employee_id, input.attendance_date);
+      const dto = recordDto(row);
+      recordAudit(em, ctx, { entity_type: 'attendance', entity_id: dto.record_id, action: 'create', after: dto });
+      return dto;
+    });
+    publish(ctx, 'created', owner, record);
+    return record;
+  } catch (error) {
+    if (uniqueViolation(error)) throw duplicateDay(owner.employee_id, input.attendance_date);
+    throw error;
+  }
+}
+
+export async function updateRecord(ctx: Ctx, recordId: number, input: AttendanceUpdateInput): Promise<RecordDto> {
+  let owner: Owner | null = null;
+  try {
+    const record = await ctx.em.transactional(async (em) => {
+      const [row] = await em.execute<RecordRow[]>(`select ${RECORD_COLUMNS} from attendance where record_id = ? for update`, [recordId]);
+      if (!row) throw notFound('Attendance record', recordId);
+      const before = recordDto(row);
+      assertCanCorrect(ctx, before.team_id);
+      owner = await findOwner(em, before.employee_id);
+      const next = {
+        attendance_date: input.attendance_date ?? before.attendance_date,
+        status: input.status ?? before.status,
+        check_in_time: input.check_in_time !== undefined ? input.check_in_time : row.check_in_time,
+        check_out_time: input.check_out_time !== undefined ? input.check_out_time : row.check_out_time,
+        notes: input.notes !== undefined ? input.notes : before.notes,
+      };
+      if (next.check_in_time && next.check_out_time && new Date(next.check_out_time) < new Date(next.check_in_time)) {
+        throw validationError([{ loc: ['body', 'check_out_time'], msg: 'check_out_time must not be before check_in_time', type: 'value_error' }]);
+      }
+      const [updated] = await em.execute<RecordRow[]>(
+        `update attendance set attendance_date = ?, status = ?, check_in_time = ?, check_out_time = ?, notes = ?, updated_at = now()
+          where record_id = ? returning ${RECORD_COLUMNS}`,
+        [next.attendance_date, next.status, next.check_in_time, next.check_out_time, next.notes, recordId],
+      );
+      const after = recordDto(updated);
+      recordAudit(em, ctx, { entity_type: 'attendance', entity_id: recordId, action: 'update', before, after });
+      return after;
+    });
+    publish(ctx, 'updated', owner!, record);
+    return record;
+  } catch (error) {
+    if (uniqueViolation(error)) throw conflict('duplicate_record', `The employee already has a record for ${input.attendance_date}`);
+    throw error;
+  }
+}
+
+export async function deleteRecord(ctx: Ctx, recordId: number) {
+  let owner: Owner | null = null;
+  const before = await ctx.em.transactional(async (em) => {
+    const row = await findRecordRow(em, recordId);
+    if (!row) throw notFound('Attendance record', recordId);
+    const dto = recordDto(row);
+    if (ctx.user?.access !== 'admin') throw new AppError(403, 'forbidden', 'Only admins may delete attendance records');
+    owner = await findOwner(em, dto.employee_id);
+    await em.execute('delete from attendance where record_id = ?', [recordId]);
+    recordAudit(em, ctx, { entity_type: 'attendance', entity_id: recordId, action: 'delete', before: dto });
+    return dto;
+  });
+  publish(ctx, 'deleted', owner!, before);
+}

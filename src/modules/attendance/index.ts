@@ -1,0 +1,6 @@
+export { Attendance, STATUSES, SOURCES, type Status, type Source } from './attendance.entity.ts';
+export { Punch } from './punch.entity.ts';
+export { attendanceEndpoints } from './attendance.routes.ts';
+export { punch, type PunchRequest, type PunchResult } from './punch.service.ts';
+export { recordDto, type RecordDto } from './attendance.records.ts';
+export { PunchEntries } from './attendance.schema.ts';

@@ -1,0 +1,60 @@
+import type { Config } from '../../config.ts';
+import type { Em } from '../../infra/db.ts';
+import { AppError } from '../../infra/errors.ts';
+import type { AuthUser } from '../../infra/http.ts';
+import { Employee } from '../employees/employee.entity.ts';
+import type { LoginThrottle } from './login-throttle.ts';
+import { hashPassword, verifyPassword } from './password.ts';
+import { issueAccessToken, verifyAccessToken } from './tokens.ts';
+
+/** Compared against when the email is unknown, so both answers take the same time. */
+let dummyHash: Promise<string> | null = null;
+
+const invalidCredentials = () =>
+  new AppError(401, 'invalid_credentials', 'Incorrect email or password', { headers: { 'WWW-Authenticate': 'Bearer' } });
+
+/** Checks an email and password; returns a bearer token or throws 401 / 429. */
+export async function login(
+  deps: { em: Em; config: Config; throttle: LoginThrottle },
+  username: string,
+  password: string,
+  address: string,
+) {
+  const account = username.trim().toLowerCase();
+  const wait = deps.throttle.retryAfter(account, address);
+  if (wait > 0) {
+    throw new AppError(429, 'too_many_attempts', 'Too many failed sign-ins; try again later', {
+      headers: { 'Retry-After': String(wait) },
+    });
+  }
+  const found = await deps.em.findOne(Employee, { email: account }, { fields: ['employee_id', 'access', 'active', 'password_hash'] });
+  dummyHash ??= hashPassword('not-a-real-password-0000', deps.config.bcryptCost);
+  const hash = found?.password_hash ?? (await dummyHash);
+  const ok = (await verifyPassword(password, hash)) && found !== null && found.active;
+  if (!ok || !found) {
+    deps.throttle.recordFailure(account, address);
+    throw invalidCredentials();
+  }
+  deps.throttle.recordSuccess(account);
+  const { token, expiresIn } = await issueAccessToken(deps.config, found.employee_id, found.access);
+  return { access_token: token, token_type: 'bearer' as const, expires_in: expiresIn };
+}
+
+/** Resolves a bearer token to a live, active user; null when the token or the user is not valid. */
+export async function authenticate(em: Em, config: Config, token: string): Promise<(AuthUser & { exp: number }) | null> {
+  const claims = await verifyAccessToken(config, token);
+  if (!claims) return null;
+  const employee = await em.findOne(
+    Employee,
+    { employee_id: Number(claims.sub) },
+    { fields: ['employee_id', 'access', 'active', 'name', 'team'], disableIdentityMap: true },
+  );
+  if (!employee || !employee.active) return null;
+  return {
+    employee_id: employee.employee_id,
+    access: employee.access,
+    team_id: employee.team?.team_id ?? null,
+    name: employee.name,
+    exp: claims.exp,
+  };
+}

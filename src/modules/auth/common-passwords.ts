@@ -1,0 +1,23 @@
+/** Frequently used passwords (lower-cased), refused when a password is set. */
+export const COMMON_PASSWORDS = new Set([
+  '000000', '00000000', '1111', '111111', '11111111', '112233', '11223344', '121212', '123123', '123123123',
+  '123321', '1234', '12341234', '12345', '123456', '1234567', '12345678', '123456789', '1234567890', '123abc',
+  '123qwe', '131313', '159753', '1password', '1q2w3e4r', '1q2w3e4r5t', '1qaz2wsx', '1qazxsw2', '2000', '555555',
+  '654321', '666666', '696969', '777777', '7777777', '87654321', '88888888', '987654321', '99999999', 'a1b2c3d4',
+  'aaaaaa', 'abc123', 'abc12345', 'abcd1234', 'abcdefgh', 'access', 'access14', 'admin', 'admin123', 'administrator',
+  'amanda', 'andrew', 'apple123', 'arsenal', 'asdasd', 'asdasdasd', 'asdfgh', 'asdfghjk', 'ashley', 'attendance',
+  'austin', 'baseball', 'baseball1', 'batman', 'biteme', 'buster', 'changeme', 'changeme123', 'charlie', 'checkin',
+  'checkinhub', 'cheese', 'chelsea', 'chelsea1', 'computer', 'computer1', 'dallas', 'daniel', 'daniel123', 'default',
+  'dragon', 'dragon123', 'flower', 'football', 'football1', 'fortnite', 'freedom', 'george', 'ginger', 'google',
+  'guest', 'harley', 'hello123', 'helloworld', 'hockey', 'hottie', 'hunter', 'iloveyou', 'iloveyou1', 'internet',
+  'jennifer', 'jessica', 'jordan', 'jordan23', 'joshua', 'killer', 'klaster', 'letmein', 'letmein1', 'letmein123',
+  'liverpool', 'love', 'lovely', 'loveme', 'loveyou', 'maggie', 'master', 'master123', 'matrix', 'matthew',
+  'michael', 'michael1', 'michelle', 'minecraft', 'mobilemail', 'mom', 'monitor', 'monitoring', 'monkey',
+  'monkey123', 'montana', 'moon', 'moscow', 'mustang', 'nicole', 'p@ssw0rd', 'p@ssword', 'pass', 'passport',
+  'passw0rd', 'password', 'password1', 'password123', 'pepper', 'pokemon', 'princess', 'princess1', 'q1w2e3r4',
+  'q1w2e3r4t5', 'qazwsx', 'qweasdzxc', 'qwerty', 'qwerty1', 'qwerty123', 'qwertyui', 'qwertyuiop', 'ranger',
+  'robert', 'samsung', 'secret', 'secret123', 'shadow', 'shadow123', 'soccer', 'starwars', 'starwars1', 'summer',
+  'sunshine', 'sunshine1', 'superman', 'superman1', 'taylor', 'test1234', 'testtest', 'thomas', 'thunder', 'tigger',
+  'trustno1', 'trustno11', 'welcome', 'welcome1', 'welcome123', 'whatever', 'yankees', 'zaq12wsx', 'zxcvbn',
+  'zxcvbnm', 'zxcvbnm1',
+]);

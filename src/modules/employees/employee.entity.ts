@@ -1,0 +1,26 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { Team } from '../teams/team.entity.ts';
+
+export const ACCESS_LEVELS = ['employee', 'manager', 'admin'] as const;
+export type Access = (typeof ACCESS_LEVELS)[number];
+
+export const Employee = defineEntity({
+  name: 'Employee',
+  tableName: 'employees',
+  properties: {
+    employee_id: p.integer().primary().autoincrement(),
+    name: p.string().length(200),
+    /** Stored lower-cased, so the unique index makes it case-insensitive. */
+    email: p.string().length(254).unique(),
+    team: () => p.manyToOne(Team).nullable().fieldName('team_id').deleteRule('set null').index(),
+    role: p.string().length(100).nullable(),
+    access: p.enum(ACCESS_LEVELS).default('employee'),
+    password_hash: p.string().length(100).hidden().lazy(),
+    badge_id: p.string().length(64).nullable().unique(),
+    active: p.boolean().default(true),
+    created_at: p.datetime().onCreate(() => new Date()),
+    updated_at: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+  },
+});
+
+export type IEmployee = InferEntity<typeof Employee>;
