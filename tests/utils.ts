@@ -1,0 +1,152 @@
+// The test harness: the real app on the real test database, with factories for its data.
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { createApp } from '../src/app.ts';
+import { loadConfig, type Config } from '../src/config.ts';
+import { Bus } from '../src/infra/bus.ts';
+import { createOrm, type Em } from '../src/infra/db.ts';
+import { createLogger } from '../src/infra/logger.ts';
+import { hashPassword, issueAccessToken, LoginThrottle } from '../src/modules/auth/index.ts';
+import type { Access } from '../src/modules/employees/index.ts';
+import { testDatabaseUrl } from './env.ts';
+
+export const TEST_SECRET = 'test-secret-key-that-is-long-enough-1234567890';
+export const TEST_PASSWORD = 'Correct-Horse-42';
+
+/** A unique suffix, so each test's names, emails and badges never collide with another's. */
+export const uid = () => randomUUID().slice(0, 8);
+
+let passwordHash: Promise<string> | null = null;
+
+/** The test configuration: the local PostgreSQL test database, quiet logs, known secret. */
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    DATABASE_URL: testDatabaseUrl,
+    SECRET_KEY: TEST_SECRET,
+    DATA_DIR: '/tmp/checkin-hub-test',
+    LOG_LEVEL: 'info',
+    BCRYPT_COST: '10',
+    ...env,
+  });
+}
+
+export type Reply = { status: number; body: any; headers: Headers; text: string };
+
+export type TeamRow = { team_id: number; team_name: string };
+export type EmployeeRow = { employee_id: number; name: string; email: string; team_id: number | null; access: Access; badge_id: string | null };
+
+/** Builds the real app (real ORM, real PostgreSQL) with test settings; `close()` when done. */
+export async function createTestHub(env: Record<string, string> = {}) {
+  const config = testConfig(env);
+  const orm = await createOrm(config);
+  const logLines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logLines.push(String(chunk));
+      done();
+    },
+  });
+  const log = createLogger(config.logLevel, sink);
+  const bus = new Bus();
+  const app = createApp({
+    config,
+    orm,
+    log,
+    bus,
+    throttle: new LoginThrottle(config.login),
+    readiness: async () => {
+      try {
+        await orm.em.fork().execute('select 1');
+        return { database: 'ok' };
+      } catch {
+        return { database: 'unavailable' };
+      }
+    },
+  });
+
+  const em = () => orm.em.fork() as Em;
+
+  /** Sends a request through the app (no port). `json` and `form` set the body. */
+  async function request(
+    method: string,
+    path: string,
+    opts: { token?: string; json?: unknown; form?: Record<string, string>; body?: string; headers?: Record<string, string> } = {},
+  ): Promise<Reply> {
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
+    let body: string | undefined = opts.body;
+    if (opts.json !== undefined) {
+      headers['Content-Type'] ??= 'application/json';
+      body = JSON.stringify(opts.json);
+    } else if (opts.form) {
+      headers['Content-Type'] ??= 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(opts.form).toString();
+    }
+    const res = await app.request(path, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = null;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      parsed = text;
+    }
+    return { status: res.status, body: parsed, headers: res.headers, text };
+  }
+
+  async function makeTeam(fields: Partial<{ team_name: string; workday_start: string; grace_minutes: number; working_weekdays: number[] }> = {}) {
+    const [row] = await em().execute<TeamRow[]>(
+      `insert into teams (team_name, workday_start, grace_minutes, working_weekdays, created_at, updated_at)
+       values (?, ?, ?, ?, now(), now()) returning team_id, team_name`,
+      [
+        fields.team_name ?? `Team ${uid()}`,
+        fields.workday_start ?? '09:00',
+        fields.grace_minutes ?? 5,
+        JSON.stringify(fields.working_weekdays ?? [1, 2, 3, 4, 5]),
+      ],
+    );
+    return row;
+  }
+
+  /** Inserts an employee (password TEST_PASSWORD) and returns it with a valid token. */
+  async function makeEmployee(
+    fields: Partial<{ name: string; email: string; team_id: number | null; access: Access; badge_id: string | null; active: boolean }> = {},
+  ) {
+    passwordHash ??= hashPassword(TEST_PASSWORD, 10);
+    const id = uid();
+    const [row] = await em().execute<EmployeeRow[]>(
+      `insert into employees (name, email, team_id, role, access, password_hash, badge_id, active, created_at, updated_at)
+       values (?, ?, ?, 'Developer', ?, ?, ?, ?, now(), now())
+       returning employee_id, name, email, team_id, access, badge_id`,
+      [
+        fields.name ?? `Person ${id}`,
+        (fields.email ?? `person.${id}@example.com`).toLowerCase(),
+        fields.team_id ?? null,
+        fields.access ?? 'employee',
+        await passwordHash,
+        fields.badge_id === undefined ? `BADGE-${id}` : fields.badge_id,
+        fields.active ?? true,
+      ],
+    );
+    const { token } = await issueAccessToken(config, row.employee_id, row.access);
+    return { ...row, token };
+  }
+
+  /** A team with a manager, two employees and an admin (admins have no team). */
+  async function makeOrg() {
+    const team = await makeTeam();
+    const manager = await makeEmployee({ team_id: team.team_id, access: 'manager' });
+    const alice = await makeEmployee({ team_id: team.team_id });
+    const bob = await makeEmployee({ team_id: team.team_id });
+    const admin = await makeEmployee({ access: 'admin' });
+    return { team, manager, alice, bob, admin };
+  }
+
+  /** Rows of a table matching a where clause, straight from the database. */
+  async function rows<T = Record<string, unknown>>(sql: string, params: unknown[] = []) {
+    return em().execute<T[]>(sql, params);
+  }
+
+  return { app, orm, config, bus, log: logLines, em, request, makeTeam, makeEmployee, makeOrg, rows, close: () => orm.close() };
+}
+
+export type TestHub = Awaited<ReturnType<typeof createTestHub>>;
