@@ -25,6 +25,7 @@ export function ormOptions(config: Pick<Config, 'database' | 'dataDir' | 'dbPool
       glob: '!(*.d).{js,ts}',
       transactional: true,
       snapshot: false,
+      silent: true,
     },
     // Entities are plain data here; skipping the dynamic-import discovery keeps startup fast.
     discovery: { warnWhenNoEntities: true },

@@ -69,13 +69,21 @@ export function isIsoDate(value: string): boolean {
  * change makes it ambiguous, the next valid one when it does not exist).
  */
 export function zonedTimeToInstant(date: string, hhmm: string, tz: string): Date {
-  const target = Date.parse(`${date}T${hhmm}:00Z`);
-  let guess = target;
-  for (let i = 0; i < 3; i++) {
-    const p = localParts(new Date(guess), tz);
-    const seen = Date.parse(`${p.date}T${p.hhmm}:00Z`);
-    if (seen === target) break;
-    guess += target - seen;
-  }
-  return new Date(guess);
+  const wall = Date.parse(`${date}T${hhmm}:00Z`);
+  const DAY = 86_400_000;
+  // The zone's offset (wall clock minus UTC) at an instant.
+  const offset = (t: number) => {
+    const p = localParts(new Date(t), tz);
+    return Date.parse(`${p.date}T${p.hhmm}:00Z`) - t;
+  };
+  const fits = (t: number) => {
+    const p = localParts(new Date(t), tz);
+    return p.date === date && p.hhmm === hhmm;
+  };
+  // The offsets in force a day before and a day after; equal unless the clocks change in between.
+  const before = wall - offset(wall - DAY);
+  const after = wall - offset(wall + DAY);
+  const found = [before, after].filter(fits);
+  // Both fit: ambiguous, take the earlier. Neither fits: a gap; the old offset lands just past it.
+  return new Date(found.length > 0 ? Math.min(...found) : before);
 }
