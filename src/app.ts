@@ -15,6 +15,7 @@ import { authEndpoints, authenticate, type LoginThrottle } from './modules/auth/
 import { docsRoutes } from './modules/docs/docs.routes.ts';
 import { employeeEndpoints } from './modules/employees/index.ts';
 import { healthEndpoints } from './modules/health/health.routes.ts';
+import { kioskEndpoints } from './modules/kiosks/index.ts';
 import { teamEndpoints } from './modules/teams/index.ts';
 
 /** Everything the HTTP app needs, built by the caller (main.ts or a test). */
@@ -26,6 +27,8 @@ export type AppDeps = {
   throttle: LoginThrottle;
   /** Checks each dependency: `{ database: 'ok' | 'unavailable', ... }`. */
   readiness: () => Promise<Record<string, string>>;
+  /** Who is connected, across instances (set once the socket server is attached). */
+  presence?: { onlineKiosks(): Promise<Set<number>> };
 };
 
 /** Every REST endpoint, in the order the documentation shows them. */
@@ -34,6 +37,7 @@ export const endpoints: Endpoint[] = [
   ...employeeEndpoints,
   ...teamEndpoints,
   ...attendanceEndpoints,
+  ...kioskEndpoints,
   ...healthEndpoints,
 ];
 
@@ -108,14 +112,9 @@ export function createApp(deps: AppDeps) {
     if (header) {
       const [scheme, token] = header.split(' ', 2);
       const user = scheme?.toLowerCase() === 'bearer' && token ? await authenticate(c.get('em'), deps.config, token.trim()) : null;
-      if (!user) {
-        const isPublic = endpoints.some((ep) => ep.access === 'public' && c.req.path.replace(/\/$/, '') === ep.path.replace(/\/$/, ''));
-        if (!isPublic) {
-          throw new AppError(401, 'invalid_token', 'Could not validate credentials', { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
-        }
-      } else {
-        c.set('user', { employee_id: user.employee_id, access: user.access, team_id: user.team_id, name: user.name });
-      }
+      // A bad token only matters where a token is needed: mount() answers 401 there.
+      if (user) c.set('user', { employee_id: user.employee_id, access: user.access, team_id: user.team_id, name: user.name });
+      else c.set('authError', true);
     }
     await next();
   });

@@ -57,6 +57,13 @@ const EnvSchema = v.object({
   MAX_BODY_BYTES: v.optional(intFrom(1024, 10 * 1024 * 1024), '65536'),
   PUNCH_MAX_AGE_HOURS: v.optional(intFrom(1, 24 * 90), '168'),
   PUNCH_MAX_SKEW_SECONDS: v.optional(intFrom(0, 3600), '120'),
+  REDIS_PREFIX: v.optional(v.pipe(v.string(), v.regex(/^[\w:.-]{1,50}$/, 'letters, digits, : . _ - only')), 'checkin:'),
+  SOCKET_MAX_PAYLOAD_BYTES: v.optional(intFrom(1024, 64 * 1024), '16384'),
+  SOCKET_REVALIDATE_SECONDS: v.optional(intFrom(1, 3600), '30'),
+  SOCKET_EVENTS_PER_SECOND: v.optional(intFrom(1, 10000), '50'),
+  SOCKET_EVENT_BURST: v.optional(intFrom(1, 100000), '200'),
+  KIOSK_PUNCHES_PER_SECOND: v.optional(intFrom(1, 10000), '20'),
+  KIOSK_PUNCH_BURST: v.optional(intFrom(1, 100000), '120'),
   GOOGLE_API_KEY: v.optional(v.string()),
 });
 
@@ -84,6 +91,15 @@ export type Config = {
   login: { maxFailures: number; maxFailuresPerAddress: number; windowSeconds: number };
   maxBodyBytes: number;
   punch: { maxAgeHours: number; maxSkewSeconds: number };
+  redisPrefix: string;
+  socket: {
+    maxPayloadBytes: number;
+    revalidateSeconds: number;
+    eventsPerSecond: number;
+    eventBurst: number;
+    punchesPerSecond: number;
+    punchBurst: number;
+  };
   googleApiKey: string | null;
 };
 
@@ -165,6 +181,15 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     maxBodyBytes: env.MAX_BODY_BYTES,
     punch: { maxAgeHours: env.PUNCH_MAX_AGE_HOURS, maxSkewSeconds: env.PUNCH_MAX_SKEW_SECONDS },
+    redisPrefix: env.REDIS_PREFIX,
+    socket: {
+      maxPayloadBytes: env.SOCKET_MAX_PAYLOAD_BYTES,
+      revalidateSeconds: env.SOCKET_REVALIDATE_SECONDS,
+      eventsPerSecond: env.SOCKET_EVENTS_PER_SECOND,
+      eventBurst: env.SOCKET_EVENT_BURST,
+      punchesPerSecond: env.KIOSK_PUNCHES_PER_SECOND,
+      punchBurst: env.KIOSK_PUNCH_BURST,
+    },
     googleApiKey: env.GOOGLE_API_KEY ?? null,
   };
 }

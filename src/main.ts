@@ -1,16 +1,21 @@
 import type { Server as HttpServer } from 'node:http';
 import { serve } from '@hono/node-server';
-import { createApp } from './app.ts';
+import { createApp, type AppDeps } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { Bus } from './infra/bus.ts';
 import type { Em } from './infra/db.ts';
-import { createLogger } from './infra/logger.ts';
+import { createLogger, type Logger } from './infra/logger.ts';
+import { createRedis } from './infra/redis.ts';
 import { connectWithRetry, ensureAdmin, seedIfEmpty } from './infra/startup.ts';
 import { LoginThrottle } from './modules/auth/index.ts';
+import { createSocketServer } from './modules/realtime/socket-server.ts';
 
-/** Starts the whole hub in this process: database, HTTP API (and docs) on one port. */
-export async function start(config: Config) {
-  const log = createLogger(config.logLevel);
+/**
+ * Starts the hub in this process: database, HTTP API, docs and Socket.IO on one port.
+ * @example const hub = await start(loadConfig()); … await hub.stop('SIGTERM');
+ */
+export async function start(config: Config, opts: { log?: Logger } = {}) {
+  const log = opts.log ?? createLogger(config.logLevel);
   const started = performance.now();
   log.info({ mode: config.database ? 'postgresql' : 'embedded', redis: Boolean(config.redisUrl), timezone: config.timezone }, 'starting');
   const orm = await connectWithRetry(config, log, { migrate: config.migrateOnStart || !config.database });
@@ -18,42 +23,59 @@ export async function start(config: Config) {
   await ensureAdmin(em, config, log);
   if (!config.database && config.seedDemo) await seedIfEmpty(em, config, log);
 
+  const redis = config.redisUrl ? createRedis(config.redisUrl) : null;
+  redis?.on('error', (error) => log.warn({ err: { message: error.message } }, 'redis error'));
   const bus = new Bus();
-  const app = createApp({
+  const deps: AppDeps = {
     config,
     orm,
     log,
     bus,
     throttle: new LoginThrottle(config.login),
     readiness: async () => {
+      const checks: Record<string, string> = {};
       try {
         await orm.em.fork().execute('select 1');
-        return { database: 'ok' };
+        checks.database = 'ok';
       } catch {
-        return { database: 'unavailable' };
+        checks.database = 'unavailable';
       }
+      if (redis) {
+        try {
+          await Promise.race([redis.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000))]);
+          checks.redis = 'ok';
+        } catch {
+          checks.redis = 'unavailable';
+        }
+      }
+      return checks;
     },
-  });
+  };
+  const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }) as HttpServer;
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const realtime = createSocketServer(server, { config, orm, log, bus, redis, keyPrefix: config.redisPrefix });
+  deps.presence = { onlineKiosks: () => realtime.onlineKiosks() };
+  await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info({ port, ms: Math.round(performance.now() - started) }, `ready on http://localhost:${port} (docs at /docs)`);
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 15_000).unref();
-    server.close();
-    server.closeIdleConnections?.();
-    await orm.close();
-    clearTimeout(force);
-    log.info('stopped');
-  };
-  return { server, port, orm, log, stop };
+  let stopping: Promise<void> | null = null;
+  const stop = (signal: string) =>
+    (stopping ??= (async () => {
+      log.info({ signal }, 'shutting down');
+      const force = setTimeout(() => process.exit(1), 15_000).unref();
+      server.closeIdleConnections?.();
+      await realtime.close();
+      await redis?.quit().catch(() => undefined);
+      await orm.close();
+      clearTimeout(force);
+      log.info('stopped');
+    })());
+  return { server, port, orm, log, bus, realtime, stop };
 }
+
+export type Hub = Awaited<ReturnType<typeof start>>;
 
 if (import.meta.main) {
   let config: Config;

@@ -1,2 +1,4 @@
-/** The PostgreSQL database the tests own (dropped and recreated at the start of every run). */
-export const testDatabaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/checkin_hub_test';
+import { inject } from 'vitest';
+
+/** This run's own PostgreSQL database (created and migrated by tests/global-setup.ts). */
+export const testDatabaseUrl = inject('databaseUrl');

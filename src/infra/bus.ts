@@ -10,6 +10,7 @@ export type DomainEvents = {
       record: Record<string, unknown>;
     },
   ];
+  'kiosk.revoked': [{ kiosk_id: number }];
 };
 
 /** In-process publish/subscribe for domain events; the realtime layer listens here. */

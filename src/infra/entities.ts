@@ -2,7 +2,8 @@ import { Attendance } from '../modules/attendance/attendance.entity.ts';
 import { Punch } from '../modules/attendance/punch.entity.ts';
 import { AuditLog } from '../modules/audit/audit.entity.ts';
 import { Employee } from '../modules/employees/employee.entity.ts';
+import { Kiosk } from '../modules/kiosks/kiosk.entity.ts';
 import { Team } from '../modules/teams/team.entity.ts';
 
 /** Every entity, listed explicitly (no folder scanning). */
-export const entities = [Team, Employee, Attendance, Punch, AuditLog];
+export const entities = [Team, Employee, Attendance, Punch, AuditLog, Kiosk];

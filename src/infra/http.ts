@@ -12,7 +12,7 @@ import type { Logger } from './logger.ts';
 export type AuthUser = { employee_id: number; access: Access; team_id: number | null; name: string };
 
 export type AppEnv = {
-  Variables: { user: AuthUser | null; em: Em; requestId: string; log: Logger; deps: AppDeps };
+  Variables: { user: AuthUser | null; authError?: boolean; em: Em; requestId: string; log: Logger; deps: AppDeps };
 };
 
 type AnySchema = v.GenericSchema;
@@ -102,9 +102,10 @@ export function mount(app: Hono<AppEnv>, endpoints: Endpoint[]) {
     app.on(ep.method.toUpperCase(), toHonoPath(ep.path), async (c) => {
       if (ep.access !== 'public') {
         const user = c.get('user');
-        if (!user) {
-          throw new AppError(401, 'not_authenticated', 'Not authenticated', { headers: { 'WWW-Authenticate': 'Bearer' } });
+        if (!user && c.get('authError')) {
+          throw new AppError(401, 'invalid_token', 'Could not validate credentials', { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
         }
+        if (!user) throw new AppError(401, 'not_authenticated', 'Not authenticated', { headers: { 'WWW-Authenticate': 'Bearer' } });
         if (!ep.access.includes(user.access)) throw new AppError(403, 'forbidden', 'Your role may not use this endpoint');
       }
       const params = ep.params ? parseOrThrow(ep.params, c.req.param(), 'path') : undefined;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config.ts';
 import { hashPassword } from '../modules/auth/index.ts';
@@ -43,6 +43,7 @@ export async function ensureAdmin(em: Em, config: Config, log: Logger) {
       return;
     }
     password = randomBytes(12).toString('base64url');
+    mkdirSync(config.dataDir, { recursive: true });
     const file = join(config.dataDir, 'admin-password');
     writeFileSync(file, `${password}\n`, { mode: 0o600 });
     log.info({ email: config.adminEmail, password_file: file }, 'first admin created; the password is in the file');

@@ -64,15 +64,18 @@ function assertPlausibleTime(ctx: Ctx, at: Date, now: Date) {
 
 type PunchRow = { punch_id: number; employee_id: number; action: PunchAction; record_id: number | null };
 
-async function previousResult(em: Em, clientEventId: string): Promise<PunchResult | null> {
-  const rows = await em.execute<(PunchRow & RecordRow)[]>(
-    `select p.action, ${RECORD_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')}
+async function previousResult(em: Em, clientEventId: string, employeeId: number): Promise<PunchResult | null> {
+  const rows = await em.execute<(PunchRow & RecordRow & { punch_employee_id: number })[]>(
+    `select p.action, p.employee_id as punch_employee_id, ${RECORD_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')}
        from punches p left join attendance a on a.record_id = p.record_id
       where p.client_event_id = ?`,
     [clientEventId],
   );
   const row = rows[0];
   if (!row) return null;
+  if (Number(row.punch_employee_id) !== employeeId) {
+    throw new AppError(409, 'client_event_id_conflict', 'This client_event_id was already used for another punch; generate a new one');
+  }
   if (row.record_id == null) throw new AppError(410, 'record_deleted', 'This punch was already recorded, but its attendance record has since been deleted');
   return { action: row.action, duplicate: true, record: recordDto(row) };
 }
@@ -85,13 +88,15 @@ async function previousResult(em: Em, clientEventId: string): Promise<PunchResul
 export async function punch(ctx: Ctx, req: PunchRequest): Promise<PunchResult> {
   const now = new Date();
   const at = req.occurred_at ?? now;
-  assertPlausibleTime(ctx, at, now);
-  if (req.client_event_id) {
-    const earlier = await previousResult(ctx.em, req.client_event_id);
-    if (earlier) return earlier;
-  }
+  // Who and may-they come first: a replayed client_event_id must not bypass the permission check.
   const who = await resolveEmployee(ctx.em, req);
   assertMayPunch(ctx, req, who);
+  // A retry is answered from the first result even when its time has since left the accepted window.
+  if (req.client_event_id) {
+    const earlier = await previousResult(ctx.em, req.client_event_id, who.employee_id);
+    if (earlier) return earlier;
+  }
+  assertPlausibleTime(ctx, at, now);
   const day = localDate(at, ctx.config.timezone);
   const schedule = who.workday_start ? { workday_start: who.workday_start, grace_minutes: who.grace_minutes ?? 0 } : DEFAULT_SCHEDULE;
 
@@ -111,7 +116,7 @@ export async function punch(ctx: Ctx, req: PunchRequest): Promise<PunchResult> {
 
   if ('duplicateOf' in outcome) {
     // Another request with the same id committed first: answer with its result.
-    const earlier = await previousResult(ctx.em, String(outcome.duplicateOf));
+    const earlier = await previousResult(ctx.em, String(outcome.duplicateOf), who.employee_id);
     if (!earlier) throw new AppError(409, 'duplicate_in_flight', 'The same client_event_id is being processed; retry');
     return earlier;
   }

@@ -12,7 +12,9 @@ export const Team = defineEntity({
     /** Local time ('HH:MM') at which the workday starts; a first punch after start + grace is Late. */
     workday_start: p.string().length(5).default('09:00'),
     grace_minutes: p.integer().default(5),
-    working_weekdays: p.json<number[]>().default(JSON.stringify(DEFAULT_WORKING_WEEKDAYS)),
+    // `default` is the column default for the schema; `onCreate` is the value a new entity gets (an array,
+    // not the pre-stringified text, which would be stored as a JSON string).
+    working_weekdays: p.json<number[]>().default(JSON.stringify(DEFAULT_WORKING_WEEKDAYS)).onCreate(() => [...DEFAULT_WORKING_WEEKDAYS]),
     created_at: p.datetime().onCreate(() => new Date()),
     updated_at: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },

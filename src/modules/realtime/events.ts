@@ -1,0 +1,59 @@
+/**
+ * The socket contract, for the server and for clients (`io<ServerToClient, ClientToServer>(url, { auth: { token } })`).
+ * Requests are `domain:verb` with an acknowledgement; broadcasts are `domain:changed`.
+ */
+import type { RecordDto } from '../attendance/index.ts';
+
+export type ErrorAck = { ok: false; error: { code: string; message: string; retry_after?: number } };
+export type Ack<T> = ({ ok: true } & T) | ErrorAck;
+
+export type CheckRequest = { badge_id?: string; employee_id?: number; client_event_id?: string; occurred_at?: string };
+export type CheckResult = { action: 'check_in' | 'check_out'; duplicate: boolean; record: RecordDto };
+
+export type BoardState = 'present' | 'late' | 'remote' | 'absent' | 'on_leave' | 'not_in_yet' | 'checked_out';
+export type BoardMember = {
+  employee_id: number;
+  name: string;
+  /** The record's status, or null when there is no record today. */
+  status: string | null;
+  /** Where the member counts on the board (one state each). */
+  state: BoardState;
+  check_in_time: string | null;
+  check_out_time: string | null;
+};
+export type BoardSnapshot = {
+  team_id: number;
+  team_name: string;
+  date: string;
+  /** The team's change counter when the snapshot was taken; changes after it carry higher numbers. */
+  seq: number;
+  members: BoardMember[];
+  counts: Record<BoardState, number>;
+};
+
+export type AttendanceChanged = {
+  action: 'check_in' | 'check_out' | 'created' | 'updated' | 'deleted';
+  team_id: number | null;
+  /** Per-team sequence number: a gap means a change was missed, so re-join for a fresh snapshot. */
+  seq: number;
+  record: RecordDto;
+  employee: { employee_id: number; name: string };
+};
+
+export interface ClientToServer {
+  'attendance:check': (payload: CheckRequest, ack: (result: Ack<CheckResult>) => void) => void;
+  'board:join': (payload: { team_id: number }, ack: (result: Ack<BoardSnapshot>) => void) => void;
+  'board:leave': (payload: { team_id: number }, ack: (result: Ack<{ team_id: number }>) => void) => void;
+}
+
+export interface ServerToClient {
+  'attendance:changed': (change: AttendanceChanged) => void;
+  /** Sent just before the server closes the socket (token expired, user deactivated, kiosk revoked). */
+  'session:ended': (info: { reason: 'token_expired' | 'deactivated' | 'revoked' | 'access_changed' }) => void;
+}
+
+export type SocketIdentity =
+  | { kind: 'user'; employee_id: number; access: 'admin' | 'manager' | 'employee'; team_id: number | null; name: string; exp: number }
+  | { kind: 'kiosk'; kiosk_id: number; name: string; team_id: number | null };
+
+export type SocketData = { who: SocketIdentity };

@@ -1,0 +1,116 @@
+import * as v from 'valibot';
+import type { Ctx } from '../../infra/context.ts';
+import type { Em } from '../../infra/db.ts';
+import { AppError } from '../../infra/errors.ts';
+import { TokenBucket } from '../../infra/rate-limit.ts';
+import { Id } from '../../infra/schemas.ts';
+import { punch, PunchEntries } from '../attendance/index.ts';
+import { assertCanWatch, teamSnapshot } from '../boards/board.service.ts';
+import { touchKiosk } from '../kiosks/index.ts';
+import type { ErrorAck } from './events.ts';
+import type { HubServer, HubSocket, RealtimeDeps } from './socket-server.ts';
+import { room } from './socket-server.ts';
+import type { Sequencer } from './sequencer.ts';
+
+type HandlerDeps = RealtimeDeps & { sequencer: Sequencer; io: HubServer };
+
+const CheckPayload = v.pipe(
+  v.strictObject(PunchEntries, 'payload must be an object with only badge_id, employee_id, client_event_id and occurred_at'),
+  v.check((p) => (p.employee_id === undefined) !== (p.badge_id === undefined), 'give exactly one of employee_id or badge_id'),
+);
+const BoardPayload = v.strictObject({ team_id: Id('team_id') }, 'payload must be { team_id }');
+
+/** Turns any thrown error into the error acknowledgement; unknown errors say nothing about internals. */
+function errorAck(error: unknown, deps: HandlerDeps, event: string): ErrorAck {
+  if (error instanceof AppError) {
+    const message = error.fields ? error.fields.map((f) => `${f.loc.slice(1).join('.') || 'payload'}: ${f.msg}`).join('; ') : error.message;
+    return { ok: false, error: { code: error.code, message } };
+  }
+  deps.log.error({ err: error, event }, 'socket handler failed');
+  return { ok: false, error: { code: 'internal_error', message: 'Internal error; try again' } };
+}
+
+/** Registers the request handlers of one socket: validation, rate limits, one entity manager per event. */
+export function registerHandlers(socket: HubSocket, deps: HandlerDeps) {
+  const who = socket.data.who;
+  const limits = deps.config.socket;
+  const events = new TokenBucket(limits.eventBurst, limits.eventsPerSecond);
+  const punches = new TokenBucket(limits.punchBurst, limits.punchesPerSecond);
+  let lastTouch = Date.now();
+
+  const ctxFor = (em: Em): Ctx => ({
+    em,
+    config: deps.config,
+    log: deps.log,
+    bus: deps.bus,
+    user: who.kind === 'user' ? { employee_id: who.employee_id, access: who.access, team_id: who.team_id, name: who.name } : null,
+    device: who.kind === 'kiosk' ? who.name : null,
+  });
+
+  /** `socket.on` with the checks every request gets; the handler's result is acked as `{ ok: true, ...result }`. */
+  function on<S extends v.GenericSchema>(
+    event: string,
+    schema: S,
+    handler: (ctx: Ctx, input: v.InferOutput<S>) => Promise<object>,
+    extraLimit?: TokenBucket,
+  ) {
+    socket.on(event as never, (async (...args: unknown[]) => {
+      const ack = args[args.length - 1];
+      if (typeof ack !== 'function') return; // a request without an acknowledgement cannot be answered: dropped
+      const reply = ack as (result: unknown) => void;
+      const payload = args.length > 1 ? args[0] : undefined;
+      for (const bucket of [events, extraLimit]) {
+        if (bucket && !bucket.take()) {
+          const retry = Math.ceil(bucket.retryAfter() * 1000) / 1000;
+          return reply({ ok: false, error: { code: 'rate_limited', message: 'Too many requests; slow down', retry_after: retry } });
+        }
+      }
+      const parsed = v.safeParse(schema, payload, { abortPipeEarly: true });
+      if (!parsed.success) {
+        const message = parsed.issues.map((i) => `${v.getDotPath(i) ?? 'payload'}: ${i.message}`).join('; ');
+        return reply({ ok: false, error: { code: 'validation_error', message } });
+      }
+      try {
+        const result = await handler(ctxFor(deps.orm.em.fork() as Em), parsed.output);
+        reply({ ok: true, ...result });
+      } catch (error) {
+        reply(errorAck(error, deps, event));
+      }
+    }) as never);
+  }
+
+  on(
+    'attendance:check',
+    CheckPayload,
+    async (ctx, input) => {
+      if (who.kind === 'kiosk') {
+        if (!input.client_event_id) throw new AppError(422, 'validation_error', 'client_event_id is required from kiosks');
+        if (Date.now() - lastTouch > 30_000) {
+          lastTouch = Date.now();
+          void touchKiosk(ctx.em, who.kiosk_id).catch(() => undefined);
+        }
+      }
+      return punch(ctx, {
+        ...input,
+        source: who.kind === 'kiosk' ? 'kiosk' : 'web',
+        intent: 'auto',
+        restrictToTeam: who.kind === 'kiosk' ? who.team_id : null,
+      });
+    },
+    punches,
+  );
+
+  on('board:join', BoardPayload, async (ctx, { team_id }) => {
+    if (who.kind !== 'user') throw new AppError(403, 'forbidden', 'Kiosks do not watch boards');
+    assertCanWatch(ctx, team_id);
+    // Join first, then read the counter: any change after the snapshot carries a higher number.
+    await socket.join(room.team(team_id));
+    const seq = await deps.sequencer.current(String(team_id));
+    return teamSnapshot(ctx, team_id, seq);
+  });
+
+  on('board:leave', BoardPayload, async (_ctx, { team_id }) => {
+    await socket.leave(room.team(team_id));
+    return { team_id };
+  });
+}

@@ -1,0 +1,204 @@
+import type { Server as HttpServer } from 'node:http';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { Server, type Socket } from 'socket.io';
+import type { Config } from '../../config.ts';
+import type { Bus } from '../../infra/bus.ts';
+import type { Em, Orm } from '../../infra/db.ts';
+import type { Logger } from '../../infra/logger.ts';
+import type { Redis } from '../../infra/redis.ts';
+import { authenticate } from '../auth/index.ts';
+import { authenticateKiosk, KIOSK_TOKEN_PREFIX } from '../kiosks/index.ts';
+import type { ClientToServer, ServerToClient, SocketData, SocketIdentity } from './events.ts';
+import { registerHandlers } from './handlers.ts';
+import { createSequencer, type Sequencer } from './sequencer.ts';
+
+export type HubSocket = Socket<ClientToServer, ServerToClient, Record<string, never>, SocketData>;
+export type HubServer = Server<ClientToServer, ServerToClient, Record<string, never>, SocketData>;
+
+export type RealtimeDeps = {
+  config: Config;
+  orm: Orm;
+  log: Logger;
+  bus: Bus;
+  /** Set in scale-out mode: broadcasts, revocations and sequence numbers then cross instances. */
+  redis?: Redis | null;
+  /** Prefix for every Redis key this server uses (tests give each server set its own). */
+  keyPrefix?: string;
+};
+
+const room = {
+  team: (id: number) => `team:${id}`,
+  user: (id: number) => `user:${id}`,
+  kiosk: (id: number) => `kiosk:${id}`,
+  kiosks: 'kiosks',
+};
+export { room };
+
+/** Is this browser origin allowed to open a socket? Same-origin pages always are; others must be in CORS_ORIGINS. */
+function originAllowed(origin: string | undefined, host: string | undefined, allowed: string[]): boolean {
+  if (!origin) return true; // not a browser (kiosk apps, servers, tests)
+  if (allowed.includes('*') || allowed.includes(origin)) return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+async function identify(deps: RealtimeDeps, em: Em, token: unknown): Promise<SocketIdentity | null> {
+  if (typeof token !== 'string' || token.length === 0 || token.length > 4096) return null;
+  if (token.startsWith(KIOSK_TOKEN_PREFIX)) {
+    const kiosk = await authenticateKiosk(em, token);
+    return kiosk ? { kind: 'kiosk', ...kiosk } : null;
+  }
+  const user = await authenticate(em, deps.config, token);
+  return user ? { kind: 'user', ...user } : null;
+}
+
+/**
+ * Attaches Socket.IO to the HTTP server: handshake auth, rooms, the request handlers, and the broadcasts of
+ * domain events to the rooms allowed to see them.
+ * @example const realtime = await createSocketServer(httpServer, { config, orm, log, bus, redis });
+ */
+export function createSocketServer(http: HttpServer, deps: RealtimeDeps) {
+  const { config, log, bus } = deps;
+  const prefix = deps.keyPrefix ?? 'checkin:';
+  const io: HubServer = new Server(http, {
+    maxHttpBufferSize: config.socket.maxPayloadBytes,
+    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
+    cors: { origin: config.corsOrigins.length ? config.corsOrigins : false, credentials: false },
+    allowRequest: (req, callback) => {
+      const ok = originAllowed(req.headers.origin, req.headers.host, config.corsOrigins);
+      callback(ok ? null : 'origin not allowed', ok);
+    },
+    ...(deps.redis
+      ? {
+          adapter: createAdapter(deps.redis, {
+            streamName: `${prefix}socket.io`,
+            channelPrefix: `${prefix}socket.io`,
+            sessionKeyPrefix: `${prefix}sio:session:`,
+            onlyPlaintext: true,
+          }),
+        }
+      : {}),
+  });
+  const sequencer: Sequencer = createSequencer(deps.redis ?? null, prefix);
+
+  io.use(async (socket, next) => {
+    try {
+      const who = await identify(deps, deps.orm.em.fork() as Em, socket.handshake.auth?.token);
+      if (!who) return next(new Error('unauthorized'));
+      socket.data.who = who;
+      next();
+    } catch (error) {
+      log.warn({ err: { message: (error as Error).message } }, 'socket authentication failed');
+      next(new Error('unauthorized'));
+    }
+  });
+
+  io.on('connection', (socket: HubSocket) => {
+    const who = socket.data.who;
+    if (who.kind === 'user') {
+      void socket.join(room.user(who.employee_id));
+      // A socket lives no longer than its token.
+      const ms = who.exp * 1000 - Date.now();
+      const timer = setTimeout(() => endSession(socket, 'token_expired'), Math.max(0, Math.min(ms, 2 ** 31 - 1)));
+      socket.once('disconnect', () => clearTimeout(timer));
+    } else {
+      void socket.join([room.kiosk(who.kiosk_id), room.kiosks]);
+    }
+    registerHandlers(socket, { ...deps, sequencer, io });
+  });
+
+  function endSession(socket: HubSocket, reason: 'token_expired' | 'deactivated' | 'revoked' | 'access_changed') {
+    socket.emit('session:ended', { reason });
+    socket.disconnect(true);
+  }
+
+  // Every committed change goes to the team's boards and to the employee's own sockets, once per socket.
+  // Per team, changes are numbered and sent in order from this instance.
+  const chains = new Map<string, Promise<void>>();
+  const offChanged = bus.subscribe('attendance.changed', (change) => {
+    const key = change.team_id == null ? 'none' : String(change.team_id);
+    const previous = chains.get(key) ?? Promise.resolve();
+    const next = previous
+      .then(async () => {
+        const seq = await sequencer.next(key);
+        const rooms = [room.user(change.employee.employee_id)];
+        if (change.team_id != null) rooms.push(room.team(change.team_id));
+        io.to(rooms).emit('attendance:changed', { ...change, seq } as never);
+      })
+      .catch((error) => log.error({ err: error }, 'broadcast failed'));
+    chains.set(key, next);
+    void next.then(() => {
+      if (chains.get(key) === next) chains.delete(key);
+    });
+  });
+
+  const offRevoked = bus.subscribe('kiosk.revoked', ({ kiosk_id }) => {
+    io.to(room.kiosk(kiosk_id)).emit('session:ended', { reason: 'revoked' });
+    io.in(room.kiosk(kiosk_id)).disconnectSockets(true);
+  });
+
+  // Deactivated or deleted users, and revoked kiosks, lose their open sockets within one sweep.
+  const sweep = setInterval(() => void revalidate().catch((error) => log.warn({ err: error }, 'socket sweep failed')), config.socket.revalidateSeconds * 1000);
+  sweep.unref();
+
+  async function revalidate() {
+    const sockets = [...io.of('/').sockets.values()];
+    const userIds = [...new Set(sockets.flatMap((s) => (s.data.who?.kind === 'user' ? [s.data.who.employee_id] : [])))];
+    const kioskIds = [...new Set(sockets.flatMap((s) => (s.data.who?.kind === 'kiosk' ? [s.data.who.kiosk_id] : [])))];
+    const em = deps.orm.em.fork() as Em;
+    const activeUsers = new Map<number, { team_id: number | null; access: string }>();
+    if (userIds.length) {
+      const rows = await em.execute<{ employee_id: number; team_id: number | null; access: string }[]>(
+        `select employee_id, team_id, access from employees where active and employee_id in (${userIds.map(() => '?').join(',')})`,
+        userIds,
+      );
+      for (const r of rows) activeUsers.set(Number(r.employee_id), { team_id: r.team_id == null ? null : Number(r.team_id), access: r.access });
+    }
+    const liveKiosks = new Set<number>();
+    if (kioskIds.length) {
+      const rows = await em.execute<{ kiosk_id: number }[]>(
+        `select kiosk_id from kiosks where revoked_at is null and kiosk_id in (${kioskIds.map(() => '?').join(',')})`,
+        kioskIds,
+      );
+      for (const r of rows) liveKiosks.add(Number(r.kiosk_id));
+    }
+    for (const socket of sockets) {
+      const who = socket.data.who;
+      if (!who) continue;
+      if (who.kind === 'user') {
+        const current = activeUsers.get(who.employee_id);
+        if (!current) endSession(socket, 'deactivated');
+        else if (current.team_id !== who.team_id || current.access !== who.access) {
+          // The rooms joined were allowed for the old team or role: start again with the new ones.
+          endSession(socket, 'access_changed');
+        }
+      } else if (!liveKiosks.has(who.kiosk_id)) {
+        endSession(socket, 'revoked');
+      }
+    }
+  }
+
+  return {
+    io,
+    sequencer,
+    /** Kiosk ids with a connected socket on any instance. */
+    async onlineKiosks(): Promise<Set<number>> {
+      const sockets = await io.in(room.kiosks).fetchSockets();
+      return new Set(sockets.flatMap((s) => (s.data.who?.kind === 'kiosk' ? [s.data.who.kiosk_id] : [])));
+    },
+    revalidate,
+    async close() {
+      clearInterval(sweep);
+      offChanged();
+      offRevoked();
+      await Promise.allSettled([...chains.values()]);
+      io.disconnectSockets(true);
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+    },
+  };
+}
+
+export type Realtime = ReturnType<typeof createSocketServer>;
