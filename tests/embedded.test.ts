@@ -1,52 +1,19 @@
 // Starts the real server the way `npm start` does, with no DATABASE_URL: embedded PGlite on disk.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnHub, type HubProcess } from './process-utils.ts';
 
 const ADMIN_PASSWORD = 'Embedded-Admin-2026';
 const dataDir = mkdtempSync(join(tmpdir(), 'checkin-embedded-'));
-const children: ChildProcess[] = [];
+const children: HubProcess[] = [];
 
-/** Runs src/main.ts in embedded mode and resolves with its port once it logs that it is ready. */
-function startServer(): Promise<{ child: ChildProcess; base: string; logs: string[] }> {
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '/tmp',
-    DATA_DIR: dataDir,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    ADMIN_EMAIL: 'owner@example.com',
-    ADMIN_PASSWORD,
-    LOG_LEVEL: 'info',
-  };
-  const child = spawn(process.execPath, ['src/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const logs: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join('')}`)), 60_000);
-    child.stderr!.on('data', (chunk) => logs.push(String(chunk)));
-    child.stdout!.on('data', (chunk) => {
-      logs.push(String(chunk));
-      for (const line of String(chunk).split('\n')) {
-        if (!line.startsWith('{')) continue;
-        const entry = JSON.parse(line) as { msg?: string; port?: number };
-        if (entry.msg?.startsWith('ready on')) {
-          clearTimeout(timer);
-          resolve({ child, base: `http://127.0.0.1:${entry.port}`, logs });
-        }
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${logs.join('')}`)));
-  });
-}
-
-function stop(child: ChildProcess) {
-  return new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => resolve(code));
-    child.kill('SIGTERM');
-  });
+/** Runs src/main.ts in embedded mode (no DATABASE_URL) on the shared data directory. */
+async function startServer() {
+  const hub = await spawnHub({ DATA_DIR: dataDir, ADMIN_EMAIL: 'owner@example.com', ADMIN_PASSWORD });
+  children.push(hub);
+  return { child: hub.child, base: hub.url, stop: hub.stop };
 }
 
 async function login(base: string, username: string, password: string) {
@@ -59,7 +26,7 @@ async function login(base: string, username: string, password: string) {
 }
 
 afterAll(() => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const hub of children) if (hub.child.exitCode === null) hub.child.kill('SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -103,7 +70,7 @@ describe('embedded mode (no DATABASE_URL)', () => {
     expect(checkIn.status).toBe(201);
     const created = (await checkIn.json()) as { record_id: number };
 
-    expect(await stop(first.child)).toBe(0);
+    expect(await first.stop()).toBe(0);
 
     const second = await startServer();
     // The signing key was kept in DATA_DIR, so the token from the first run still works.
@@ -117,6 +84,6 @@ describe('embedded mode (no DATABASE_URL)', () => {
     // No second seeding on restart.
     const teamsAgain = await fetch(`${second.base}/teams/`, { headers: auth });
     expect(((await teamsAgain.json()) as unknown[]).length).toBe(5);
-    expect(await stop(second.child)).toBe(0);
+    expect(await second.stop()).toBe(0);
   }, 120_000);
 });

@@ -1,0 +1,112 @@
+// Two API processes sharing the test PostgreSQL and the local Redis, as in a scale-out deployment.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabaseUrl } from './env.ts';
+import { spawnHub, type HubProcess } from './process-utils.ts';
+import { collect, http, nextEvent, openSocket, sleep, type Client } from './socket-utils.ts';
+import { createTestHub, TEST_SECRET, uid, type TestHub } from './utils.ts';
+
+let a: HubProcess;
+let b: HubProcess;
+let hub: TestHub;
+const sockets: Client[] = [];
+const track = (s: Client) => (sockets.push(s), s);
+
+beforeAll(async () => {
+  hub = await createTestHub();
+  const env = {
+    DATABASE_URL: testDatabaseUrl,
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    REDIS_PREFIX: `test:${uid()}:`,
+    SECRET_KEY: TEST_SECRET,
+    MIGRATE_ON_START: 'false',
+    DATA_DIR: '/tmp/checkin-hub-test',
+    SOCKET_REVALIDATE_SECONDS: '1',
+  };
+  [a, b] = await Promise.all([spawnHub(env), spawnHub(env)]);
+}, 90_000);
+afterEach(() => {
+  for (const s of sockets.splice(0)) s.close();
+});
+afterAll(async () => {
+  await Promise.all([a?.stop(), b?.stop()]);
+  await hub?.close();
+});
+
+async function orgWithKiosk(on: HubProcess) {
+  const org = await hub.makeOrg();
+  const res = await http(on.url, 'POST', '/kiosks/', { token: org.admin.token, json: { name: `Door ${uid()}` } });
+  expect(res.status).toBe(201);
+  return { ...org, kiosk: res.body as { kiosk_id: number; token: string } };
+}
+
+describe('two API processes sharing PostgreSQL and Redis', () => {
+  it('when a kiosk punches on instance A, then a board on instance B receives the change, and the other way round', async () => {
+    const { team, manager, alice, bob, kiosk } = await orgWithKiosk(a);
+    const kioskOnA = track(await openSocket(a.url, kiosk.token));
+    const boardOnB = track(await openSocket(b.url, manager.token));
+    const snapshot = await boardOnB.emitWithAck('board:join', { team_id: team.team_id });
+    if (!snapshot.ok) throw new Error('join failed');
+    const seen = collect(boardOnB, 'attendance:changed');
+    const first = nextEvent(boardOnB, 'attendance:changed');
+    expect((await kioskOnA.emitWithAck('attendance:check', { badge_id: alice.badge_id!, client_event_id: `a-${uid()}` })).ok).toBe(true);
+    expect((await first).employee.employee_id).toBe(alice.employee_id);
+
+    const kioskOnB = track(await openSocket(b.url, kiosk.token));
+    const boardOnA = track(await openSocket(a.url, manager.token));
+    await boardOnA.emitWithAck('board:join', { team_id: team.team_id });
+    const onA = nextEvent(boardOnA, 'attendance:changed');
+    expect((await kioskOnB.emitWithAck('attendance:check', { badge_id: bob.badge_id!, client_event_id: `b-${uid()}` })).ok).toBe(true);
+    expect((await onA).employee.employee_id).toBe(bob.employee_id);
+
+    await sleep(300);
+    // Exactly once each, numbered one after the other whichever instance made the change.
+    expect(seen.map((e) => e.employee.employee_id)).toEqual([alice.employee_id, bob.employee_id]);
+    expect(seen.map((e) => e.seq)).toEqual([snapshot.seq + 1, snapshot.seq + 2]);
+  });
+
+  it('when the same client_event_id reaches both instances at once, then one punch row and one answer', async () => {
+    const { alice, kiosk } = await orgWithKiosk(a);
+    const onA = track(await openSocket(a.url, kiosk.token));
+    const onB = track(await openSocket(b.url, kiosk.token));
+    const payload = { badge_id: alice.badge_id!, client_event_id: `twice-${uid()}` };
+    const acks = await Promise.all([onA, onB, onA, onB].map((s) => s.emitWithAck('attendance:check', payload)));
+    expect(acks.every((x) => x.ok)).toBe(true);
+    expect(acks.filter((x) => x.ok && !x.duplicate)).toHaveLength(1);
+    expect(new Set(acks.map((x) => (x.ok ? x.record.record_id : 0))).size).toBe(1);
+    const rows = await hub.rows('select 1 from punches where client_event_id = ?', [payload.client_event_id]);
+    expect(rows).toHaveLength(1);
+  });
+
+  it('when a kiosk is revoked on instance A, then its socket on instance B is disconnected at once', async () => {
+    const { admin, kiosk } = await orgWithKiosk(a);
+    const onB = await openSocket(b.url, kiosk.token);
+    const listed = await http(a.url, 'GET', '/kiosks/', { token: admin.token });
+    expect(listed.body.find((k: { kiosk_id: number }) => k.kiosk_id === kiosk.kiosk_id).online).toBe(true);
+    const ended = nextEvent(onB, 'session:ended', 3000);
+    const gone = nextEvent(onB, 'disconnect', 3000);
+    expect((await http(a.url, 'DELETE', `/kiosks/${kiosk.kiosk_id}`, { token: admin.token })).status).toBe(204);
+    expect(await ended).toEqual({ reason: 'revoked' });
+    expect(await gone).toBe('io server disconnect');
+    onB.close();
+  });
+
+  it('when a record is edited over REST on instance B, then a board on instance A receives "updated"', async () => {
+    const { team, manager, alice, admin } = await orgWithKiosk(a);
+    const created = await http(b.url, 'POST', '/attendance/', {
+      token: admin.token,
+      json: { employee_id: alice.employee_id, attendance_date: '2026-02-03', status: 'Present' },
+    });
+    const boardOnA = track(await openSocket(a.url, manager.token));
+    await boardOnA.emitWithAck('board:join', { team_id: team.team_id });
+    const changed = nextEvent(boardOnA, 'attendance:changed');
+    await http(b.url, 'PUT', `/attendance/${created.body.record_id}`, { token: admin.token, json: { status: 'Half Day' } });
+    expect(await changed).toMatchObject({ action: 'updated', record: { record_id: created.body.record_id, status: 'Half Day' } });
+  });
+
+  it('when both instances are asked if they are ready, then the database and Redis are both ok', async () => {
+    for (const instance of [a, b]) {
+      const res = await http(instance.url, 'GET', '/readyz');
+      expect(res).toEqual({ status: 200, body: { status: 'ready', checks: { database: 'ok', redis: 'ok' } } });
+    }
+  });
+});
