@@ -7,6 +7,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Config } from './config.ts';
 import type { Bus } from './infra/bus.ts';
 import type { Em, Orm } from './infra/db.ts';
+import type { Jobs } from './infra/jobs/types.ts';
 import { AppError } from './infra/errors.ts';
 import { mount, openApiDocument, type AppEnv, type Endpoint } from './infra/http.ts';
 import type { Logger } from './infra/logger.ts';
@@ -16,6 +17,7 @@ import { docsRoutes } from './modules/docs/docs.routes.ts';
 import { employeeEndpoints } from './modules/employees/index.ts';
 import { healthEndpoints } from './modules/health/health.routes.ts';
 import { kioskEndpoints } from './modules/kiosks/index.ts';
+import { summaryEndpoints } from './modules/summaries/index.ts';
 import { teamEndpoints } from './modules/teams/index.ts';
 
 /** Everything the HTTP app needs, built by the caller (main.ts or a test). */
@@ -27,6 +29,8 @@ export type AppDeps = {
   throttle: LoginThrottle;
   /** Checks each dependency: `{ database: 'ok' | 'unavailable', ... }`. */
   readiness: () => Promise<Record<string, string>>;
+  /** The job queue (BullMQ, or in-process in the embedded mode). */
+  jobs: Jobs;
   /** Who is connected, across instances (set once the socket server is attached). */
   presence?: { onlineKiosks(): Promise<Set<number>> };
 };
@@ -38,6 +42,7 @@ export const endpoints: Endpoint[] = [
   ...teamEndpoints,
   ...attendanceEndpoints,
   ...kioskEndpoints,
+  ...summaryEndpoints,
   ...healthEndpoints,
 ];
 

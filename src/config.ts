@@ -65,6 +65,11 @@ const EnvSchema = v.object({
   KIOSK_PUNCHES_PER_SECOND: v.optional(intFrom(1, 10000), '20'),
   KIOSK_PUNCH_BURST: v.optional(intFrom(1, 100000), '120'),
   GOOGLE_API_KEY: v.optional(v.string()),
+  SUMMARY_REFRESH_MINUTES: v.optional(intFrom(1, 1440), '5'),
+  SUMMARY_DEBOUNCE_MS: v.optional(intFrom(0, 600_000), '1500'),
+  END_OF_DAY_TIME: v.optional(v.pipe(v.string(), v.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)')), '23:00'),
+  END_OF_DAY_CATCHUP_DAYS: v.optional(intFrom(0, 60), '7'),
+  WORKER_CONCURRENCY: v.optional(intFrom(1, 64), '2'),
 });
 
 export type Config = {
@@ -101,6 +106,14 @@ export type Config = {
     punchBurst: number;
   };
   googleApiKey: string | null;
+  jobs: {
+    summaryRefreshMinutes: number;
+    summaryDebounceMs: number;
+    /** Local time ('HH:MM') at which a day is closed (absences, missing check-outs). */
+    endOfDayTime: string;
+    endOfDayCatchupDays: number;
+    workerConcurrency: number;
+  };
 };
 
 /** Thrown when the environment does not describe a runnable hub; names every bad variable. */
@@ -191,5 +204,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       punchBurst: env.KIOSK_PUNCH_BURST,
     },
     googleApiKey: env.GOOGLE_API_KEY ?? null,
+    jobs: {
+      summaryRefreshMinutes: env.SUMMARY_REFRESH_MINUTES,
+      summaryDebounceMs: env.SUMMARY_DEBOUNCE_MS,
+      endOfDayTime: env.END_OF_DAY_TIME,
+      endOfDayCatchupDays: env.END_OF_DAY_CATCHUP_DAYS,
+      workerConcurrency: env.WORKER_CONCURRENCY,
+    },
   };
 }

@@ -5,7 +5,12 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { Bus } from './infra/bus.ts';
 import type { Em } from './infra/db.ts';
 import { createLogger, type Logger } from './infra/logger.ts';
+import { createBullJobs } from './infra/jobs/bullmq.ts';
+import { createMemoryJobs } from './infra/jobs/memory.ts';
+import type { Jobs } from './infra/jobs/types.ts';
 import { createRedis } from './infra/redis.ts';
+import { createSequencer } from './infra/sequencer.ts';
+import { jobHandlers } from './jobs.ts';
 import { connectWithRetry, ensureAdmin, seedIfEmpty } from './infra/startup.ts';
 import { LoginThrottle } from './modules/auth/index.ts';
 import { createSocketServer } from './modules/realtime/socket-server.ts';
@@ -26,12 +31,32 @@ export async function start(config: Config, opts: { log?: Logger } = {}) {
   const redis = config.redisUrl ? createRedis(config.redisUrl) : null;
   redis?.on('error', (error) => log.warn({ err: { message: error.message } }, 'redis error'));
   const bus = new Bus();
+  const sequencer = createSequencer(redis, config.redisPrefix);
+  const handlers = jobHandlers();
+  let jobs: Jobs;
+  if (config.redisUrl) {
+    // Scale-out: jobs run in `npm run worker` processes; this instance adds them and relays their results.
+    jobs = createBullJobs({ url: config.redisUrl, prefix: config.redisPrefix }, log);
+  } else {
+    const memory = createMemoryJobs({ orm, config, log, sequencer, handlers });
+    memory.startSchedules();
+    void memory.add('summaries:recompute', { all: true }, { delayMs: 1000, dedupId: 'summaries:all' });
+    jobs = memory;
+  }
+  // A burst of punches in a team leads to one recompute of its summary, shortly after.
+  bus.subscribe('attendance.changed', (change) => {
+    const key = change.team_id === null ? 'org' : `team:${change.team_id}`;
+    void jobs
+      .add('summaries:recompute', { team_id: change.team_id }, { delayMs: config.jobs.summaryDebounceMs, dedupId: `summaries:${key}` })
+      .catch((error) => log.warn({ err: { message: (error as Error).message } }, 'could not queue a summary recompute'));
+  });
   const deps: AppDeps = {
     config,
     orm,
     log,
     bus,
     throttle: new LoginThrottle(config.login),
+    jobs,
     readiness: async () => {
       const checks: Record<string, string> = {};
       try {
@@ -53,7 +78,7 @@ export async function start(config: Config, opts: { log?: Logger } = {}) {
   };
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }) as HttpServer;
-  const realtime = createSocketServer(server, { config, orm, log, bus, redis, keyPrefix: config.redisPrefix });
+  const realtime = createSocketServer(server, { config, orm, log, bus, redis, keyPrefix: config.redisPrefix, sequencer, jobs });
   deps.presence = { onlineKiosks: () => realtime.onlineKiosks() };
   await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));
   const address = server.address();
@@ -67,12 +92,13 @@ export async function start(config: Config, opts: { log?: Logger } = {}) {
       const force = setTimeout(() => process.exit(1), 15_000).unref();
       server.closeIdleConnections?.();
       await realtime.close();
+      await jobs.close();
       await redis?.quit().catch(() => undefined);
       await orm.close();
       clearTimeout(force);
       log.info('stopped');
     })());
-  return { server, port, orm, log, bus, realtime, stop };
+  return { server, port, orm, log, bus, realtime, jobs, stop };
 }
 
 export type Hub = Awaited<ReturnType<typeof start>>;

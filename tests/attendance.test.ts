@@ -93,6 +93,7 @@ describe('creating a record (POST /attendance/)', () => {
       check_out_time: '2025-06-02T17:00:00.000Z',
       notes: 'Train delayed',
       source: 'api',
+      missing_check_out: false,
       created_at: expect.any(String),
       updated_at: expect.any(String),
     });

@@ -106,6 +106,7 @@ describe('the first punch of the day', () => {
         check_out_time: null,
         notes: null,
         source: 'web',
+        missing_check_out: false,
         created_at: expect.any(String),
         updated_at: expect.any(String),
       },

@@ -5,7 +5,10 @@ import { createApp } from '../src/app.ts';
 import { loadConfig, type Config } from '../src/config.ts';
 import { Bus } from '../src/infra/bus.ts';
 import { createOrm, type Em } from '../src/infra/db.ts';
+import { createMemoryJobs } from '../src/infra/jobs/memory.ts';
 import { createLogger } from '../src/infra/logger.ts';
+import { createSequencer } from '../src/infra/sequencer.ts';
+import { jobHandlers } from '../src/jobs.ts';
 import { hashPassword, issueAccessToken, LoginThrottle } from '../src/modules/auth/index.ts';
 import type { Access } from '../src/modules/employees/index.ts';
 import { testDatabaseUrl } from './env.ts';
@@ -48,11 +51,14 @@ export async function createTestHub(env: Record<string, string> = {}) {
   });
   const log = createLogger(config.logLevel, sink);
   const bus = new Bus();
+  const sequencer = createSequencer(null, 'test:');
+  const jobs = createMemoryJobs({ orm, config, log, sequencer, handlers: jobHandlers() });
   const app = createApp({
     config,
     orm,
     log,
     bus,
+    jobs,
     throttle: new LoginThrottle(config.login),
     readiness: async () => {
       try {
@@ -146,7 +152,13 @@ export async function createTestHub(env: Record<string, string> = {}) {
     return em().execute<T[]>(sql, params);
   }
 
-  return { app, orm, config, bus, log: logLines, em, request, makeTeam, makeEmployee, makeOrg, rows, close: () => orm.close() };
+  return {
+    app, orm, config, bus, jobs, sequencer, log: logLines, em, request, makeTeam, makeEmployee, makeOrg, rows,
+    close: async () => {
+      await jobs.close();
+      await orm.close();
+    },
+  };
 }
 
 export type TestHub = Awaited<ReturnType<typeof createTestHub>>;

@@ -22,6 +22,8 @@ export const Attendance = defineEntity({
     check_out_time: p.datetime().nullable(),
     notes: p.text().nullable(),
     source: p.enum(SOURCES).default('api'),
+    /** Set by the end-of-day rule when a check-in has no check-out; cleared when a check-out is recorded. */
+    missing_check_out: p.boolean().default(false),
     created_at: p.datetime().onCreate(() => new Date()),
     updated_at: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },

@@ -13,12 +13,13 @@ export type RecordRow = {
   check_out_time: string | Date | null;
   notes: string | null;
   source: 'kiosk' | 'web' | 'api' | 'system';
+  missing_check_out: boolean;
   created_at: string | Date;
   updated_at: string | Date;
 };
 
 export const RECORD_COLUMNS =
-  'record_id, employee_id, team_id, attendance_date, status, check_in_time, check_out_time, notes, source, created_at, updated_at';
+  'record_id, employee_id, team_id, attendance_date, status, check_in_time, check_out_time, notes, source, missing_check_out, created_at, updated_at';
 
 const iso = (value: string | Date) => (value instanceof Date ? value : new Date(value)).toISOString();
 const isoOrNull = (value: string | Date | null | undefined) => (value == null ? null : iso(value));
@@ -37,6 +38,7 @@ export const recordDto = (r: RecordRow) => ({
   check_out_time: isoOrNull(r.check_out_time),
   notes: r.notes ?? null,
   source: r.source,
+  missing_check_out: Boolean(r.missing_check_out),
   created_at: iso(r.created_at),
   updated_at: iso(r.updated_at),
 });

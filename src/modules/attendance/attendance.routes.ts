@@ -1,4 +1,7 @@
+import * as v from 'valibot';
 import { endpoint, listResponse } from '../../infra/http.ts';
+import { IsoDate } from '../../infra/schemas.ts';
+import { assertClosable } from './end-of-day.service.ts';
 import { ctxOf } from '../../infra/request.ts';
 import {
   AttendanceCreate,
@@ -33,6 +36,29 @@ const punchEndpoint = (path: string, intent: PunchIntent, summary: string, descr
       return c.json(result);
     },
   );
+
+const EndOfDayBody = v.object({ date: IsoDate('date') });
+const EndOfDayOut = v.object({
+  days: v.array(v.object({ date: v.string(), absent: v.number(), missing_check_out: v.number() })),
+});
+
+/** Closing a day on demand, for example after an outage; runs as the same job as the schedule. */
+const endOfDayEndpoint = endpoint(
+  {
+    method: 'post', path: '/attendance/end-of-day', tag, summary: 'Close a past day (absences, missing check-outs)', access: ['admin'],
+    body: EndOfDayBody, response: EndOfDayOut,
+    description:
+      'Marks every expected team member without a record Absent (source `system`) and flags check-ins without a check-out ' +
+      '(`missing_check_out`). Idempotent: running a day again changes nothing. A day can be closed only after its cut-off ' +
+      '(END_OF_DAY_TIME in TIMEZONE): 409 `day_not_over` before.',
+  },
+  async (c, { body }) => {
+    const deps = c.get('deps');
+    assertClosable(deps.config, body.date);
+    const result = await deps.jobs.run('attendance:end-of-day', { date: body.date });
+    return c.json({ days: result.days });
+  },
+);
 
 export const attendanceEndpoints = [
   endpoint(
@@ -96,4 +122,6 @@ export const attendanceEndpoints = [
       return c.body(null, 204);
     },
   ),
+  endOfDayEndpoint,
 ];
+

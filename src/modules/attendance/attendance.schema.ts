@@ -44,6 +44,7 @@ export const AttendanceOut = v.object({
   check_out_time: v.nullable(v.pipe(v.string(), v.isoTimestamp())),
   notes: v.nullable(v.string()),
   source: v.picklist(SOURCES),
+  missing_check_out: v.pipe(v.boolean(), v.description('Checked in but never checked out (flagged by the end-of-day rule).')),
   created_at: v.pipe(v.string(), v.isoTimestamp()),
   updated_at: v.pipe(v.string(), v.isoTimestamp()),
 });

@@ -150,9 +150,10 @@ export async function updateRecord(ctx: Ctx, recordId: number, input: Attendance
         throw validationError([{ loc: ['body', 'check_out_time'], msg: 'check_out_time must not be before check_in_time', type: 'value_error' }]);
       }
       const [updated] = await em.execute<RecordRow[]>(
-        `update attendance set attendance_date = ?, status = ?, check_in_time = ?, check_out_time = ?, notes = ?, updated_at = now()
+        `update attendance set attendance_date = ?, status = ?, check_in_time = ?, check_out_time = ?, notes = ?,
+                missing_check_out = missing_check_out and ?::timestamptz is null, updated_at = now()
           where record_id = ? returning ${RECORD_COLUMNS}`,
-        [next.attendance_date, next.status, next.check_in_time, next.check_out_time, next.notes, recordId],
+        [next.attendance_date, next.status, next.check_in_time, next.check_out_time, next.notes, next.check_out_time, recordId],
       );
       const after = recordDto(updated);
       recordAudit(em, ctx, { entity_type: 'attendance', entity_id: recordId, action: 'update', before, after });

@@ -4,3 +4,4 @@ export { attendanceEndpoints } from './attendance.routes.ts';
 export { punch, type PunchRequest, type PunchResult } from './punch.service.ts';
 export { recordDto, type RecordDto } from './attendance.records.ts';
 export { PunchEntries } from './attendance.schema.ts';
+export { endOfDayJob, closeDay } from './end-of-day.service.ts';

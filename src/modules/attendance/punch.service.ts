@@ -183,9 +183,10 @@ async function applyPunch(em: Em, p: Apply): Promise<{ action: PunchAction; reco
     next = { status: current.status, check_in_time: checkIn, check_out_time: checkOut && checkOut > p.at ? checkOut : p.at };
   }
   const [updated] = await em.execute<RecordRow[]>(
-    `update attendance set status = ?, check_in_time = ?, check_out_time = ?, updated_at = now()
+    `update attendance set status = ?, check_in_time = ?, check_out_time = ?,
+            missing_check_out = missing_check_out and ?::timestamptz is null, updated_at = now()
       where record_id = ? returning ${RECORD_COLUMNS}`,
-    [next.status, next.check_in_time, next.check_out_time, current.record_id],
+    [next.status, next.check_in_time, next.check_out_time, next.check_out_time, current.record_id],
   );
   return { action, record: updated };
 }

@@ -3,6 +3,7 @@
  * Requests are `domain:verb` with an acknowledgement; broadcasts are `domain:changed`.
  */
 import type { RecordDto } from '../attendance/index.ts';
+import type { SummaryBody } from '../summaries/index.ts';
 
 export type ErrorAck = { ok: false; error: { code: string; message: string; retry_after?: number } };
 export type Ack<T> = ({ ok: true } & T) | ErrorAck;
@@ -46,8 +47,20 @@ export interface ClientToServer {
   'board:leave': (payload: { team_id: number }, ack: (result: Ack<{ team_id: number }>) => void) => void;
 }
 
+export type MissingCheckOut = {
+  team_id: number;
+  date: string;
+  records: { record_id: number; employee_id: number; name: string; check_in_time: string | null }[];
+};
+
 export interface ServerToClient {
   'attendance:changed': (change: AttendanceChanged) => void;
+  /** A team's or the organisation's summary changed (team boards and admins). The body is GET /summarize_attendance/'s. */
+  'summary:updated': (summary: SummaryBody) => void;
+  /** The end-of-day rule found check-ins without a check-out (the team's boards). */
+  'attendance:missing_check_out': (info: MissingCheckOut) => void;
+  /** Too many changes at once to send one by one: take a fresh snapshot (board:join). */
+  'board:refresh': (info: { team_id: number; seq: number; reason: string; date?: string }) => void;
   /** Sent just before the server closes the socket (token expired, user deactivated, kiosk revoked). */
   'session:ended': (info: { reason: 'token_expired' | 'deactivated' | 'revoked' | 'access_changed' }) => void;
 }

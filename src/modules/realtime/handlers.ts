@@ -10,7 +10,7 @@ import { touchKiosk } from '../kiosks/index.ts';
 import type { ErrorAck } from './events.ts';
 import type { HubServer, HubSocket, RealtimeDeps } from './socket-server.ts';
 import { room } from './socket-server.ts';
-import type { Sequencer } from './sequencer.ts';
+import type { Sequencer } from '../../infra/sequencer.ts';
 
 type HandlerDeps = RealtimeDeps & { sequencer: Sequencer; io: HubServer };
 

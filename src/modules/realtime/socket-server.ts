@@ -10,7 +10,8 @@ import { authenticate } from '../auth/index.ts';
 import { authenticateKiosk, KIOSK_TOKEN_PREFIX } from '../kiosks/index.ts';
 import type { ClientToServer, ServerToClient, SocketData, SocketIdentity } from './events.ts';
 import { registerHandlers } from './handlers.ts';
-import { createSequencer, type Sequencer } from './sequencer.ts';
+import type { Jobs } from '../../infra/jobs/types.ts';
+import { createSequencer, type Sequencer } from '../../infra/sequencer.ts';
 
 export type HubSocket = Socket<ClientToServer, ServerToClient, Record<string, never>, SocketData>;
 export type HubServer = Server<ClientToServer, ServerToClient, Record<string, never>, SocketData>;
@@ -24,6 +25,10 @@ export type RealtimeDeps = {
   redis?: Redis | null;
   /** Prefix for every Redis key this server uses (tests give each server set its own). */
   keyPrefix?: string;
+  /** The per-team change counters (shared with the jobs, which number their own changes). */
+  sequencer?: Sequencer;
+  /** Finished jobs' socket deliveries arrive here; each instance delivers to its own sockets. */
+  jobs?: Jobs;
 };
 
 const room = {
@@ -31,6 +36,7 @@ const room = {
   user: (id: number) => `user:${id}`,
   kiosk: (id: number) => `kiosk:${id}`,
   kiosks: 'kiosks',
+  admins: 'admins',
 };
 export { room };
 
@@ -82,7 +88,7 @@ export function createSocketServer(http: HttpServer, deps: RealtimeDeps) {
         }
       : {}),
   });
-  const sequencer: Sequencer = createSequencer(deps.redis ?? null, prefix);
+  const sequencer: Sequencer = deps.sequencer ?? createSequencer(deps.redis ?? null, prefix);
 
   io.use(async (socket, next) => {
     try {
@@ -99,7 +105,7 @@ export function createSocketServer(http: HttpServer, deps: RealtimeDeps) {
   io.on('connection', (socket: HubSocket) => {
     const who = socket.data.who;
     if (who.kind === 'user') {
-      void socket.join(room.user(who.employee_id));
+      void socket.join(who.access === 'admin' ? [room.user(who.employee_id), room.admins] : room.user(who.employee_id));
       // A socket lives no longer than its token.
       const ms = who.exp * 1000 - Date.now();
       const timer = setTimeout(() => endSession(socket, 'token_expired'), Math.max(0, Math.min(ms, 2 ** 31 - 1)));
@@ -133,6 +139,13 @@ export function createSocketServer(http: HttpServer, deps: RealtimeDeps) {
     void next.then(() => {
       if (chains.get(key) === next) chains.delete(key);
     });
+  });
+
+  // Results of jobs (run by a worker process, or in this process) reach this instance's own sockets only:
+  // every instance hears every result, so each socket gets it exactly once.
+  const offDeliveries = deps.jobs?.onDeliveries((deliveries) => {
+    const local = io.local as unknown as { to(rooms: string[]): { emit(event: string, payload: unknown): void } };
+    for (const d of deliveries) local.to(d.rooms).emit(d.event, d.payload);
   });
 
   const offRevoked = bus.subscribe('kiosk.revoked', ({ kiosk_id }) => {
@@ -194,6 +207,7 @@ export function createSocketServer(http: HttpServer, deps: RealtimeDeps) {
       clearInterval(sweep);
       offChanged();
       offRevoked();
+      offDeliveries?.();
       await Promise.allSettled([...chains.values()]);
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => io.close(() => resolve()));

@@ -1,4 +1,4 @@
-import type { Redis } from '../../infra/redis.ts';
+import type { Redis } from './redis.ts';
 
 /** Per-team change counters: shared through Redis across instances, or kept in memory in one process. */
 export type Sequencer = {

@@ -1,0 +1,115 @@
+import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
+import type { Config } from '../../config.ts';
+import type { Em, Orm } from '../db.ts';
+import type { Logger } from '../logger.ts';
+import type { Sequencer } from '../sequencer.ts';
+import { schedulesFor, type Delivery, type JobHandlers, type JobName, type JobResult, type Jobs } from './types.ts';
+
+const QUEUE = 'hub';
+
+type Connection = { url: string; prefix: string };
+
+const connectionOf = (c: Connection) => {
+  const url = new URL(c.url);
+  return {
+    host: url.hostname,
+    port: Number(url.port || 6379),
+    username: url.username || undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
+    tls: url.protocol === 'rediss:' ? {} : undefined,
+    // BullMQ's blocking connections must never give up on a command.
+    maxRetriesPerRequest: null,
+  };
+};
+
+/** Retries with backoff, failed jobs kept a week for inspection, finished ones removed after an hour. */
+const JOB_OPTIONS = {
+  attempts: 3,
+  backoff: { type: 'exponential' as const, delay: 1000 },
+  removeOnComplete: { age: 3600, count: 1000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+/** The producer side, used by API instances: adds jobs and hears every job's socket deliveries. */
+export function createBullJobs(c: Connection, log: Logger): Jobs {
+  const connection = connectionOf(c);
+  const prefix = `${c.prefix}bull`;
+  const queue = new Queue(QUEUE, { connection, prefix });
+  const events = new QueueEvents(QUEUE, { connection, prefix });
+  queue.on('error', (error) => log.warn({ err: { message: error.message } }, 'queue error'));
+  events.on('error', (error) => log.warn({ err: { message: error.message } }, 'queue events error'));
+  return {
+    async add(name, data, opts = {}) {
+      await queue.add(name, data, {
+        ...JOB_OPTIONS,
+        delay: opts.delayMs,
+        ...(opts.dedupId ? { deduplication: { id: opts.dedupId, keepLastIfActive: true } } : {}),
+      });
+    },
+    async run(name, data, timeoutMs = 60_000) {
+      await events.waitUntilReady();
+      const job = await queue.add(name, data, JOB_OPTIONS);
+      return (await job.waitUntilFinished(events, timeoutMs)) as JobResult;
+    },
+    onDeliveries(listener) {
+      const handler = ({ returnvalue }: { returnvalue: unknown }) => {
+        const result = (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as JobResult | null;
+        if (result?.deliveries?.length) listener(result.deliveries as Delivery[]);
+      };
+      events.on('completed', handler);
+      return () => events.off('completed', handler);
+    },
+    async close() {
+      await events.close();
+      await queue.close();
+    },
+  };
+}
+
+/** The consumer side (`npm run worker`): one worker dispatching on the job name, and the recurring schedules. */
+export async function startBullWorker(
+  c: Connection,
+  deps: { orm: Orm; config: Config; log: Logger; sequencer: Sequencer; handlers: JobHandlers; jobs: Jobs; concurrency?: number },
+) {
+  const connection = connectionOf(c);
+  const prefix = `${c.prefix}bull`;
+  const queue = new Queue(QUEUE, { connection, prefix });
+  for (const schedule of schedulesFor(deps.config)) {
+    const repeat = 'everyMs' in schedule
+      ? { every: schedule.everyMs }
+      : { pattern: `${Number(schedule.at.slice(3, 5))} ${Number(schedule.at.slice(0, 2))} * * *`, tz: deps.config.timezone };
+    await queue.upsertJobScheduler(schedule.id, repeat, { name: schedule.name, data: schedule.data, opts: JOB_OPTIONS });
+  }
+  const worker = new Worker(
+    QUEUE,
+    async (job: Job) => {
+      const handler = deps.handlers[job.name as JobName];
+      if (!handler) throw new Error(`no handler for job ${job.name}`);
+      const started = performance.now();
+      const result = await handler(job.data as Record<string, unknown>, {
+        em: deps.orm.em.fork() as Em,
+        config: deps.config,
+        log: deps.log.child({ job: job.name, job_id: job.id }),
+        sequencer: deps.sequencer,
+        jobs: deps.jobs,
+      });
+      deps.log.info({ job: job.name, job_id: job.id, attempt: job.attemptsMade + 1, ms: Math.round(performance.now() - started) }, 'job done');
+      return result;
+    },
+    { connection, prefix, concurrency: deps.concurrency ?? 2, stalledInterval: 15_000, maxStalledCount: 2 },
+  );
+  worker.on('failed', (job, error) =>
+    deps.log.error({ job: job?.name, job_id: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed'),
+  );
+  worker.on('error', (error) => deps.log.warn({ err: { message: error.message } }, 'worker error'));
+  await worker.waitUntilReady();
+  return {
+    worker,
+    /** Lets running jobs finish, then closes. */
+    async close() {
+      await worker.close();
+      await queue.close();
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import type { Config } from '../../config.ts';
+import type { Em } from '../db.ts';
+import type { Logger } from '../logger.ts';
+import type { Sequencer } from '../sequencer.ts';
+
+/** Every job the hub runs. Names are `domain:verb`; each has exactly one handler (checked at start). */
+export const JOB_NAMES = ['summaries:recompute', 'attendance:end-of-day'] as const;
+export type JobName = (typeof JOB_NAMES)[number];
+
+/** A message for sockets that a job produced; every API instance delivers it to its own sockets. */
+export type Delivery = { rooms: string[]; event: string; payload: unknown };
+
+/** What a handler returns: deliveries for the sockets, and anything worth reporting. */
+export type JobResult = { deliveries?: Delivery[]; [key: string]: unknown };
+
+export type JobContext = { em: Em; config: Config; log: Logger; sequencer: Sequencer; jobs: Jobs };
+
+export type JobHandler = (data: Record<string, unknown>, ctx: JobContext) => Promise<JobResult>;
+export type JobHandlers = Record<JobName, JobHandler>;
+
+export type AddOptions = {
+  delayMs?: number;
+  /** While a job with this id is waiting, adding another is a no-op; while it runs, one more run is kept for after. */
+  dedupId?: string;
+};
+
+/** The queue as the rest of the code sees it: BullMQ on Redis, or in-process in the embedded mode. */
+export interface Jobs {
+  add(name: JobName, data: Record<string, unknown>, opts?: AddOptions): Promise<void>;
+  /** Adds a job and waits for its result (used for on-demand runs such as re-running a past day). */
+  run(name: JobName, data: Record<string, unknown>, timeoutMs?: number): Promise<JobResult>;
+  /** Listens to the socket deliveries of every finished job, whichever process ran it. */
+  onDeliveries(listener: (deliveries: Delivery[]) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** Recurring jobs, the same in both modes. `at` is a local time ('HH:MM') in TIMEZONE. */
+export type Schedule = { id: string; name: JobName; data: Record<string, unknown> } & ({ everyMs: number } | { at: string });
+
+export function schedulesFor(config: Config): Schedule[] {
+  return [
+    { id: 'summaries-refresh', name: 'summaries:recompute', data: { all: true }, everyMs: config.jobs.summaryRefreshMinutes * 60_000 },
+    { id: 'summaries-after-midnight', name: 'summaries:recompute', data: { all: true }, at: '00:05' },
+    { id: 'attendance-end-of-day', name: 'attendance:end-of-day', data: {}, at: config.jobs.endOfDayTime },
+  ];
+}
+
+/** Refuses to start unless every job name has exactly one handler and no handler is for an unknown name. */
+export function assertHandlers(handlers: Partial<Record<string, JobHandler>>): asserts handlers is JobHandlers {
+  const missing = JOB_NAMES.filter((name) => typeof handlers[name] !== 'function');
+  const unknown = Object.keys(handlers).filter((name) => !(JOB_NAMES as readonly string[]).includes(name));
+  if (missing.length || unknown.length) {
+    throw new Error(`job handlers do not match job names: missing ${missing.join(', ') || 'none'}; unknown ${unknown.join(', ') || 'none'}`);
+  }
+}

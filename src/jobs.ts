@@ -1,0 +1,13 @@
+import { assertHandlers, type JobHandlers } from './infra/jobs/types.ts';
+import { endOfDayJob } from './modules/attendance/index.ts';
+import { recomputeSummaries } from './modules/summaries/index.ts';
+
+/** The one handler of each job, checked against the list of job names when a process starts. */
+export function jobHandlers(): JobHandlers {
+  const handlers = {
+    'summaries:recompute': recomputeSummaries,
+    'attendance:end-of-day': endOfDayJob,
+  };
+  assertHandlers(handlers);
+  return handlers;
+}

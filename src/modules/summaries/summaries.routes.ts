@@ -1,0 +1,47 @@
+import * as v from 'valibot';
+import { endpoint } from '../../infra/http.ts';
+import { ctxOf } from '../../infra/request.ts';
+import { IdString } from '../../infra/schemas.ts';
+import { getSummary } from './summary.service.ts';
+
+const Rate = v.pipe(v.number(), v.description('percent, one decimal'));
+const DayCounts = v.object({
+  date: v.string(), rate: Rate, present: v.number(), late: v.number(), remote: v.number(), absent: v.number(), on_leave: v.number(), expected: v.number(),
+});
+
+const SummaryOut = v.object({
+  yesterday_summary: v.pipe(v.string(), v.description('"90% attendance rate with 45 employees present"')),
+  last_week_summary: v.pipe(v.string(), v.description('"Average attendance rate of 88% with highest attendance on Tuesday"')),
+  team_id: v.nullable(v.number()),
+  team_name: v.nullable(v.string()),
+  yesterday: v.nullable(DayCounts),
+  last_week: v.object({
+    from: v.string(),
+    to: v.string(),
+    average_rate: Rate,
+    best_day: v.nullable(v.string()),
+    best_date: v.nullable(v.string()),
+    worst_day: v.nullable(v.string()),
+    worst_date: v.nullable(v.string()),
+    by_day: v.array(v.object({ date: v.string(), weekday: v.string(), rate: Rate, present: v.number(), expected: v.number() })),
+  }),
+  today: v.object({
+    date: v.string(), rate: Rate, expected: v.number(), present: v.number(), late: v.number(), remote: v.number(),
+    absent: v.number(), on_leave: v.number(), not_in_yet: v.number(), checked_out: v.number(),
+  }),
+  computed_at: v.string(),
+});
+
+export const summaryEndpoints = [
+  endpoint(
+    {
+      method: 'get', path: '/summarize_attendance/', tag: 'Summaries', summary: 'Attendance summary: yesterday and last week',
+      access: ['admin', 'manager'], query: v.object({ team_id: v.optional(IdString('team_id')) }), response: SummaryOut,
+      scope: 'Admins: the organisation, or one team with `team_id`. Managers: their own team.',
+      description:
+        'Read from the stored summary, which workers recompute every few minutes, after local midnight and shortly after ' +
+        'attendance changes. Rate = present ÷ expected on working days (see the README for the definitions).',
+    },
+    async (c, { query }) => c.json(await getSummary(ctxOf(c), query.team_id)),
+  ),
+];

@@ -1,0 +1,216 @@
+import { createHash } from 'node:crypto';
+import type { Config } from '../../config.ts';
+import type { Ctx } from '../../infra/context.ts';
+import type { Em } from '../../infra/db.ts';
+import { forbidden, notFound } from '../../infra/errors.ts';
+import { addDays, isoWeekday, localDate } from '../../infra/time.ts';
+
+/**
+ * Definitions (also in the README):
+ * - expected on a day: active members of a team whose working weekdays include that day (and who existed by then),
+ *   minus those On Leave that day. Employees without a team are not scheduled, so never expected.
+ * - present: expected members whose record says Present, Late, Half Day or Remote (late and remote are part of present).
+ * - absent: expected − present (an Absent record, or no record at all).
+ * - rate: present ÷ expected, in percent; a day with nobody expected is not a working day and does not count.
+ * - yesterday: the last working day before today; last week: the previous Monday–Sunday. Local dates in TIMEZONE.
+ */
+export const ATTENDED = ['Present', 'Late', 'Half Day', 'Remote'];
+
+const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+export const weekdayName = (date: string) => WEEKDAYS[isoWeekday(date) - 1];
+
+type DayRow = {
+  day: string | Date;
+  expected: string | number;
+  present: string | number;
+  late: string | number;
+  remote: string | number;
+  on_leave: string | number;
+  absent_records: string | number;
+  checked_out: string | number;
+};
+
+export type DayStats = {
+  date: string;
+  expected: number;
+  present: number;
+  late: number;
+  remote: number;
+  absent: number;
+  on_leave: number;
+  /** Expected members with no record yet (today only; on past days they are absent). */
+  not_in_yet: number;
+  checked_out: number;
+  rate: number;
+};
+
+const pct = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1000) / 10 : 0);
+const dayOf = (d: string | Date) => (d instanceof Date ? d.toISOString().slice(0, 10) : String(d).slice(0, 10));
+
+/** Per-day counts for a date range, for one team or (teamId null) the whole organisation. One query. */
+export async function dailyStats(em: Em, tz: string, from: string, to: string, teamId: number | null): Promise<DayStats[]> {
+  const rows = await em.execute<DayRow[]>(
+    `with days as (
+       select d::date as day, extract(isodow from d)::int as dow
+         from generate_series(?::date, ?::date, interval '1 day') d
+     ),
+     members as (
+       select e.employee_id, t.working_weekdays, (e.created_at at time zone ?)::date as since
+         from employees e join teams t on t.team_id = e.team_id
+        where e.active ${teamId === null ? '' : 'and e.team_id = ?'}
+     ),
+     grid as (
+       select days.day, m.employee_id
+         from days join members m on m.working_weekdays @> to_jsonb(days.dow) and m.since <= days.day
+     )
+     select g.day,
+            count(*) filter (where a.status is distinct from 'On Leave') as expected,
+            count(*) filter (where a.status in ('Present', 'Late', 'Half Day', 'Remote')) as present,
+            count(*) filter (where a.status = 'Late') as late,
+            count(*) filter (where a.status = 'Remote') as remote,
+            count(*) filter (where a.status = 'On Leave') as on_leave,
+            count(*) filter (where a.status = 'Absent') as absent_records,
+            count(*) filter (where a.check_out_time is not null and a.status in ('Present', 'Late', 'Half Day')) as checked_out
+       from grid g
+       left join attendance a on a.employee_id = g.employee_id and a.attendance_date = g.day
+      group by g.day
+      order by g.day`,
+    teamId === null ? [from, to, tz] : [from, to, tz, teamId],
+  );
+  const byDay = new Map(rows.map((r) => [dayOf(r.day), r]));
+  const out: DayStats[] = [];
+  for (let day = from; day <= to; day = addDays(day, 1)) {
+    const r = byDay.get(day);
+    const expected = Number(r?.expected ?? 0);
+    const present = Number(r?.present ?? 0);
+    const absentRecords = Number(r?.absent_records ?? 0);
+    out.push({
+      date: day,
+      expected,
+      present,
+      late: Number(r?.late ?? 0),
+      remote: Number(r?.remote ?? 0),
+      absent: expected - present,
+      on_leave: Number(r?.on_leave ?? 0),
+      not_in_yet: expected - present - absentRecords,
+      checked_out: Number(r?.checked_out ?? 0),
+      rate: pct(present, expected),
+    });
+  }
+  return out;
+}
+
+const people = (n: number) => `${n} ${n === 1 ? 'employee' : 'employees'}`;
+
+/** The summary body of a scope, computed from the database as of `now`. */
+export async function computeSummary(em: Em, config: Pick<Config, 'timezone'>, teamId: number | null, now = new Date()) {
+  let team: { team_id: number; team_name: string } | null = null;
+  if (teamId !== null) {
+    [team] = await em.execute<{ team_id: number; team_name: string }[]>('select team_id, team_name from teams where team_id = ?', [teamId]);
+    if (!team) throw notFound('Team', teamId);
+  }
+  const today = localDate(now, config.timezone);
+  const monday = addDays(today, 1 - isoWeekday(today));
+  const weekFrom = addDays(monday, -7);
+  const weekTo = addDays(monday, -1);
+  const from = weekFrom < addDays(today, -14) ? weekFrom : addDays(today, -14);
+  const days = await dailyStats(em, config.timezone, from, today, teamId);
+  const todayStats = days[days.length - 1];
+  const previous = days.filter((d) => d.date < today && d.expected > 0);
+  const y = previous[previous.length - 1] ?? null;
+  const week = days.filter((d) => d.date >= weekFrom && d.date <= weekTo && d.expected > 0);
+  const average = week.length ? Math.round((week.reduce((sum, d) => sum + d.rate, 0) / week.length) * 10) / 10 : 0;
+  const best = week.reduce<DayStats | null>((b, d) => (!b || d.rate > b.rate ? d : b), null);
+  const worst = week.reduce<DayStats | null>((w, d) => (!w || d.rate < w.rate ? d : w), null);
+
+  return {
+    team_id: team?.team_id ?? null,
+    team_name: team?.team_name ?? null,
+    yesterday_summary: y
+      ? `${Math.round(y.rate)}% attendance rate with ${people(y.present)} present`
+      : 'No working day with expected employees in the last two weeks',
+    last_week_summary: best
+      ? `Average attendance rate of ${Math.round(average)}% with highest attendance on ${weekdayName(best.date)}`
+      : 'No working days last week',
+    yesterday: y
+      ? { date: y.date, rate: y.rate, present: y.present, late: y.late, remote: y.remote, absent: y.absent, on_leave: y.on_leave, expected: y.expected }
+      : null,
+    last_week: {
+      from: weekFrom,
+      to: weekTo,
+      average_rate: average,
+      best_day: best ? weekdayName(best.date) : null,
+      best_date: best?.date ?? null,
+      worst_day: worst ? weekdayName(worst.date) : null,
+      worst_date: worst?.date ?? null,
+      by_day: week.map((d) => ({ date: d.date, weekday: weekdayName(d.date), rate: d.rate, present: d.present, expected: d.expected })),
+    },
+    today: {
+      date: todayStats.date,
+      rate: todayStats.rate,
+      expected: todayStats.expected,
+      present: todayStats.present,
+      late: todayStats.late,
+      remote: todayStats.remote,
+      absent: todayStats.absent - todayStats.not_in_yet,
+      on_leave: todayStats.on_leave,
+      not_in_yet: todayStats.not_in_yet,
+      checked_out: todayStats.checked_out,
+    },
+  };
+}
+
+export type SummaryBody = Awaited<ReturnType<typeof computeSummary>> & { computed_at: string };
+export type ChangedSummary = { scope: string; team_id: number | null; body: SummaryBody };
+
+const scopeOf = (teamId: number | null) => (teamId === null ? 'org' : `team:${teamId}`);
+
+/** Computes and stores the summaries of the given scopes; returns those whose content changed (or are new). */
+export async function refreshSummaries(em: Em, config: Pick<Config, 'timezone'>, teamIds: (number | null)[]): Promise<ChangedSummary[]> {
+  const changed: ChangedSummary[] = [];
+  for (const teamId of teamIds) {
+    const body = await computeSummary(em, config, teamId);
+    const digest = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+    const computed_at = new Date();
+    const full = { ...body, computed_at: computed_at.toISOString() };
+    // Only a new or different body comes back from the upsert, so concurrent recomputes announce a change once.
+    const rows = await em.execute<{ scope: string }[]>(
+      `insert into summaries (scope, body, digest, computed_at) values (?, ?, ?, ?)
+       on conflict (scope) do update set body = excluded.body, digest = excluded.digest, computed_at = excluded.computed_at
+        where summaries.digest <> excluded.digest
+       returning scope`,
+      [scopeOf(teamId), JSON.stringify(full), digest, computed_at],
+    );
+    if (rows.length) changed.push({ scope: scopeOf(teamId), team_id: teamId, body: full });
+  }
+  return changed;
+}
+
+/** Every scope worth keeping a summary for: the organisation and each team. */
+export async function allScopes(em: Em): Promise<(number | null)[]> {
+  const teams = await em.execute<{ team_id: number }[]>('select team_id from teams order by team_id');
+  return [null, ...teams.map((t) => Number(t.team_id))];
+}
+
+/**
+ * The stored summary for the caller: admins the organisation (or `team_id`), managers their team.
+ * Computed once when none is stored, or when the stored one is from an earlier day.
+ */
+export async function getSummary(ctx: Ctx, teamId: number | undefined): Promise<SummaryBody> {
+  const user = ctx.user!;
+  let scopeTeam: number | null = teamId ?? null;
+  if (user.access === 'manager') {
+    if (user.team_id === null) throw forbidden('You do not manage a team');
+    if (teamId !== undefined && teamId !== user.team_id) throw forbidden('Managers may only see their own team’s summary');
+    scopeTeam = user.team_id;
+  } else if (user.access !== 'admin') {
+    throw forbidden();
+  }
+  const [stored] = await ctx.em.execute<{ body: SummaryBody | string }[]>('select body from summaries where scope = ?', [scopeOf(scopeTeam)]);
+  const body = stored ? (typeof stored.body === 'string' ? (JSON.parse(stored.body) as SummaryBody) : stored.body) : null;
+  if (body && body.today?.date === localDate(new Date(), ctx.config.timezone)) return body;
+  const [fresh] = await refreshSummaries(ctx.em, ctx.config, [scopeTeam]);
+  if (fresh) return fresh.body;
+  const [again] = await ctx.em.execute<{ body: SummaryBody | string }[]>('select body from summaries where scope = ?', [scopeOf(scopeTeam)]);
+  return typeof again.body === 'string' ? (JSON.parse(again.body) as SummaryBody) : again.body;
+}

@@ -1,0 +1,54 @@
+// `npm run worker`: the job runner of a scale-out deployment (REDIS_URL set). It computes summaries, closes days,
+// and reports results through BullMQ to the API instances, which deliver them to their sockets.
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { createBullJobs, startBullWorker } from './infra/jobs/bullmq.ts';
+import { createLogger, type Logger } from './infra/logger.ts';
+import { createRedis } from './infra/redis.ts';
+import { createSequencer } from './infra/sequencer.ts';
+import { connectWithRetry } from './infra/startup.ts';
+import { jobHandlers } from './jobs.ts';
+
+/** Starts a worker process: database, the queue worker and the recurring schedules. */
+export async function startWorker(config: Config, opts: { log?: Logger } = {}) {
+  const log = opts.log ?? createLogger(config.logLevel).child({ process: 'worker' });
+  if (!config.redisUrl) throw new ConfigError('invalid configuration:\n  REDIS_URL: the worker needs Redis (without it, `npm start` runs jobs in-process)');
+  const handlers = jobHandlers();
+  const orm = await connectWithRetry(config, log, { migrate: false });
+  const redis = createRedis(config.redisUrl);
+  redis.on('error', (error) => log.warn({ err: { message: error.message } }, 'redis error'));
+  const sequencer = createSequencer(redis, config.redisPrefix);
+  const connection = { url: config.redisUrl, prefix: config.redisPrefix };
+  const jobs = createBullJobs(connection, log);
+  const worker = await startBullWorker(connection, {
+    orm, config, log, sequencer, handlers, jobs, concurrency: config.jobs.workerConcurrency,
+  });
+  log.info({ concurrency: config.jobs.workerConcurrency }, 'worker ready');
+  let stopping: Promise<void> | null = null;
+  const stop = (signal: string) =>
+    (stopping ??= (async () => {
+      log.info({ signal }, 'worker stopping: letting running jobs finish');
+      await worker.close();
+      await jobs.close();
+      await redis.quit().catch(() => undefined);
+      await orm.close();
+      log.info('worker stopped');
+    })());
+  return { stop };
+}
+
+if (import.meta.main) {
+  let config: Config;
+  try {
+    config = loadConfig();
+    const worker = await startWorker(config);
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => void worker.stop(signal).then(() => process.exit(0)));
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
