@@ -46,13 +46,15 @@ const { values: args } = parseArgs({
     modes: { type: 'string', default: 'embedded,postgres' },
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
+    'hub-cpu-prof': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (args.help) {
   console.error(
     'npm run bench:realtime -- [--seconds 10] [--warmup 2] [--kiosks 50] [--watchers 20] [--employees 1000]\n' +
-      '                          [--pgbench-clients 8] [--modes embedded,postgres] [--pg-url postgres://…/postgres] [--redis-url redis://…]',
+      '                          [--pgbench-clients 8] [--modes embedded,postgres] [--pg-url postgres://…/postgres] [--redis-url redis://…]\n' +
+      '                          [--hub-cpu-prof DIR]   (writes a V8 CPU profile of each hub process to DIR)',
   );
   process.exit(0);
 }
@@ -357,7 +359,8 @@ type HubProcess = {
 /** Starts src/main.ts as a child process and resolves once it logs "ready on …" with its port. */
 async function startHub(env: NodeJS.ProcessEnv, label: string, timeoutMs = 180_000): Promise<HubProcess> {
   checkNotFinishing();
-  const child = spawn(process.execPath, ['src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const profile = args['hub-cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['hub-cpu-prof']}`] : [];
+  const child = spawn(process.execPath, [...profile, 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   const tail: string[] = [];
   const errorLines: string[] = [];
@@ -611,13 +614,12 @@ async function measure(hub: HubProcess, label: string): Promise<RunResult> {
               if (entry.measured) ackLatencies.push(latency);
             }
           }
-        } catch (error) {
-          if (entry.measured) countError(socket.connected ? 'ack_timeout' : 'disconnected');
-          if (!socket.connected) break;
-          void error;
+        } catch {
+          if (!socket.connected) break; // counted once below
+          if (entry.measured) countError('ack_timeout');
         }
       }
-      if (!socket.connected && performance.now() < measureTo) countError('disconnected');
+      if (!socket.connected && performance.now() < measureTo) countError('kiosk_disconnected');
     }
 
     progress(`${label}: punching for ${WARMUP} s warm-up + ${SECONDS} s measured (${employees.length} employees over ${KIOSKS} kiosks)`);
@@ -901,7 +903,7 @@ try {
       progress(`${mode} failed: ${(error as Error).stack ?? error}`);
     }
   }
-  process.stdout.write(`${report(factLines, pgb, results)}\n`);
+  if (!finishing) process.stdout.write(`${report(factLines, pgb, results)}\n`);
 } catch (error) {
   failed = true;
   progress(`failed: ${(error as Error).stack ?? error}`);

@@ -83,6 +83,11 @@ export async function seedDemo(em: Em, opts: SeedOptions): Promise<SeedSummary> 
   );
   const teams = teamRows.map((row, i) => ({ ...TEAM_DEFS[i], team_id: Number(row.team_id) }));
 
+  const today = localParts(now, tz).date;
+  const firstDay = addDays(today, -opts.days);
+  // Everyone joined before the history starts, so every day of it expects them.
+  const joined = `'${addDays(firstDay, -1)}T00:00:00Z'`;
+
   // Employees, spread over the teams; the first of each team manages it.
   const people: Person[] = [];
   const managers: SeedSummary['managers'] = [];
@@ -100,7 +105,7 @@ export async function seedDemo(em: Em, opts: SeedOptions): Promise<SeedSummary> 
       if (isManager) managers.push({ email, team: team.name });
       const role = isManager ? `${team.name} Manager` : team.roles[Math.floor(rand() * team.roles.length)];
       values.push(
-        `(${q(`${first} ${last}`)}, ${q(email)}, ${team.team_id}, ${q(role)}, '${isManager ? 'manager' : 'employee'}', ${q(opts.passwordHash)}, ${q(`B${String(100000 + i)}`)}, true, now(), now())`,
+        `(${q(`${first} ${last}`)}, ${q(email)}, ${team.team_id}, ${q(role)}, '${isManager ? 'manager' : 'employee'}', ${q(opts.passwordHash)}, ${q(`B${String(100000 + i)}`)}, true, ${joined}, ${joined})`,
       );
       meta.push({
         team: team.team_id,
@@ -118,8 +123,6 @@ export async function seedDemo(em: Em, opts: SeedOptions): Promise<SeedSummary> 
   }
 
   // Leave blocks: one or two runs of 2–5 working days per person over the period.
-  const today = localParts(now, tz).date;
-  const firstDay = addDays(today, -opts.days);
   for (const person of people) {
     const blocks = rand() < 0.6 ? 1 : 2;
     for (let b = 0; b < blocks && opts.days > 10; b++) {
@@ -145,7 +148,7 @@ export async function seedDemo(em: Em, opts: SeedOptions): Promise<SeedSummary> 
   const flush = async () => {
     if (!rows.length) return;
     const inserted = await em.execute<{ record_id: number; employee_id: number; attendance_date: string | Date }[]>(
-      `insert into attendance (employee_id, team_id, attendance_date, status, check_in_time, check_out_time, notes, source, created_at, updated_at) values ${rows.join(', ')}` +
+      `insert into attendance (employee_id, team_id, attendance_date, status, check_in_time, check_out_time, notes, source, missing_check_out, created_at, updated_at) values ${rows.join(', ')}` +
         (withPunches ? ' returning record_id, employee_id, attendance_date' : ''),
     );
     records += rows.length;
@@ -187,7 +190,7 @@ export async function seedDemo(em: Em, opts: SeedOptions): Promise<SeedSummary> 
         status = 'Remote';
       } else {
         // Arrival jitter around the start; Mondays and the less punctual run later.
-        const lateBias = (weekday === 1 ? 9 : 0) + person.punctuality * 12;
+        const lateBias = (weekday === 1 ? 7 : 0) + person.punctuality * 9;
         inMin = Math.round(startMin - 20 + rand() * 25 + lateBias + (rand() < 0.05 ? 30 * rand() : 0));
         const half = rand() < 0.015;
         outMin = half ? inMin + 240 + Math.round(rand() * 30) : inMin + 480 + Math.round(rand() * 75);
@@ -202,8 +205,11 @@ export async function seedDemo(em: Em, opts: SeedOptions): Promise<SeedSummary> 
       const checkIn = inMin === null ? null : zonedTimeToInstant(date, `${String(Math.floor(inMin / 60)).padStart(2, '0')}:${String(inMin % 60).padStart(2, '0')}`, tz);
       const checkOut =
         outMin === null || checkIn === null ? null : new Date(checkIn.getTime() + (outMin - (inMin ?? 0)) * 60_000);
+      // A past day's forgotten check-out was flagged by that day's end-of-day rule.
+      const forgotten = !isToday && checkIn !== null && checkOut === null;
+      if (forgotten) notes = 'Missing check-out';
       rows.push(
-        `(${person.employee_id}, ${person.team}, '${date}', '${status}', ${ts(checkIn)}, ${ts(checkOut)}, ${q(notes)}, '${checkIn ? 'kiosk' : 'system'}', now(), now())`,
+        `(${person.employee_id}, ${person.team}, '${date}', '${status}', ${ts(checkIn)}, ${ts(checkOut)}, ${q(notes)}, '${checkIn ? 'kiosk' : 'system'}', ${forgotten}, now(), now())`,
       );
       if (withPunches && checkIn) {
         punchRows.push({ employee_id: person.employee_id, date, at: checkIn, action: 'check_in' });

@@ -34,7 +34,7 @@ if (Number(n) > 0 && !values.reset) {
   await orm.close();
   process.exit(1);
 }
-if (values.reset) await em.execute('truncate audit_log, punches, attendance, employees, teams restart identity cascade');
+if (values.reset) await em.execute('truncate audit_log, punches, attendance, summaries, kiosks, employees, teams restart identity cascade');
 
 const started = performance.now();
 const bar = (done: number, total: number) => {
