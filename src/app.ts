@@ -11,6 +11,7 @@ import type { Jobs } from './infra/jobs/types.ts';
 import { AppError } from './infra/errors.ts';
 import { mount, openApiDocument, type AppEnv, type Endpoint } from './infra/http.ts';
 import type { Logger } from './infra/logger.ts';
+import { assistantEndpoints } from './modules/assistant/index.ts';
 import { attendanceEndpoints } from './modules/attendance/index.ts';
 import { authEndpoints, authenticate, type LoginThrottle } from './modules/auth/index.ts';
 import { docsRoutes } from './modules/docs/docs.routes.ts';
@@ -43,6 +44,7 @@ export const endpoints: Endpoint[] = [
   ...attendanceEndpoints,
   ...kioskEndpoints,
   ...summaryEndpoints,
+  ...assistantEndpoints,
   ...healthEndpoints,
 ];
 

@@ -65,6 +65,12 @@ const EnvSchema = v.object({
   KIOSK_PUNCHES_PER_SECOND: v.optional(intFrom(1, 10000), '20'),
   KIOSK_PUNCH_BURST: v.optional(intFrom(1, 100000), '120'),
   GOOGLE_API_KEY: v.optional(v.string()),
+  GEMINI_MODEL: v.optional(v.pipe(v.string(), v.regex(/^[\w.-]{1,100}$/, 'must be a model name such as gemini-2.5-flash')), 'gemini-2.5-flash'),
+  LLM_BASE_URL: v.optional(v.pipe(v.string(), v.url('must be a URL such as http://localhost:11434/v1'))),
+  LLM_MODEL: v.optional(v.string()),
+  LLM_API_KEY: v.optional(v.string()),
+  LLM_TIMEOUT_SECONDS: v.optional(intFrom(1, 600), '30'),
+  ASSISTANT_QUESTIONS_PER_MINUTE: v.optional(intFrom(1, 10000), '10'),
   SUMMARY_REFRESH_MINUTES: v.optional(intFrom(1, 1440), '5'),
   SUMMARY_DEBOUNCE_MS: v.optional(intFrom(0, 600_000), '1500'),
   END_OF_DAY_TIME: v.optional(v.pipe(v.string(), v.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)')), '23:00'),
@@ -106,6 +112,14 @@ export type Config = {
     punchBurst: number;
   };
   googleApiKey: string | null;
+  llm: {
+    geminiModel: string;
+    baseUrl: string | null;
+    model: string;
+    apiKey: string | null;
+    timeoutMs: number;
+    questionsPerMinute: number;
+  };
   jobs: {
     summaryRefreshMinutes: number;
     summaryDebounceMs: number;
@@ -204,6 +218,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       punchBurst: env.KIOSK_PUNCH_BURST,
     },
     googleApiKey: env.GOOGLE_API_KEY ?? null,
+    llm: {
+      geminiModel: env.GEMINI_MODEL,
+      baseUrl: env.LLM_BASE_URL ?? null,
+      model: env.LLM_MODEL ?? 'llama3.1',
+      apiKey: env.LLM_API_KEY ?? null,
+      timeoutMs: env.LLM_TIMEOUT_SECONDS * 1000,
+      questionsPerMinute: env.ASSISTANT_QUESTIONS_PER_MINUTE,
+    },
     jobs: {
       summaryRefreshMinutes: env.SUMMARY_REFRESH_MINUTES,
       summaryDebounceMs: env.SUMMARY_DEBOUNCE_MS,

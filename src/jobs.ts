@@ -1,4 +1,5 @@
 import { assertHandlers, type JobHandlers } from './infra/jobs/types.ts';
+import { askJob } from './modules/assistant/index.ts';
 import { endOfDayJob } from './modules/attendance/index.ts';
 import { recomputeSummaries } from './modules/summaries/index.ts';
 
@@ -7,6 +8,7 @@ export function jobHandlers(): JobHandlers {
   const handlers = {
     'summaries:recompute': recomputeSummaries,
     'attendance:end-of-day': endOfDayJob,
+    'assistant:ask': askJob,
   };
   assertHandlers(handlers);
   return handlers;

@@ -57,8 +57,16 @@ export function createBullJobs(c: Connection, log: Logger): Jobs {
         const result = (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as JobResult | null;
         if (result?.deliveries?.length) listener(result.deliveries as Delivery[]);
       };
+      const progress = ({ data }: { data: unknown }) => {
+        const value = (typeof data === 'string' ? JSON.parse(data) : data) as JobResult | null;
+        if (value && typeof value === 'object' && value.deliveries?.length) listener(value.deliveries as Delivery[]);
+      };
       events.on('completed', handler);
-      return () => events.off('completed', handler);
+      events.on('progress', progress as never);
+      return () => {
+        events.off('completed', handler);
+        events.off('progress', progress as never);
+      };
     },
     async close() {
       await events.close();
@@ -87,13 +95,17 @@ export async function startBullWorker(
       const handler = deps.handlers[job.name as JobName];
       if (!handler) throw new Error(`no handler for job ${job.name}`);
       const started = performance.now();
+      const progressSent: Promise<unknown>[] = [];
       const result = await handler(job.data as Record<string, unknown>, {
         em: deps.orm.em.fork() as Em,
         config: deps.config,
         log: deps.log.child({ job: job.name, job_id: job.id }),
         sequencer: deps.sequencer,
         jobs: deps.jobs,
+        progress: (deliveries) => void progressSent.push(job.updateProgress({ deliveries }).catch(() => undefined)),
       });
+      // Streamed pieces go out before the result does, so the client sees them in order.
+      await Promise.all(progressSent);
       deps.log.info({ job: job.name, job_id: job.id, attempt: job.attemptsMade + 1, ms: Math.round(performance.now() - started) }, 'job done');
       return result;
     },

@@ -86,6 +86,7 @@ export function createMemoryJobs(deps: Deps): Jobs & { startSchedules(): void } 
             log: deps.log,
             sequencer: deps.sequencer,
             jobs,
+            progress: (deliveries) => events.emit('deliveries', deliveries),
           });
           deps.log.info({ job: name, attempt, ms: Math.round(performance.now() - started) }, 'job done');
           if (result.deliveries?.length) events.emit('deliveries', result.deliveries as Delivery[]);

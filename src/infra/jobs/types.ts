@@ -4,7 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { Sequencer } from '../sequencer.ts';
 
 /** Every job the hub runs. Names are `domain:verb`; each has exactly one handler (checked at start). */
-export const JOB_NAMES = ['summaries:recompute', 'attendance:end-of-day'] as const;
+export const JOB_NAMES = ['summaries:recompute', 'attendance:end-of-day', 'assistant:ask'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 /** A message for sockets that a job produced; every API instance delivers it to its own sockets. */
@@ -13,7 +13,15 @@ export type Delivery = { rooms: string[]; event: string; payload: unknown };
 /** What a handler returns: deliveries for the sockets, and anything worth reporting. */
 export type JobResult = { deliveries?: Delivery[]; [key: string]: unknown };
 
-export type JobContext = { em: Em; config: Config; log: Logger; sequencer: Sequencer; jobs: Jobs };
+export type JobContext = {
+  em: Em;
+  config: Config;
+  log: Logger;
+  sequencer: Sequencer;
+  jobs: Jobs;
+  /** Sends deliveries while the job runs (streamed answers); they reach sockets like the final result's. */
+  progress: (deliveries: Delivery[]) => void;
+};
 
 export type JobHandler = (data: Record<string, unknown>, ctx: JobContext) => Promise<JobResult>;
 export type JobHandlers = Record<JobName, JobHandler>;

@@ -45,7 +45,14 @@ export interface ClientToServer {
   'attendance:check': (payload: CheckRequest, ack: (result: Ack<CheckResult>) => void) => void;
   'board:join': (payload: { team_id: number }, ack: (result: Ack<BoardSnapshot>) => void) => void;
   'board:leave': (payload: { team_id: number }, ack: (result: Ack<{ team_id: number }>) => void) => void;
+  /** Admins only. The answer streams back as assistant:step / assistant:delta / assistant:done | assistant:error. */
+  'assistant:ask': (payload: { message: string; request_id?: string }, ack: (result: Ack<{ request_id: string }>) => void) => void;
 }
+
+export type AssistantStep = { request_id: string; tool: string; args: Record<string, unknown> };
+export type AssistantDelta = { request_id: string; text: string };
+export type AssistantDone = { request_id: string; response: string; tools_used: { name: string; args: Record<string, unknown> }[]; data: unknown };
+export type AssistantError = { request_id: string; code: string; message: string };
 
 export type MissingCheckOut = {
   team_id: number;
@@ -61,6 +68,10 @@ export interface ServerToClient {
   'attendance:missing_check_out': (info: MissingCheckOut) => void;
   /** Too many changes at once to send one by one: take a fresh snapshot (board:join). */
   'board:refresh': (info: { team_id: number; seq: number; reason: string; date?: string }) => void;
+  'assistant:step': (step: AssistantStep) => void;
+  'assistant:delta': (delta: AssistantDelta) => void;
+  'assistant:done': (done: AssistantDone) => void;
+  'assistant:error': (error: AssistantError) => void;
   /** Sent just before the server closes the socket (token expired, user deactivated, kiosk revoked). */
   'session:ended': (info: { reason: 'token_expired' | 'deactivated' | 'revoked' | 'access_changed' }) => void;
 }

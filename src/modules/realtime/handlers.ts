@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import * as v from 'valibot';
 import type { Ctx } from '../../infra/context.ts';
 import type { Em } from '../../infra/db.ts';
 import { AppError } from '../../infra/errors.ts';
 import { TokenBucket } from '../../infra/rate-limit.ts';
 import { Id } from '../../infra/schemas.ts';
+import { AskPayload, takeQuestionBudget } from '../assistant/index.ts';
 import { punch, PunchEntries } from '../attendance/index.ts';
 import { assertCanWatch, teamSnapshot } from '../boards/board.service.ts';
 import { touchKiosk } from '../kiosks/index.ts';
@@ -112,5 +114,15 @@ export function registerHandlers(socket: HubSocket, deps: HandlerDeps) {
   on('board:leave', BoardPayload, async (_ctx, { team_id }) => {
     await socket.leave(room.team(team_id));
     return { team_id };
+  });
+
+  // The answer streams to this socket only: assistant:step, assistant:delta, then assistant:done or assistant:error.
+  on('assistant:ask', AskPayload, async (ctx, input) => {
+    if (who.kind !== 'user' || who.access !== 'admin') throw new AppError(403, 'forbidden', 'Only admins may ask the assistant');
+    if (!deps.jobs) throw new AppError(503, 'unavailable', 'The assistant is not available on this server');
+    takeQuestionBudget(ctx.config, who.employee_id);
+    const request_id = input.request_id ?? randomUUID();
+    await deps.jobs.add('assistant:ask', { request_id, socket_id: socket.id, message: input.message, employee_id: who.employee_id });
+    return { request_id };
   });
 }

@@ -38,7 +38,7 @@ export type DayStats = {
   remote: number;
   absent: number;
   on_leave: number;
-  /** Expected members with no record yet (today only; on past days they are absent). */
+  /** Expected members with no record yet: today only (on past days they count as absent). */
   not_in_yet: number;
   checked_out: number;
   rate: number;
@@ -48,7 +48,7 @@ const pct = (part: number, whole: number) => (whole > 0 ? Math.round((part / who
 const dayOf = (d: string | Date) => (d instanceof Date ? d.toISOString().slice(0, 10) : String(d).slice(0, 10));
 
 /** Per-day counts for a date range, for one team or (teamId null) the whole organisation. One query. */
-export async function dailyStats(em: Em, tz: string, from: string, to: string, teamId: number | null): Promise<DayStats[]> {
+export async function dailyStats(em: Em, tz: string, from: string, to: string, teamId: number | null, today = localDate(new Date(), tz)): Promise<DayStats[]> {
   const rows = await em.execute<DayRow[]>(
     `with days as (
        select d::date as day, extract(isodow from d)::int as dow
@@ -84,15 +84,17 @@ export async function dailyStats(em: Em, tz: string, from: string, to: string, t
     const expected = Number(r?.expected ?? 0);
     const present = Number(r?.present ?? 0);
     const absentRecords = Number(r?.absent_records ?? 0);
+    // Today is not over: someone without a record is not in yet rather than absent.
+    const notInYet = day >= today ? expected - present - absentRecords : 0;
     out.push({
       date: day,
       expected,
       present,
       late: Number(r?.late ?? 0),
       remote: Number(r?.remote ?? 0),
-      absent: expected - present,
+      absent: expected - present - notInYet,
       on_leave: Number(r?.on_leave ?? 0),
-      not_in_yet: expected - present - absentRecords,
+      not_in_yet: notInYet,
       checked_out: Number(r?.checked_out ?? 0),
       rate: pct(present, expected),
     });
@@ -114,7 +116,7 @@ export async function computeSummary(em: Em, config: Pick<Config, 'timezone'>, t
   const weekFrom = addDays(monday, -7);
   const weekTo = addDays(monday, -1);
   const from = weekFrom < addDays(today, -14) ? weekFrom : addDays(today, -14);
-  const days = await dailyStats(em, config.timezone, from, today, teamId);
+  const days = await dailyStats(em, config.timezone, from, today, teamId, today);
   const todayStats = days[days.length - 1];
   const previous = days.filter((d) => d.date < today && d.expected > 0);
   const y = previous[previous.length - 1] ?? null;
@@ -152,7 +154,7 @@ export async function computeSummary(em: Em, config: Pick<Config, 'timezone'>, t
       present: todayStats.present,
       late: todayStats.late,
       remote: todayStats.remote,
-      absent: todayStats.absent - todayStats.not_in_yet,
+      absent: todayStats.absent,
       on_leave: todayStats.on_leave,
       not_in_yet: todayStats.not_in_yet,
       checked_out: todayStats.checked_out,
