@@ -76,6 +76,7 @@ const EnvSchema = v.object({
   END_OF_DAY_TIME: v.optional(v.pipe(v.string(), v.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)')), '23:00'),
   END_OF_DAY_CATCHUP_DAYS: v.optional(intFrom(0, 60), '7'),
   WORKER_CONCURRENCY: v.optional(intFrom(1, 64), '2'),
+  JOB_SCHEDULES: v.optional(boolFrom, 'true'),
 });
 
 export type Config = {
@@ -127,6 +128,8 @@ export type Config = {
     endOfDayTime: string;
     endOfDayCatchupDays: number;
     workerConcurrency: number;
+    /** Run the recurring jobs (summaries refresh, end of day). Off only for tests that need a quiet queue. */
+    schedules: boolean;
   };
 };
 
@@ -232,6 +235,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       endOfDayTime: env.END_OF_DAY_TIME,
       endOfDayCatchupDays: env.END_OF_DAY_CATCHUP_DAYS,
       workerConcurrency: env.WORKER_CONCURRENCY,
+      schedules: env.JOB_SCHEDULES,
     },
   };
 }

@@ -39,8 +39,10 @@ export async function start(config: Config, opts: { log?: Logger } = {}) {
     jobs = createBullJobs({ url: config.redisUrl, prefix: config.redisPrefix }, log);
   } else {
     const memory = createMemoryJobs({ orm, config, log, sequencer, handlers });
-    memory.startSchedules();
-    void memory.add('summaries:recompute', { all: true }, { delayMs: 1000, dedupId: 'summaries:all' });
+    if (config.jobs.schedules) {
+      memory.startSchedules();
+      void memory.add('summaries:recompute', { all: true }, { delayMs: 1000, dedupId: 'summaries:all' });
+    }
     jobs = memory;
   }
   // A burst of punches in a team leads to one recompute of its summary, shortly after.

@@ -21,6 +21,7 @@ beforeAll(async () => {
     MIGRATE_ON_START: 'false',
     DATA_DIR: '/tmp/checkin-hub-test',
     SOCKET_REVALIDATE_SECONDS: '1',
+    JOB_SCHEDULES: 'false',
   };
   [a, b] = await Promise.all([spawnHub(env), spawnHub(env)]);
 }, 90_000);

@@ -9,7 +9,7 @@ export type Client = Socket<ServerToClient, ClientToServer>;
 
 /** Starts the whole hub (HTTP + Socket.IO) on a random port against the test database. */
 export async function startServer(env: Record<string, string> = {}): Promise<Hub & { url: string }> {
-  const config = testConfig({ PORT: '0', HOST: '127.0.0.1', REDIS_PREFIX: `test:${uid()}:`, ...env });
+  const config = testConfig({ PORT: '0', HOST: '127.0.0.1', REDIS_PREFIX: `test:${uid()}:`, JOB_SCHEDULES: 'false', ...env });
   const hub = await start(config, { log: createLogger('silent') });
   return { ...hub, url: `http://127.0.0.1:${hub.port}` };
 }

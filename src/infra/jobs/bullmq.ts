@@ -83,7 +83,7 @@ export async function startBullWorker(
   const connection = connectionOf(c);
   const prefix = `${c.prefix}bull`;
   const queue = new Queue(QUEUE, { connection, prefix });
-  for (const schedule of schedulesFor(deps.config)) {
+  for (const schedule of deps.config.jobs.schedules ? schedulesFor(deps.config) : []) {
     const repeat = 'everyMs' in schedule
       ? { every: schedule.everyMs }
       : { pattern: `${Number(schedule.at.slice(3, 5))} ${Number(schedule.at.slice(0, 2))} * * *`, tz: deps.config.timezone };
