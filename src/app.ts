@@ -1,3 +1,4 @@
+import type { ToolCallLLM } from '@llamaindex/core/llms';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -15,6 +16,7 @@ import { assistantEndpoints } from './modules/assistant/index.ts';
 import { attendanceEndpoints } from './modules/attendance/index.ts';
 import { authEndpoints, authenticate, type LoginThrottle } from './modules/auth/index.ts';
 import { docsRoutes } from './modules/docs/docs.routes.ts';
+import { pageRoutes } from './modules/pages/pages.routes.ts';
 import { employeeEndpoints } from './modules/employees/index.ts';
 import { healthEndpoints } from './modules/health/health.routes.ts';
 import { kioskEndpoints } from './modules/kiosks/index.ts';
@@ -34,6 +36,8 @@ export type AppDeps = {
   jobs: Jobs;
   /** Who is connected, across instances (set once the socket server is attached). */
   presence?: { onlineKiosks(): Promise<Set<number>> };
+  /** The assistant's language model, when the caller supplies one (tests); else the configuration decides. */
+  llm?: ToolCallLLM;
 };
 
 /** Every REST endpoint, in the order the documentation shows them. */
@@ -128,6 +132,7 @@ export function createApp(deps: AppDeps) {
 
   mount(app, endpoints);
   app.route('/', docsRoutes(() => (document ??= openApiDocument(endpoints, PUBLIC_INFO))));
+  app.route('/', pageRoutes());
 
   app.notFound((c) => c.json({ detail: 'Not found', code: 'not_found' }, 404));
   app.onError((error, c) => {

@@ -1,4 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
+import type { ToolCallLLM } from '@llamaindex/core/llms';
 import { serve } from '@hono/node-server';
 import { createApp, type AppDeps } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
@@ -17,9 +18,11 @@ import { createSocketServer } from './modules/realtime/socket-server.ts';
 
 /**
  * Starts the hub in this process: database, HTTP API, docs and Socket.IO on one port.
+ * `opts.llm` replaces the language model the configuration names, for POST /chat/ and for `assistant:ask` when jobs
+ * run in this process (without REDIS_URL); tests pass a scripted model here.
  * @example const hub = await start(loadConfig()); … await hub.stop('SIGTERM');
  */
-export async function start(config: Config, opts: { log?: Logger } = {}) {
+export async function start(config: Config, opts: { log?: Logger; llm?: ToolCallLLM } = {}) {
   const log = opts.log ?? createLogger(config.logLevel);
   const started = performance.now();
   log.info({ mode: config.database ? 'postgresql' : 'embedded', redis: Boolean(config.redisUrl), timezone: config.timezone }, 'starting');
@@ -38,7 +41,7 @@ export async function start(config: Config, opts: { log?: Logger } = {}) {
     // Scale-out: jobs run in `npm run worker` processes; this instance adds them and relays their results.
     jobs = createBullJobs({ url: config.redisUrl, prefix: config.redisPrefix }, log);
   } else {
-    const memory = createMemoryJobs({ orm, config, log, sequencer, handlers });
+    const memory = createMemoryJobs({ orm, config, log, sequencer, handlers, llm: opts.llm });
     if (config.jobs.schedules) {
       memory.startSchedules();
       void memory.add('summaries:recompute', { all: true }, { delayMs: 1000, dedupId: 'summaries:all' });
@@ -59,6 +62,7 @@ export async function start(config: Config, opts: { log?: Logger } = {}) {
     bus,
     throttle: new LoginThrottle(config.login),
     jobs,
+    llm: opts.llm,
     readiness: async () => {
       const checks: Record<string, string> = {};
       try {

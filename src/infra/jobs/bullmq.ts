@@ -1,6 +1,7 @@
-import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
+import { Queue, QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Config } from '../../config.ts';
 import type { Em, Orm } from '../db.ts';
+import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Sequencer } from '../sequencer.ts';
 import { schedulesFor, type Delivery, type JobHandlers, type JobName, type JobResult, type Jobs } from './types.ts';
@@ -92,25 +93,34 @@ export async function startBullWorker(
   const worker = new Worker(
     QUEUE,
     async (job: Job) => {
-      const handler = deps.handlers[job.name as JobName];
-      if (!handler) throw new Error(`no handler for job ${job.name}`);
-      const started = performance.now();
-      const progressSent: Promise<unknown>[] = [];
-      const result = await handler(job.data as Record<string, unknown>, {
-        em: deps.orm.em.fork() as Em,
-        config: deps.config,
-        log: deps.log.child({ job: job.name, job_id: job.id }),
-        sequencer: deps.sequencer,
-        jobs: deps.jobs,
-        progress: (deliveries) => void progressSent.push(job.updateProgress({ deliveries }).catch(() => undefined)),
-      });
-      // Streamed pieces go out before the result does, so the client sees them in order.
-      await Promise.all(progressSent);
-      deps.log.info({ job: job.name, job_id: job.id, attempt: job.attemptsMade + 1, ms: Math.round(performance.now() - started) }, 'job done');
-      return result;
+      try {
+        return await runOne(job);
+      } catch (error) {
+        // A 4xx will fail the same way again: BullMQ must not retry it.
+        if (error instanceof AppError && error.status < 500) throw new UnrecoverableError(error.message);
+        throw error;
+      }
     },
     { connection, prefix, concurrency: deps.concurrency ?? 2, stalledInterval: 15_000, maxStalledCount: 2 },
   );
+  async function runOne(job: Job) {
+    const handler = deps.handlers[job.name as JobName];
+    if (!handler) throw new Error(`no handler for job ${job.name}`);
+    const started = performance.now();
+    const progressSent: Promise<unknown>[] = [];
+    const result = await handler(job.data as Record<string, unknown>, {
+      em: deps.orm.em.fork() as Em,
+      config: deps.config,
+      log: deps.log.child({ job: job.name, job_id: job.id }),
+      sequencer: deps.sequencer,
+      jobs: deps.jobs,
+      progress: (deliveries) => void progressSent.push(job.updateProgress({ deliveries }).catch(() => undefined)),
+    });
+    // Streamed pieces go out before the result does, so the client sees them in order.
+    await Promise.all(progressSent);
+    deps.log.info({ job: job.name, job_id: job.id, attempt: job.attemptsMade + 1, ms: Math.round(performance.now() - started) }, 'job done');
+    return result;
+  }
   worker.on('failed', (job, error) =>
     deps.log.error({ job: job?.name, job_id: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed'),
   );

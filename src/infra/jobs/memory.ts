@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
+import type { ToolCallLLM } from '@llamaindex/core/llms';
 import type { Config } from '../../config.ts';
 import type { Em, Orm } from '../db.ts';
+import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Sequencer } from '../sequencer.ts';
 import { localParts, zonedTimeToInstant, addDays } from '../time.ts';
@@ -9,7 +11,7 @@ import { schedulesFor, type AddOptions, type Delivery, type JobHandlers, type Jo
 const ATTEMPTS = 3;
 const BACKOFF_MS = 1000;
 
-type Deps = { orm: Orm; config: Config; log: Logger; sequencer: Sequencer; handlers: JobHandlers };
+type Deps = { orm: Orm; config: Config; log: Logger; sequencer: Sequencer; handlers: JobHandlers; llm?: ToolCallLLM };
 
 /**
  * Jobs in this process, for the embedded mode: the same handlers and schedules as the BullMQ worker, with
@@ -87,13 +89,15 @@ export function createMemoryJobs(deps: Deps): Jobs & { startSchedules(): void } 
             sequencer: deps.sequencer,
             jobs,
             progress: (deliveries) => events.emit('deliveries', deliveries),
+            llm: deps.llm,
           });
           deps.log.info({ job: name, attempt, ms: Math.round(performance.now() - started) }, 'job done');
           if (result.deliveries?.length) events.emit('deliveries', result.deliveries as Delivery[]);
           return result;
         } catch (error) {
           deps.log.error({ job: name, attempt, err: error }, 'job failed');
-          if (attempt >= ATTEMPTS || closed) throw error;
+          // A 4xx will fail the same way again: no retry.
+          if (attempt >= ATTEMPTS || closed || (error instanceof AppError && error.status < 500)) throw error;
           await new Promise((resolve) => setTimeout(resolve, BACKOFF_MS * 2 ** (attempt - 1)));
         }
       }

@@ -1,3 +1,4 @@
+import type { ToolCallLLM } from '@llamaindex/core/llms';
 import type { Config } from '../../config.ts';
 import type { Em } from '../db.ts';
 import type { Logger } from '../logger.ts';
@@ -21,6 +22,8 @@ export type JobContext = {
   jobs: Jobs;
   /** Sends deliveries while the job runs (streamed answers); they reach sockets like the final result's. */
   progress: (deliveries: Delivery[]) => void;
+  /** The assistant's language model when the starting process supplies one (tests); else the configuration decides. */
+  llm?: ToolCallLLM;
 };
 
 export type JobHandler = (data: Record<string, unknown>, ctx: JobContext) => Promise<JobResult>;

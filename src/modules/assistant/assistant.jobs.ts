@@ -10,7 +10,7 @@ export const askJob: JobHandler = async (data, ctx) => {
   const requestId = String(data.request_id);
   const rooms = [String(data.socket_id)];
   try {
-    const result = await ask({ em: ctx.em, config: ctx.config, log: ctx.log }, String(data.message), {
+    const result = await ask({ em: ctx.em, config: ctx.config, log: ctx.log, llm: ctx.llm }, String(data.message), {
       onStep: (step) => ctx.progress([{ rooms, event: 'assistant:step', payload: { request_id: requestId, tool: step.name, args: step.args } }]),
       onDelta: (text) => ctx.progress([{ rooms, event: 'assistant:delta', payload: { request_id: requestId, text } }]),
     });

@@ -15,7 +15,7 @@ export const assistantEndpoints = [
       const deps = c.get('deps');
       const user = c.get('user')!;
       takeQuestionBudget(deps.config, user.employee_id);
-      return c.json(await ask({ em: c.get('em'), config: deps.config, log: c.get('log') }, body.message));
+      return c.json(await ask({ em: c.get('em'), config: deps.config, log: c.get('log'), llm: deps.llm }, body.message));
     },
   ),
 ];

@@ -1,3 +1,4 @@
+import type { ToolCallLLM } from '@llamaindex/core/llms';
 import type { Config } from '../../config.ts';
 import type { Em } from '../../infra/db.ts';
 import { AppError } from '../../infra/errors.ts';
@@ -32,12 +33,13 @@ function* chunks(text: string) {
 }
 
 /**
- * Answers an admin's question: with the language model when one is configured, else with the offline planner.
- * Both use the same read-only tools. Steps and text are streamed through `events`.
+ * Answers an admin's question: with the language model when one is configured (or `deps.llm`, given by the process
+ * that started the hub), else with the offline planner. Both use the same read-only tools. Steps and text are
+ * streamed through `events`.
  */
-export async function ask(deps: { em: Em; config: Config; log: Logger }, message: string, events: AskEvents = {}): Promise<AskResult> {
+export async function ask(deps: { em: Em; config: Config; log: Logger; llm?: ToolCallLLM }, message: string, events: AskEvents = {}): Promise<AskResult> {
   const ctx = { em: deps.em, config: deps.config, today: localDate(new Date(), deps.config.timezone) };
-  const llm = createLlm(deps.config);
+  const llm = deps.llm ?? createLlm(deps.config);
   let answer: Answer;
   if (llm) {
     try {

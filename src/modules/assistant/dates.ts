@@ -55,7 +55,7 @@ export function resolvePeriod(question: string, today: string): Period | null {
     const n = numberFrom(m[1])!;
     const days = m[2].startsWith('day') ? n : m[2].startsWith('week') ? n * 7 : n * 30;
     const from = addDays(today, -(days - 1));
-    return { from, to: today, label: `the last ${n} ${m[2]} (${from} to ${today})` };
+    return { from, to: today, label: `in the last ${n} ${m[2]} (${from} to ${today})` };
   }
   if (/\b(this|current)\s+week\b/.test(q)) return { from: monday, to: today, label: `this week (${monday} to ${today})` };
   if (/\b(last|past|previous)\s+week\b/.test(q)) {
@@ -87,7 +87,7 @@ export function resolvePeriod(question: string, today: string): Period | null {
     // "this Monday" is this week's; "last Monday"/"on Monday"/"Monday" is the latest one before today (this week's if past).
     let d = m[1] === 'this' ? thisWeek : thisWeek < today ? thisWeek : addDays(thisWeek, -7);
     if (m[1] === 'last' && thisWeek < today && isoWeekday(today) - target < 1) d = addDays(thisWeek, -7);
-    return { from: d, to: d, label: `${m[2][0].toUpperCase()}${m[2].slice(1)} ${d}` };
+    return { from: d, to: d, label: `on ${m[2][0].toUpperCase()}${m[2].slice(1)} ${d}` };
   }
 
   m = q.match(/\b(?:in|during|for|of)?\s*(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b(?:\s+(\d{4}))?/);
@@ -97,7 +97,7 @@ export function resolvePeriod(question: string, today: string): Period | null {
     const y = m[2] ? Number(m[2]) : mo <= month ? year : year - 1;
     const from = monthStart(y, mo);
     const to = min(monthEnd(y, mo), today);
-    return { from, to, label: `${MONTHS[mo][0].toUpperCase()}${MONTHS[mo].slice(1)} ${y} (${from} to ${to})` };
+    return { from, to, label: `in ${MONTHS[mo][0].toUpperCase()}${MONTHS[mo].slice(1)} ${y} (${from} to ${to})` };
   }
   return null;
 }

@@ -63,7 +63,9 @@ function detectStatus(q: string): StatusKey | null {
 }
 
 /** "three times", "at least 3 times", "more than 2 times", "3+ times" → the minimum count. */
-function detectMinCount(q: string): number | null {
+function detectMinCount(question: string): number | null {
+  // "the last 7 days" is a period, not a threshold.
+  const q = question.replace(/\b(last|past|previous)\s+(\d+|[a-z]+)\s+(days?|weeks?|months?)\b/g, ' ');
   let m = q.match(/\b(more than|over|above)\s+(\d+|[a-z]+)\s*(times|days|occasions)?\b/);
   if (m && numberFrom(m[2]) !== null) return numberFrom(m[2])! + 1;
   m = q.match(/\b(at least|min(?:imum)?(?: of)?|no fewer than)\s+(\d+|[a-z]+)\b/);
@@ -156,7 +158,8 @@ export function understand(question: string, today: string, teams: Team[], peopl
   }
   if (person) return { ...base, intent: 'person' };
   if (/\b(which|what) (week)?day\b|\bday of the week\b|\bweekdays?\b|\bby weekday\b|\bmondays|tuesdays|wednesdays|thursdays|fridays\b/.test(q)) return { ...base, intent: 'weekday' };
-  if (/\b(issues?|problems?|concerns?|struggling|below average|worst|poor|low(est)? attendance|needs? attention)\b/.test(q) && /\b(team|teams|department|departments|group|groups)\b/.test(q)) {
+  const whichTeamRanking = /\b(which|what) (team|department|group)\b.*\b(worst|lowest|poorest)\b/.test(q);
+  if (!whichTeamRanking && /\b(issues?|problems?|concerns?|struggling|below average|worst|poor|low(est)? attendance|needs? attention)\b/.test(q) && /\b(team|teams|department|departments|group|groups)\b/.test(q)) {
     return { ...base, intent: 'issues' };
   }
   if (/\b(which|what) (team|department|group)\b|\bcompare\b|\bcomparison\b|\brank(ing)?\b|\b(teams|departments)\b.*\b(best|worst|highest|lowest|most|least|by)\b|\b(best|worst|highest|lowest)\b.*\b(teams?|departments?)\b|\beach (team|department)\b|\bper (team|department)\b|\bby (team|department)\b/.test(q)) {
@@ -216,7 +219,8 @@ export async function answerOffline(question: string, ctx: ToolContext, events: 
       const who = plan.liveWho === 'not_in'
         ? wanted.length ? `Not in yet: ${list(names)}${wanted.length > 30 ? ` and ${wanted.length - 30} more` : ''}.` : 'Everyone expected is in.'
         : wanted.length ? `In now: ${list(names)}${wanted.length > 30 ? ` and ${wanted.length - 30} more` : ''}.` : 'Nobody is in yet.';
-      return { understood: true, tools_used, data, response: `Today (${data.date}) ${where}: ${summary}. ${who}` };
+      const totals = { in: total('present') + total('late'), late: total('late'), remote: total('remote'), not_in_yet: total('not_in_yet'), absent: total('absent'), on_leave: total('on_leave'), checked_out: total('checked_out') };
+      return { understood: true, tools_used, data: { ...data, totals }, response: `Today (${data.date}) ${where}: ${summary}. ${who}` };
     }
     case 'rate': {
       const data = await call<{ rate: number | null; present: number; expected: number; working_days: number; late: number; absent: number }>('attendance_rate', { ...range, team_id: team?.team_id ?? null });
@@ -256,7 +260,7 @@ export async function answerOffline(question: string, ctx: ToolContext, events: 
       const atLeast = plan.minCount > 1 ? ` at least ${plural(plan.minCount, 'time', 'times')}` : '';
       if (plan.intent === 'count') {
         const response = plan.countPeople
-          ? `${plural(data.people_count, 'person', 'people')}${teamPhrase(team)} ${data.people_count === 1 ? 'was' : 'were'} ${phrase}${atLeast} ${period.label} (${plural(data.occurrences, STATUS_NOUN[status][0], STATUS_NOUN[status][1])} in all).`
+          ? `${plural(data.people_count, 'person', 'people')}${teamPhrase(team)} ${data.people_count === 1 ? 'was' : 'were'} ${phrase}${atLeast} ${period.label}; ${plural(data.occurrences, STATUS_NOUN[status][0], STATUS_NOUN[status][1])} in all.`
           : `There ${data.occurrences === 1 ? 'was' : 'were'} ${plural(data.occurrences, STATUS_NOUN[status][0], STATUS_NOUN[status][1])}${teamPhrase(team)} ${period.label}, by ${plural(data.people_count, 'person', 'people')}.`;
         return { understood: true, tools_used, data, response };
       }
@@ -284,6 +288,18 @@ export async function answerOffline(question: string, ctx: ToolContext, events: 
         records: { date: string; status: string; missing_check_out: boolean }[];
       }>('employee_history', { employee_id: target.employee_id, ...range });
       const who = `${target.name}${target.team_name ? ` (${target.team_name})` : ''}`;
+      if (plan.status === 'Absent') {
+        // An absence is an expected working day with an Absent record or with no record at all, which the person's
+        // records alone cannot show: the team's absences (same rule as everywhere else) say which days those were.
+        const absences = target.team_id === null
+          ? null
+          : await call<{ people: { employee_id: number; count: number; dates: string[] }[] }>('people_by_status', { status: 'Absent', ...range, team_id: target.team_id, min_count: 1 });
+        const mine = absences?.people.find((p) => p.employee_id === target.employee_id);
+        const n = mine?.count ?? 0;
+        const dates = mine?.dates ?? [];
+        const response = `${who} was absent ${plural(n, 'time', 'times')} ${period.label}${dates.length ? `: ${list(dates)}` : ''}.`;
+        return { understood: true, tools_used, data: { ...history, absences: { count: n, dates } }, response };
+      }
       if (plan.status) {
         const n = plan.status === 'missing_check_out' ? (history.counts.missing_check_out ?? 0) : (history.counts[plan.status] ?? 0);
         const dates = history.records.filter((r) => (plan.status === 'missing_check_out' ? r.missing_check_out : r.status === plan.status)).map((r) => r.date);
@@ -295,10 +311,11 @@ export async function answerOffline(question: string, ctx: ToolContext, events: 
         .sort((a, b) => b[1] - a[1])
         .map(([k, n]) => `${n} ${k}`);
       const lateDays = Object.entries(history.late_by_weekday).sort((a, b) => b[1] - a[1]);
+      const topLateDays = lateDays.filter(([, n]) => n === lateDays[0][1]);
       const response = history.days_recorded
         ? `${who} ${period.label}: ${plural(history.days_recorded, 'day', 'days')} recorded — ${parts.join(', ')}` +
           `${history.average_arrival ? `; average arrival ${history.average_arrival}` : ''}` +
-          `${lateDays.length ? `; late most often on ${lateDays[0][0]} (${lateDays[0][1]})` : ''}` +
+          `${lateDays.length ? `; late most often on ${list(topLateDays.map(([d]) => d))} (${lateDays[0][1]}${topLateDays.length > 1 ? ' each' : ''})` : ''}` +
           `${history.counts.missing_check_out ? `; ${plural(history.counts.missing_check_out, 'missing check-out', 'missing check-outs')}` : ''}.`
         : `${who} has no attendance records ${period.label}.`;
       return { understood: true, tools_used, data: history, response };

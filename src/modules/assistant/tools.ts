@@ -310,7 +310,7 @@ export const liveBoard = defineTool({
     const teamIds = team_id ? [team_id] : ((await findTeams.run({}, ctx)) as { team_id: number }[]).map((t) => t.team_id);
     const boards = [];
     for (const id of teamIds.slice(0, 20)) {
-      const snap = await teamSnapshot(fakeCtx, id, 0);
+      const snap = await teamSnapshot(fakeCtx, id, 0, ctx.today);
       boards.push({
         team_id: id,
         team_name: snap.team_name,

@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { endpoint, listResponse } from '../../infra/http.ts';
 import { IsoDate } from '../../infra/schemas.ts';
 import { assertClosable } from './end-of-day.service.ts';
+import { exportCsv } from './attendance.export.ts';
 import { ctxOf } from '../../infra/request.ts';
 import {
   AttendanceCreate,
@@ -86,6 +87,19 @@ export const attendanceEndpoints = [
   punchEndpoint(
     '/attendance/check-out', 'check_out', 'Check out (a punch)',
     'Sets the check-out of the day’s record (the latest punch wins). No check-in that day: 409 `not_checked_in`.',
+  ),
+  endpoint(
+    {
+      method: 'get', path: '/attendance/export.csv', tag, summary: 'Export attendance records as CSV', access: everyone,
+      query: v.object({ ...AttendanceListQuery.entries, skip: v.optional(v.string()), limit: v.optional(v.string()) }),
+      scope: 'The same records GET /attendance/ would show the caller.',
+      description: `${filters} Also \`employee_id\` and \`team_id\`. Oldest first, times in UTC and in TIMEZONE; at most 100,000 rows.`,
+    },
+    async (c, { query }) => {
+      const csv = await exportCsv(ctxOf(c), query);
+      const name = `attendance-${query.date_from ?? 'start'}-${query.date_to ?? 'end'}.csv`;
+      return c.body(csv, 200, { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="${name}"` });
+    },
   ),
   endpoint(
     {

@@ -92,6 +92,7 @@ export const PunchOut = v.object({
   action: v.picklist(['check_in', 'check_out']),
   duplicate: v.boolean(),
   record: AttendanceOut,
+  employee: v.object({ employee_id: v.number(), name: v.string() }),
 });
 
 export type AttendanceCreateInput = v.InferOutput<typeof AttendanceCreate>;

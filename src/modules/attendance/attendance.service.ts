@@ -4,7 +4,7 @@ import { AppError, conflict, forbidden, notFound, uniqueViolation, validationErr
 import { recordAudit } from '../audit/index.ts';
 import { assertCanSee } from '../employees/index.ts';
 import type { AttendanceCreateInput, AttendanceUpdateInput } from './attendance.schema.ts';
-import { findRecordRow, RECORD_COLUMNS, recordDto, type RecordDto, type RecordRow } from './attendance.records.ts';
+import { CLEAR_MISSING_CHECK_OUT, findRecordRow, RECORD_COLUMNS, recordDto, type RecordDto, type RecordRow } from './attendance.records.ts';
 
 export type RecordFilter = {
   skip: number;
@@ -31,17 +31,33 @@ function assertCanCorrect(ctx: Ctx, teamId: number | null) {
   throw forbidden('Managers may only correct records of their own team');
 }
 
-/** Runs a filtered, paginated query over attendance; `scope` narrows it to what the caller may read. */
-async function queryRecords(em: Em, filter: RecordFilter, scope: { sql: string; params: unknown[] } | null) {
+type Scope = { sql: string; params: unknown[] } | null;
+
+/** The WHERE clause of a filtered attendance query (columns of `attendance`, optionally aliased). */
+export function recordWhere(filter: Omit<RecordFilter, 'skip' | 'limit'>, scope: Scope, alias = '') {
+  const col = (name: string) => `${alias}${name}`;
   const where: string[] = [];
   const params: unknown[] = [];
-  if (filter.date_from) (where.push('attendance_date >= ?'), params.push(filter.date_from));
-  if (filter.date_to) (where.push('attendance_date <= ?'), params.push(filter.date_to));
-  if (filter.status) (where.push('status = ?'), params.push(filter.status));
-  if (filter.employee_id) (where.push('employee_id = ?'), params.push(filter.employee_id));
-  if (filter.team_id) (where.push('team_id = ?'), params.push(filter.team_id));
-  if (scope) (where.push(scope.sql), params.push(...scope.params));
-  const clause = where.length ? `where ${where.join(' and ')}` : '';
+  if (filter.date_from) (where.push(`${col('attendance_date')} >= ?`), params.push(filter.date_from));
+  if (filter.date_to) (where.push(`${col('attendance_date')} <= ?`), params.push(filter.date_to));
+  if (filter.status) (where.push(`${col('status')} = ?`), params.push(filter.status));
+  if (filter.employee_id) (where.push(`${col('employee_id')} = ?`), params.push(filter.employee_id));
+  if (filter.team_id) (where.push(`${col('team_id')} = ?`), params.push(filter.team_id));
+  if (scope) (where.push(scope.sql.replace(/\b(team_id|employee_id)\b/g, (m) => col(m))), params.push(...scope.params));
+  return { clause: where.length ? `where ${where.join(' and ')}` : '', params };
+}
+
+/** What the caller may read: everything (admin), their team's and their own (manager), their own (employee). */
+export function readScope(ctx: Ctx): Scope {
+  const user = ctx.user!;
+  if (user.access === 'admin') return null;
+  if (user.access === 'manager') return { sql: '(team_id = ? or employee_id = ?)', params: [user.team_id ?? -1, user.employee_id] };
+  return { sql: 'employee_id = ?', params: [user.employee_id] };
+}
+
+/** Runs a filtered, paginated query over attendance; `scope` narrows it to what the caller may read. */
+async function queryRecords(em: Em, filter: RecordFilter, scope: Scope) {
+  const { clause, params } = recordWhere(filter, scope);
   const [rows, count] = await Promise.all([
     em.execute<RecordRow[]>(
       `select ${RECORD_COLUMNS} from attendance ${clause} order by attendance_date desc, record_id desc limit ? offset ?`,
@@ -54,12 +70,7 @@ async function queryRecords(em: Em, filter: RecordFilter, scope: { sql: string; 
 
 /** Every record the caller may read, filtered. Employees see their own; managers their team's and their own. */
 export function listRecords(ctx: Ctx, filter: RecordFilter) {
-  const user = ctx.user!;
-  if (user.access === 'admin') return queryRecords(ctx.em, filter, null);
-  if (user.access === 'manager') {
-    return queryRecords(ctx.em, filter, { sql: '(team_id = ? or employee_id = ?)', params: [user.team_id ?? -1, user.employee_id] });
-  }
-  return queryRecords(ctx.em, filter, { sql: 'employee_id = ?', params: [user.employee_id] });
+  return queryRecords(ctx.em, filter, readScope(ctx));
 }
 
 export async function listEmployeeRecords(ctx: Ctx, employeeId: number, filter: RecordFilter) {
@@ -151,9 +162,12 @@ export async function updateRecord(ctx: Ctx, recordId: number, input: Attendance
       }
       const [updated] = await em.execute<RecordRow[]>(
         `update attendance set attendance_date = ?, status = ?, check_in_time = ?, check_out_time = ?, notes = ?,
-                missing_check_out = missing_check_out and ?::timestamptz is null, updated_at = now()
+                ${input.notes !== undefined ? 'missing_check_out = missing_check_out and ?::timestamptz is null' : CLEAR_MISSING_CHECK_OUT}, updated_at = now()
           where record_id = ? returning ${RECORD_COLUMNS}`,
-        [next.attendance_date, next.status, next.check_in_time, next.check_out_time, next.notes, next.check_out_time, recordId],
+        [
+          next.attendance_date, next.status, next.check_in_time, next.check_out_time, next.notes, next.check_out_time,
+          ...(input.notes !== undefined ? [] : [next.check_out_time]), recordId,
+        ],
       );
       const after = recordDto(updated);
       recordAudit(em, ctx, { entity_type: 'attendance', entity_id: recordId, action: 'update', before, after });

@@ -3,7 +3,7 @@ import type { Em } from '../../infra/db.ts';
 import { AppError, forbidden } from '../../infra/errors.ts';
 import { localDate } from '../../infra/time.ts';
 import type { Source } from './attendance.entity.ts';
-import { arrivalStatus, DEFAULT_SCHEDULE, RECORD_COLUMNS, recordDto, type RecordDto, type RecordRow } from './attendance.records.ts';
+import { arrivalStatus, CLEAR_MISSING_CHECK_OUT, DEFAULT_SCHEDULE, RECORD_COLUMNS, recordDto, type RecordDto, type RecordRow } from './attendance.records.ts';
 import type { PunchAction } from './punch.entity.ts';
 
 export type PunchIntent = 'auto' | 'check_in' | 'check_out';
@@ -19,7 +19,7 @@ export type PunchRequest = {
   restrictToTeam?: number | null;
 };
 
-export type PunchResult = { action: PunchAction; duplicate: boolean; record: RecordDto };
+export type PunchResult = { action: PunchAction; duplicate: boolean; record: RecordDto; employee: { employee_id: number; name: string } };
 
 type Who = { employee_id: number; name: string; active: boolean; team_id: number | null; workday_start: string | null; grace_minutes: number | null };
 
@@ -65,9 +65,9 @@ function assertPlausibleTime(ctx: Ctx, at: Date, now: Date) {
 type PunchRow = { punch_id: number; employee_id: number; action: PunchAction; record_id: number | null };
 
 async function previousResult(em: Em, clientEventId: string, employeeId: number): Promise<PunchResult | null> {
-  const rows = await em.execute<(PunchRow & RecordRow & { punch_employee_id: number })[]>(
-    `select p.action, p.employee_id as punch_employee_id, ${RECORD_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')}
-       from punches p left join attendance a on a.record_id = p.record_id
+  const rows = await em.execute<(PunchRow & RecordRow & { punch_employee_id: number; employee_name: string })[]>(
+    `select p.action, p.employee_id as punch_employee_id, e.name as employee_name, ${RECORD_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')}
+       from punches p join employees e on e.employee_id = p.employee_id left join attendance a on a.record_id = p.record_id
       where p.client_event_id = ?`,
     [clientEventId],
   );
@@ -77,7 +77,7 @@ async function previousResult(em: Em, clientEventId: string, employeeId: number)
     throw new AppError(409, 'client_event_id_conflict', 'This client_event_id was already used for another punch; generate a new one');
   }
   if (row.record_id == null) throw new AppError(410, 'record_deleted', 'This punch was already recorded, but its attendance record has since been deleted');
-  return { action: row.action, duplicate: true, record: recordDto(row) };
+  return { action: row.action, duplicate: true, record: recordDto(row), employee: { employee_id: employeeId, name: row.employee_name } };
 }
 
 /**
@@ -127,7 +127,7 @@ export async function punch(ctx: Ctx, req: PunchRequest): Promise<PunchResult> {
     employee: { employee_id: who.employee_id, name: who.name },
     record,
   });
-  return { action: outcome.action, duplicate: false, record };
+  return { action: outcome.action, duplicate: false, record, employee: { employee_id: who.employee_id, name: who.name } };
 }
 
 type Apply = {
@@ -183,10 +183,9 @@ async function applyPunch(em: Em, p: Apply): Promise<{ action: PunchAction; reco
     next = { status: current.status, check_in_time: checkIn, check_out_time: checkOut && checkOut > p.at ? checkOut : p.at };
   }
   const [updated] = await em.execute<RecordRow[]>(
-    `update attendance set status = ?, check_in_time = ?, check_out_time = ?,
-            missing_check_out = missing_check_out and ?::timestamptz is null, updated_at = now()
+    `update attendance set status = ?, check_in_time = ?, check_out_time = ?, ${CLEAR_MISSING_CHECK_OUT}, updated_at = now()
       where record_id = ? returning ${RECORD_COLUMNS}`,
-    [next.status, next.check_in_time, next.check_out_time, next.check_out_time, current.record_id],
+    [next.status, next.check_in_time, next.check_out_time, next.check_out_time, next.check_out_time, current.record_id],
   );
   return { action, record: updated };
 }

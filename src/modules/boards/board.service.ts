@@ -31,11 +31,10 @@ export function boardState(status: string | null, checkedOut: boolean): BoardSta
 
 const iso = (d: string | Date | null) => (d == null ? null : new Date(d).toISOString());
 
-/** Today's board of a team: every active member with today's record (local date in TIMEZONE). */
-export async function teamSnapshot(ctx: Ctx, teamId: number, seq: number): Promise<BoardSnapshot> {
+/** Today's board of a team (or of `date`): every active member with that day's record (local date in TIMEZONE). */
+export async function teamSnapshot(ctx: Ctx, teamId: number, seq: number, date = localDate(new Date(), ctx.config.timezone)): Promise<BoardSnapshot> {
   const [team] = await ctx.em.execute<{ team_name: string }[]>('select team_name from teams where team_id = ?', [teamId]);
   if (!team) throw notFound('Team', teamId);
-  const date = localDate(new Date(), ctx.config.timezone);
   const rows = await ctx.em.execute<Row[]>(
     `select e.employee_id, e.name, a.status, a.check_in_time, a.check_out_time
        from employees e

@@ -1,8 +1,8 @@
 import * as v from 'valibot';
 import { endpoint } from '../../infra/http.ts';
 import { ctxOf } from '../../infra/request.ts';
-import { IdString } from '../../infra/schemas.ts';
-import { getSummary } from './summary.service.ts';
+import { IdString, IntQuery } from '../../infra/schemas.ts';
+import { dailyReport, getSummary } from './summary.service.ts';
 
 const Rate = v.pipe(v.number(), v.description('percent, one decimal'));
 const DayCounts = v.object({
@@ -43,5 +43,18 @@ export const summaryEndpoints = [
         'attendance changes. Rate = present ÷ expected on working days (see the README for the definitions).',
     },
     async (c, { query }) => c.json(await getSummary(ctxOf(c), query.team_id)),
+  ),
+  endpoint(
+    {
+      method: 'get', path: '/reports/daily', tag: 'Summaries', summary: 'Attendance rate per working day (for charts)',
+      access: ['admin', 'manager'], query: v.object({ team_id: v.optional(IdString('team_id')), days: v.optional(IntQuery('days', 1, 366), '30') }),
+      response: v.object({
+        team_id: v.nullable(v.number()), from: v.string(), to: v.string(),
+        days: v.array(v.object({ date: v.string(), weekday: v.string(), rate: Rate, present: v.number(), expected: v.number(), late: v.number(), absent: v.number() })),
+      }),
+      scope: 'Admins: the organisation or any team. Managers: their own team.',
+      description: 'The last `days` whole days, up to yesterday (local dates in TIMEZONE); only working days are listed. Same definitions as the summaries.',
+    },
+    async (c, { query }) => c.json(await dailyReport(ctxOf(c), query.team_id, query.days)),
   ),
 ];

@@ -194,20 +194,46 @@ export async function allScopes(em: Em): Promise<(number | null)[]> {
   return [null, ...teams.map((t) => Number(t.team_id))];
 }
 
+/** Which team's numbers the caller may see: admins any (or the organisation), managers their own team. */
+function scopeTeamFor(ctx: Ctx, teamId: number | undefined): number | null {
+  const user = ctx.user!;
+  if (user.access === 'admin') return teamId ?? null;
+  if (user.access === 'manager') {
+    if (user.team_id === null) throw forbidden('You do not manage a team');
+    if (teamId !== undefined && teamId !== user.team_id) throw forbidden('Managers may only see their own team’s figures');
+    return user.team_id;
+  }
+  throw forbidden();
+}
+
+/** The rate of each working day of the last `days` whole days (up to yesterday), for the board's chart. */
+export async function dailyReport(ctx: Ctx, teamId: number | undefined, days: number) {
+  const scopeTeam = scopeTeamFor(ctx, teamId);
+  if (scopeTeam !== null) {
+    const [team] = await ctx.em.execute<unknown[]>('select 1 from teams where team_id = ?', [scopeTeam]);
+    if (!team) throw notFound('Team', scopeTeam);
+  }
+  // Whole days only: today is not over, so the chart ends yesterday.
+  const today = localDate(new Date(), ctx.config.timezone);
+  const to = addDays(today, -1);
+  const from = addDays(today, -days);
+  const stats = await dailyStats(ctx.em, ctx.config.timezone, from, to, scopeTeam, today);
+  return {
+    team_id: scopeTeam,
+    from,
+    to,
+    days: stats
+      .filter((d) => d.expected > 0)
+      .map((d) => ({ date: d.date, weekday: weekdayName(d.date), rate: d.rate, present: d.present, expected: d.expected, late: d.late, absent: d.absent })),
+  };
+}
+
 /**
  * The stored summary for the caller: admins the organisation (or `team_id`), managers their team.
  * Computed once when none is stored, or when the stored one is from an earlier day.
  */
 export async function getSummary(ctx: Ctx, teamId: number | undefined): Promise<SummaryBody> {
-  const user = ctx.user!;
-  let scopeTeam: number | null = teamId ?? null;
-  if (user.access === 'manager') {
-    if (user.team_id === null) throw forbidden('You do not manage a team');
-    if (teamId !== undefined && teamId !== user.team_id) throw forbidden('Managers may only see their own team’s summary');
-    scopeTeam = user.team_id;
-  } else if (user.access !== 'admin') {
-    throw forbidden();
-  }
+  const scopeTeam = scopeTeamFor(ctx, teamId);
   const [stored] = await ctx.em.execute<{ body: SummaryBody | string }[]>('select body from summaries where scope = ?', [scopeOf(scopeTeam)]);
   const body = stored ? (typeof stored.body === 'string' ? (JSON.parse(stored.body) as SummaryBody) : stored.body) : null;
   if (body && body.today?.date === localDate(new Date(), ctx.config.timezone)) return body;

@@ -1,0 +1,93 @@
+// The assistant console: ask in plain language, watch the tool steps and the answer stream in, see the figures.
+import { io } from '/socket.io/socket.io.esm.min.js';
+import { escapeHtml, requireRole, showConnection } from '/static/common.js';
+
+const s = requireRole(['admin']);
+const $ = (sel) => document.querySelector(sel);
+const HISTORY_KEY = 'checkin.assistant.history';
+let history = JSON.parse(sessionStorage.getItem(HISTORY_KEY) ?? '[]');
+let current = null;
+
+const socket = io({ auth: { token: s.token }, transports: ['websocket'] });
+socket.on('connect', () => showConnection($('#connection'), 'live'));
+socket.on('disconnect', () => showConnection($('#connection'), 'reconnecting'));
+socket.on('assistant:step', (step) => {
+  if (step.request_id !== current) return;
+  const li = document.createElement('li');
+  li.textContent = `${step.tool}(${JSON.stringify(step.args)})`;
+  $('#steps').append(li);
+});
+socket.on('assistant:delta', (delta) => {
+  if (delta.request_id === current) $('#answer').textContent += delta.text;
+});
+socket.on('assistant:done', (done) => {
+  if (done.request_id !== current) return;
+  $('#answer').textContent = done.response;
+  $('#data').innerHTML = table(done.data);
+  finish(done.response);
+});
+socket.on('assistant:error', (error) => {
+  if (error.request_id !== current) return;
+  $('#ask-error').textContent = error.message;
+  finish(`(error) ${error.message}`);
+});
+
+/** The rows an answer rests on, as a small table (the first list of objects found in the data). */
+function table(data) {
+  const rows = findRows(data);
+  if (!rows?.length) return '';
+  const cols = Object.keys(rows[0]).filter((k) => rows.some((r) => r[k] !== null && typeof r[k] !== 'object')).slice(0, 8);
+  return `<table><caption class="sr-only">Figures behind the answer</caption><tr>${cols.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>${rows
+    .slice(0, 50)
+    .map((r) => `<tr>${cols.map((c) => `<td>${escapeHtml(r[c])}</td>`).join('')}</tr>`)
+    .join('')}</table>`;
+}
+function findRows(data) {
+  if (Array.isArray(data)) return data.every((x) => x && typeof x === 'object' && !Array.isArray(x)) ? data : null;
+  if (data && typeof data === 'object') {
+    for (const key of ['people', 'boards', 'teams', 'by_day', 'records', 'below']) if (Array.isArray(data[key])) return findRows(data[key]);
+    return [data].map((d) => Object.fromEntries(Object.entries(d).filter(([, v]) => typeof v !== 'object' || v === null)));
+  }
+  return null;
+}
+
+function finish(response) {
+  const question = $('#question').dataset.asked;
+  history.unshift({ question, response, at: new Date().toISOString() });
+  history = history.slice(0, 20);
+  sessionStorage.setItem(HISTORY_KEY, JSON.stringify(history));
+  renderHistory();
+  $('#ask button').disabled = false;
+  current = null;
+}
+
+function renderHistory() {
+  $('#history').innerHTML = history.map((h) => `<li><b>${escapeHtml(h.question)}</b><br>${escapeHtml(h.response)}</li>`).join('');
+}
+
+$('#ask').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const message = $('#question').value.trim();
+  if (!message || current) return;
+  $('#steps').innerHTML = '';
+  $('#answer').textContent = '';
+  $('#data').innerHTML = '';
+  $('#ask-error').textContent = '';
+  $('#question').dataset.asked = message;
+  $('#ask button').disabled = true;
+  const request_id = crypto.randomUUID();
+  current = request_id;
+  const ack = await socket.timeout(10000).emitWithAck('assistant:ask', { message, request_id }).catch(() => null);
+  if (!ack?.ok) {
+    $('#ask-error').textContent = ack ? ack.error.message : 'No answer from the server; try again';
+    $('#ask button').disabled = false;
+    current = null;
+  }
+});
+for (const example of document.querySelectorAll('[data-example]')) {
+  example.addEventListener('click', () => {
+    $('#question').value = example.textContent;
+    $('#question').focus();
+  });
+}
+renderHistory();
