@@ -96,6 +96,7 @@ describe('the first punch of the day', () => {
     expect(res.body).toEqual({
       action: 'check_in',
       duplicate: false,
+      employee: { employee_id: employee.employee_id, name: employee.name },
       record: {
         record_id: expect.any(Number),
         employee_id: employee.employee_id,

@@ -21,6 +21,7 @@ class GuardedAgent extends FunctionAgent {
     try {
       return await super.takeStep(...args);
     } catch (error) {
+      if (process.env.NO_GUARD) throw error;
       this.failure ??= error ?? new Error('the model step failed');
       return { response: { role: 'assistant', content: '' }, toolCalls: [], raw: null, currentAgentName: this.name };
     }
@@ -60,7 +61,9 @@ export async function answerWithAgent(
         try {
           const result = await runTool(def.name, args, ctx);
           data.push({ tool: def.name, args, result });
-          return JSON.parse(JSON.stringify(result));
+          // LlamaIndex refuses tool output with a null anywhere ("Value is not a valid JSONValue: null") and shows the
+          // model that error instead of the result, so null fields are left out (absent means none).
+          return JSON.parse(JSON.stringify(result, (_key, value) => (value === null ? undefined : value)));
         } catch (error) {
           // The model sees the problem and can correct its call; nothing is written either way.
           return { error: error instanceof AppError ? error.message : 'the tool failed' };

@@ -60,10 +60,5 @@ export async function findRecordRow(em: Em, recordId: number): Promise<RecordRow
   return rows[0] ?? null;
 }
 
-/**
- * SQL for an UPDATE of attendance that may set a check-out (its value bound twice, as `?`): a record flagged for a
- * missing check-out loses the flag and the note the end-of-day rule added, once a check-out is recorded.
- */
-export const CLEAR_MISSING_CHECK_OUT = `missing_check_out = missing_check_out and ?::timestamptz is null,
-  notes = case when missing_check_out and ?::timestamptz is not null
-               then nullif(regexp_replace(coalesce(notes, ''), '( · )?Missing check-out$', ''), '') else notes end`;
+/** Notes without the "Missing check-out" the end-of-day rule added (null when nothing else is left). */
+export const withoutMissingNote = (notes: string | null) => notes?.replace(/( · )?Missing check-out$/, '') || null;

@@ -4,7 +4,7 @@ import { AppError, conflict, forbidden, notFound, uniqueViolation, validationErr
 import { recordAudit } from '../audit/index.ts';
 import { assertCanSee } from '../employees/index.ts';
 import type { AttendanceCreateInput, AttendanceUpdateInput } from './attendance.schema.ts';
-import { CLEAR_MISSING_CHECK_OUT, findRecordRow, RECORD_COLUMNS, recordDto, type RecordDto, type RecordRow } from './attendance.records.ts';
+import { findRecordRow, RECORD_COLUMNS, recordDto, withoutMissingNote, type RecordDto, type RecordRow } from './attendance.records.ts';
 
 export type RecordFilter = {
   skip: number;
@@ -102,6 +102,9 @@ export async function getRecord(ctx: Ctx, recordId: number): Promise<RecordDto> 
   return recordDto(row);
 }
 
+const checkOutGiven = (input: AttendanceUpdateInput, row: RecordRow) =>
+  Boolean(row.missing_check_out) && (input.check_out_time !== undefined ? input.check_out_time !== null : row.check_out_time !== null);
+
 const duplicateDay = (employeeId: number, date: string) =>
   conflict('duplicate_record', `Employee ${employeeId} already has a record for ${date}`);
 
@@ -155,19 +158,17 @@ export async function updateRecord(ctx: Ctx, recordId: number, input: Attendance
         status: input.status ?? before.status,
         check_in_time: input.check_in_time !== undefined ? input.check_in_time : row.check_in_time,
         check_out_time: input.check_out_time !== undefined ? input.check_out_time : row.check_out_time,
-        notes: input.notes !== undefined ? input.notes : before.notes,
+        // A check-out closes the end-of-day flag, and the note it added goes with it (unless new notes are given).
+        notes: input.notes !== undefined ? input.notes : checkOutGiven(input, row) ? withoutMissingNote(before.notes) : before.notes,
       };
       if (next.check_in_time && next.check_out_time && new Date(next.check_out_time) < new Date(next.check_in_time)) {
         throw validationError([{ loc: ['body', 'check_out_time'], msg: 'check_out_time must not be before check_in_time', type: 'value_error' }]);
       }
       const [updated] = await em.execute<RecordRow[]>(
         `update attendance set attendance_date = ?, status = ?, check_in_time = ?, check_out_time = ?, notes = ?,
-                ${input.notes !== undefined ? 'missing_check_out = missing_check_out and ?::timestamptz is null' : CLEAR_MISSING_CHECK_OUT}, updated_at = now()
+                missing_check_out = missing_check_out and ?::timestamptz is null, updated_at = now()
           where record_id = ? returning ${RECORD_COLUMNS}`,
-        [
-          next.attendance_date, next.status, next.check_in_time, next.check_out_time, next.notes, next.check_out_time,
-          ...(input.notes !== undefined ? [] : [next.check_out_time]), recordId,
-        ],
+        [next.attendance_date, next.status, next.check_in_time, next.check_out_time, next.notes, next.check_out_time, recordId],
       );
       const after = recordDto(updated);
       recordAudit(em, ctx, { entity_type: 'attendance', entity_id: recordId, action: 'update', before, after });

@@ -3,7 +3,8 @@ import type { Em } from '../../infra/db.ts';
 import { AppError, forbidden } from '../../infra/errors.ts';
 import { localDate } from '../../infra/time.ts';
 import type { Source } from './attendance.entity.ts';
-import { arrivalStatus, CLEAR_MISSING_CHECK_OUT, DEFAULT_SCHEDULE, RECORD_COLUMNS, recordDto, type RecordDto, type RecordRow } from './attendance.records.ts';
+import { DEFAULT_SCHEDULE, RECORD_COLUMNS, recordDto, type RecordDto, type RecordRow } from './attendance.records.ts';
+import { applyBatch, type Decided } from './punch.batch.ts';
 import type { PunchAction } from './punch.entity.ts';
 
 export type PunchIntent = 'auto' | 'check_in' | 'check_out';
@@ -21,23 +22,46 @@ export type PunchRequest = {
 
 export type PunchResult = { action: PunchAction; duplicate: boolean; record: RecordDto; employee: { employee_id: number; name: string } };
 
-type Who = { employee_id: number; name: string; active: boolean; team_id: number | null; workday_start: string | null; grace_minutes: number | null };
+export type Who = { employee_id: number; name: string; active: boolean; team_id: number | null; badge_id: string | null; workday_start: string | null; grace_minutes: number | null };
 
-const WHO_SQL = `select e.employee_id, e.name, e.active, e.team_id, t.workday_start, t.grace_minutes
-  from employees e left join teams t on t.team_id = e.team_id`;
+/** One punch waiting in a batch, with the promise of its caller. */
+type Item = {
+  ctx: Ctx;
+  req: PunchRequest;
+  now: Date;
+  at: Date;
+  resolve: (result: PunchResult) => void;
+  reject: (error: unknown) => void;
+};
 
-async function resolveEmployee(em: Em, req: PunchRequest): Promise<Who> {
-  const rows = req.badge_id !== undefined
-    ? await em.execute<Who[]>(`${WHO_SQL} where e.badge_id = ?`, [req.badge_id])
-    : await em.execute<Who[]>(`${WHO_SQL} where e.employee_id = ?`, [req.employee_id]);
-  const who = rows[0];
-  if (!who) {
-    throw req.badge_id !== undefined
-      ? new AppError(404, 'unknown_badge', 'This badge is not assigned to anyone')
-      : new AppError(404, 'not_found', `Employee ${req.employee_id} not found`);
-  }
-  if (!who.active) throw new AppError(403, 'employee_inactive', `${who.name} is not an active employee`);
-  return who;
+const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
+/** Employees by badge or id, with their team's schedule: one query for the whole batch. */
+async function resolveAll(em: Em, items: Item[]) {
+  const badges = [...new Set(items.flatMap((i) => (i.req.badge_id !== undefined ? [i.req.badge_id] : [])))];
+  const ids = [...new Set(items.flatMap((i) => (i.req.employee_id !== undefined ? [i.req.employee_id] : [])))];
+  const where = [badges.length ? `e.badge_id in (${marks(badges.length)})` : '', ids.length ? `e.employee_id in (${marks(ids.length)})` : '']
+    .filter(Boolean)
+    .join(' or ');
+  const rows = where
+    ? await em.execute<Who[]>(
+        `select e.employee_id, e.name, e.active, e.team_id, e.badge_id, t.workday_start, t.grace_minutes
+           from employees e left join teams t on t.team_id = e.team_id where ${where}`,
+        [...badges, ...ids],
+      )
+    : [];
+  const byBadge = new Map(rows.filter((r) => r.badge_id !== null).map((r) => [r.badge_id!, r]));
+  const byId = new Map(rows.map((r) => [Number(r.employee_id), { ...r, employee_id: Number(r.employee_id), team_id: r.team_id == null ? null : Number(r.team_id) }]));
+  return (req: PunchRequest): Who => {
+    const who = req.badge_id !== undefined ? byId.get(Number(byBadge.get(req.badge_id)?.employee_id)) : byId.get(req.employee_id!);
+    if (!who) {
+      throw req.badge_id !== undefined
+        ? new AppError(404, 'unknown_badge', 'This badge is not assigned to anyone')
+        : new AppError(404, 'not_found', `Employee ${req.employee_id} not found`);
+    }
+    if (!who.active) throw new AppError(403, 'employee_inactive', `${who.name} is not an active employee`);
+    return who;
+  };
 }
 
 /** Employees punch for themselves; managers also for their team; admins and kiosks for anyone. */
@@ -62,130 +86,174 @@ function assertPlausibleTime(ctx: Ctx, at: Date, now: Date) {
   }
 }
 
-type PunchRow = { punch_id: number; employee_id: number; action: PunchAction; record_id: number | null };
+type Earlier = RecordRow & { action: PunchAction; punch_employee_id: number; employee_name: string; client_event_id: string };
 
-async function previousResult(em: Em, clientEventId: string, employeeId: number): Promise<PunchResult | null> {
-  const rows = await em.execute<(PunchRow & RecordRow & { punch_employee_id: number; employee_name: string })[]>(
-    `select p.action, p.employee_id as punch_employee_id, e.name as employee_name, ${RECORD_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')}
+/** Earlier punches with these client_event_ids, with their records: one query. */
+async function previousResults(em: Em, keys: string[]): Promise<Map<string, Earlier>> {
+  if (!keys.length) return new Map();
+  const rows = await em.execute<Earlier[]>(
+    `select p.client_event_id, p.action, p.employee_id as punch_employee_id, e.name as employee_name,
+            ${RECORD_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')}
        from punches p join employees e on e.employee_id = p.employee_id left join attendance a on a.record_id = p.record_id
-      where p.client_event_id = ?`,
-    [clientEventId],
+      where p.client_event_id in (${marks(keys.length)})`,
+    keys,
   );
-  const row = rows[0];
-  if (!row) return null;
-  if (Number(row.punch_employee_id) !== employeeId) {
+  return new Map(rows.map((r) => [r.client_event_id, r]));
+}
+
+function duplicateResult(row: Earlier, who: Who): PunchResult {
+  if (Number(row.punch_employee_id) !== who.employee_id) {
     throw new AppError(409, 'client_event_id_conflict', 'This client_event_id was already used for another punch; generate a new one');
   }
   if (row.record_id == null) throw new AppError(410, 'record_deleted', 'This punch was already recorded, but its attendance record has since been deleted');
-  return { action: row.action, duplicate: true, record: recordDto(row), employee: { employee_id: employeeId, name: row.employee_name } };
+  return { action: row.action, duplicate: true, record: recordDto(row), employee: { employee_id: who.employee_id, name: row.employee_name } };
 }
 
 /**
- * Records one punch and derives the day's attendance record from it, in one transaction.
+ * Punches are applied in batches ("group commit"): while one batch is being written, new punches queue up, and the
+ * next transaction takes them all. At low load a batch is a single punch and nothing waits; under a shift-change
+ * burst, one transaction and a handful of statements carry hundreds of punches. Every caller is answered only
+ * after its punch is committed.
+ */
+class PunchBatcher {
+  readonly #queue: Item[] = [];
+  #inFlight = 0;
+  readonly #maxInFlight: number;
+  readonly #maxBatch = 256;
+
+  constructor(maxInFlight: number) {
+    this.#maxInFlight = maxInFlight;
+  }
+
+  submit(item: Item) {
+    this.#queue.push(item);
+    this.#pump();
+  }
+
+  #pump() {
+    while (this.#inFlight < this.#maxInFlight && this.#queue.length) {
+      const batch = this.#queue.splice(0, this.#maxBatch);
+      this.#inFlight++;
+      void runBatch(batch).finally(() => {
+        this.#inFlight--;
+        this.#pump();
+      });
+    }
+  }
+}
+
+const batchers = new WeakMap<object, PunchBatcher>();
+
+/** One batcher per database; PGlite has one connection, so one transaction at a time there. */
+function batcherFor(ctx: Ctx): PunchBatcher {
+  const key = ctx.em.getDriver();
+  let batcher = batchers.get(key);
+  if (!batcher) {
+    batcher = new PunchBatcher(ctx.config.database ? Math.max(1, Math.min(4, ctx.config.dbPoolMax - 1)) : 1);
+    batchers.set(key, batcher);
+  }
+  return batcher;
+}
+
+/**
+ * Records one punch and derives the day's attendance record from it, durably, before answering.
  * The first punch of a local day opens the record (Present or Late); later ones set the check-out.
  * A repeated `client_event_id` returns the first result with `duplicate: true` and writes nothing.
  */
-export async function punch(ctx: Ctx, req: PunchRequest): Promise<PunchResult> {
+export function punch(ctx: Ctx, req: PunchRequest): Promise<PunchResult> {
   const now = new Date();
-  const at = req.occurred_at ?? now;
-  // Who and may-they come first: a replayed client_event_id must not bypass the permission check.
-  const who = await resolveEmployee(ctx.em, req);
-  assertMayPunch(ctx, req, who);
-  // A retry is answered from the first result even when its time has since left the accepted window.
-  if (req.client_event_id) {
-    const earlier = await previousResult(ctx.em, req.client_event_id, who.employee_id);
-    if (earlier) return earlier;
-  }
-  assertPlausibleTime(ctx, at, now);
-  const day = localDate(at, ctx.config.timezone);
-  const schedule = who.workday_start ? { workday_start: who.workday_start, grace_minutes: who.grace_minutes ?? 0 } : DEFAULT_SCHEDULE;
-
-  const outcome = await ctx.em.transactional(async (em) => {
-    const inserted = await em.execute<{ punch_id: number }[]>(
-      `insert into punches (employee_id, occurred_at, received_at, source, device, client_event_id, action)
-       values (?, ?, ?, ?, ?, ?, 'check_in')
-       on conflict (client_event_id) do nothing returning punch_id`,
-      [who.employee_id, at, now, req.source, ctx.device ?? null, req.client_event_id ?? null],
-    );
-    if (inserted.length === 0) return { duplicateOf: req.client_event_id! };
-    const punchId = inserted[0].punch_id;
-    const { action, record } = await applyPunch(em, { who, day, at, schedule, tz: ctx.config.timezone, intent: req.intent, source: req.source });
-    await em.execute('update punches set action = ?, record_id = ? where punch_id = ?', [action, record.record_id, punchId]);
-    return { action, record };
-  });
-
-  if ('duplicateOf' in outcome) {
-    // Another request with the same id committed first: answer with its result.
-    const earlier = await previousResult(ctx.em, String(outcome.duplicateOf), who.employee_id);
-    if (!earlier) throw new AppError(409, 'duplicate_in_flight', 'The same client_event_id is being processed; retry');
-    return earlier;
-  }
-  const record = recordDto(outcome.record);
-  ctx.bus.publish('attendance.changed', {
-    action: outcome.action,
-    team_id: record.team_id,
-    employee: { employee_id: who.employee_id, name: who.name },
-    record,
-  });
-  return { action: outcome.action, duplicate: false, record, employee: { employee_id: who.employee_id, name: who.name } };
+  return new Promise((resolve, reject) => batcherFor(ctx).submit({ ctx, req, now, at: req.occurred_at ?? now, resolve, reject }));
 }
 
-type Apply = {
-  who: Who;
-  day: string;
-  at: Date;
-  schedule: { workday_start: string; grace_minutes: number };
-  tz: string;
-  intent: PunchIntent;
-  source: Source;
-};
+const MAX_ATTEMPTS = 4;
 
-const notCheckedIn = () => new AppError(409, 'not_checked_in', 'There is no check-in to close today');
+type Checked = Item & { who: Who };
 
-/** Applies a punch to the (locked) record of that employee and day. Must run inside a transaction. */
-async function applyPunch(em: Em, p: Apply): Promise<{ action: PunchAction; record: RecordRow }> {
-  const lock = () =>
-    em.execute<RecordRow[]>(`select ${RECORD_COLUMNS} from attendance where employee_id = ? and attendance_date = ? for update`, [
-      p.who.employee_id,
-      p.day,
-    ]);
-  let [current] = await lock();
-  if (!current) {
-    if (p.intent === 'check_out') throw notCheckedIn();
-    const created = await em.execute<RecordRow[]>(
-      `insert into attendance (employee_id, team_id, attendance_date, status, check_in_time, source, created_at, updated_at)
-       values (?, ?, ?, ?, ?, ?, now(), now())
-       on conflict (employee_id, attendance_date) do nothing returning ${RECORD_COLUMNS}`,
-      [p.who.employee_id, p.who.team_id, p.day, arrivalStatus(p.at, p.schedule, p.tz), p.at, p.source],
-    );
-    if (created[0]) return { action: 'check_in', record: created[0] };
-    [current] = await lock(); // a concurrent punch created it first
+async function runBatch(batch: Item[]) {
+  const em = batch[0].ctx.em.fork() as Em;
+  let pending: Item[] = batch;
+  try {
+    const who = await resolveAll(em, pending);
+    // Checks that need no transaction: who, may they, an earlier answer for the same id, a plausible time.
+    const earlier = await previousResults(em, [...new Set(pending.flatMap((i) => (i.req.client_event_id ? [i.req.client_event_id] : [])))]);
+    const ready: Checked[] = [];
+    for (const item of pending) {
+      try {
+        const w = who(item.req);
+        assertMayPunch(item.ctx, item.req, w);
+        const previous = item.req.client_event_id ? earlier.get(item.req.client_event_id) : undefined;
+        // A retry is answered from the first result even when its time has since left the accepted window.
+        if (previous) {
+          item.resolve(duplicateResult(previous, w));
+          continue;
+        }
+        assertPlausibleTime(item.ctx, item.at, item.now);
+        ready.push({ ...item, who: w });
+      } catch (error) {
+        item.reject(error);
+      }
+    }
+    let work: Checked[] = ready;
+    pending = work;
+    for (let attempt = 1; work.length; attempt++) {
+      const outcome = await applyBatch(em, work.map((i) => toDecidable(i)));
+      if (outcome.kind === 'retry' && attempt < MAX_ATTEMPTS) {
+        // Another transaction got there first (the same client_event_id, or the same new record): answer the
+        // duplicates from what it wrote and apply the rest again.
+        const again = await previousResults(em, outcome.takenKeys);
+        work = work.filter((item) => {
+          const previous = item.req.client_event_id ? again.get(item.req.client_event_id) : undefined;
+          if (!previous) return true;
+          try {
+            item.resolve(duplicateResult(previous, item.who));
+          } catch (error) {
+            item.reject(error);
+          }
+          return false;
+        });
+        pending = work;
+        continue;
+      }
+      if (outcome.kind === 'retry') throw new AppError(503, 'busy', 'Too many punches for the same people at once; retry');
+      finish(work, outcome.decided);
+      work = [];
+      pending = [];
+    }
+  } catch (error) {
+    for (const item of pending) item.reject(error);
   }
-  const checkIn = current.check_in_time ? new Date(current.check_in_time) : null;
-  const checkOut = current.check_out_time ? new Date(current.check_out_time) : null;
-  let action: PunchAction;
-  let next: { status: string; check_in_time: Date | null; check_out_time: Date | null };
-  if (!checkIn) {
-    if (p.intent === 'check_out') throw notCheckedIn();
-    // A record made by hand or by the end-of-day rule (Absent) gets its arrival now.
-    const status = current.status === 'Absent' ? arrivalStatus(p.at, p.schedule, p.tz) : current.status;
-    action = 'check_in';
-    next = { status, check_in_time: p.at, check_out_time: checkOut };
-  } else if (p.intent === 'check_in') {
-    throw new AppError(409, 'already_checked_in', `Already checked in today at ${checkIn.toISOString()}; use check-out`);
-  } else if (p.at < checkIn) {
-    // A late-arriving offline punch that happened before the known check-in becomes the check-in.
-    const status = current.status === 'Present' || current.status === 'Late' ? arrivalStatus(p.at, p.schedule, p.tz) : current.status;
-    action = 'check_in';
-    next = { status, check_in_time: p.at, check_out_time: checkOut ?? checkIn };
-  } else {
-    action = 'check_out';
-    next = { status: current.status, check_in_time: checkIn, check_out_time: checkOut && checkOut > p.at ? checkOut : p.at };
-  }
-  const [updated] = await em.execute<RecordRow[]>(
-    `update attendance set status = ?, check_in_time = ?, check_out_time = ?, ${CLEAR_MISSING_CHECK_OUT}, updated_at = now()
-      where record_id = ? returning ${RECORD_COLUMNS}`,
-    [next.status, next.check_in_time, next.check_out_time, next.check_out_time, next.check_out_time, current.record_id],
-  );
-  return { action, record: updated };
+}
+
+function toDecidable(item: Checked) {
+  const schedule = item.who.workday_start ? { workday_start: item.who.workday_start, grace_minutes: item.who.grace_minutes ?? 0 } : DEFAULT_SCHEDULE;
+  return {
+    who: item.who,
+    at: item.at,
+    now: item.now,
+    day: localDate(item.at, item.ctx.config.timezone),
+    tz: item.ctx.config.timezone,
+    schedule,
+    intent: item.req.intent,
+    source: item.req.source,
+    device: item.ctx.device ?? null,
+    client_event_id: item.req.client_event_id ?? null,
+  };
+}
+
+/** Answers each punch of a committed batch, then announces the changes in order. */
+function finish(items: Checked[], decided: Decided[]) {
+  items.forEach((item, i) => {
+    const d = decided[i];
+    if ('error' in d) return item.reject(d.error);
+    if ('duplicateOf' in d) {
+      const leader = decided[d.duplicateOf];
+      if ('record' in leader) item.resolve({ action: leader.action, duplicate: true, record: recordDto(leader.record), employee: { employee_id: item.who.employee_id, name: item.who.name } });
+      else item.reject('error' in leader ? leader.error : new AppError(409, 'duplicate_in_flight', 'The same client_event_id is being processed; retry'));
+      return;
+    }
+    const record = recordDto(d.record);
+    const employee = { employee_id: item.who.employee_id, name: item.who.name };
+    item.ctx.bus.publish('attendance.changed', { action: d.action, team_id: record.team_id, employee, record });
+    item.resolve({ action: d.action, duplicate: false, record, employee });
+  });
 }
