@@ -12,6 +12,8 @@ import type { Jobs } from './infra/jobs/types.ts';
 import { AppError } from './infra/errors.ts';
 import { mount, openApiDocument, type AppEnv, type Endpoint } from './infra/http.ts';
 import type { Logger } from './infra/logger.ts';
+import { metrics } from './infra/metrics.ts';
+import { metricsRoutes } from './modules/health/metrics.routes.ts';
 import { assistantEndpoints } from './modules/assistant/index.ts';
 import { attendanceEndpoints } from './modules/attendance/index.ts';
 import { authEndpoints, authenticate, type LoginThrottle } from './modules/auth/index.ts';
@@ -85,6 +87,7 @@ export function createApp(deps: AppDeps) {
     c.set('user', null);
     await next();
     const user = c.get('user');
+    metrics().httpDuration.observe({ method: c.req.method, route: c.req.routePath, status: String(c.res.status) }, (performance.now() - started) / 1000);
     c.get('log').info(
       { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), user: user?.employee_id },
       'request',
@@ -133,6 +136,7 @@ export function createApp(deps: AppDeps) {
   mount(app, endpoints);
   app.route('/', docsRoutes(() => (document ??= openApiDocument(endpoints, PUBLIC_INFO))));
   app.route('/', pageRoutes());
+  app.route('/', metricsRoutes());
 
   app.notFound((c) => c.json({ detail: 'Not found', code: 'not_found' }, 404));
   app.onError((error, c) => {

@@ -77,6 +77,7 @@ const EnvSchema = v.object({
   END_OF_DAY_CATCHUP_DAYS: v.optional(intFrom(0, 60), '7'),
   WORKER_CONCURRENCY: v.optional(intFrom(1, 64), '2'),
   JOB_SCHEDULES: v.optional(boolFrom, 'true'),
+  METRICS_TOKEN: v.optional(v.pipe(v.string(), v.minLength(16, 'must be at least 16 characters'))),
 });
 
 export type Config = {
@@ -113,6 +114,8 @@ export type Config = {
     punchBurst: number;
   };
   googleApiKey: string | null;
+  /** Bearer token a Prometheus scraper sends to GET /metrics (admins' tokens work too). */
+  metricsToken: string | null;
   llm: {
     geminiModel: string;
     baseUrl: string | null;
@@ -221,6 +224,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       punchBurst: env.KIOSK_PUNCH_BURST,
     },
     googleApiKey: env.GOOGLE_API_KEY ?? null,
+    metricsToken: env.METRICS_TOKEN ?? null,
     llm: {
       geminiModel: env.GEMINI_MODEL,
       baseUrl: env.LLM_BASE_URL ?? null,

@@ -2,6 +2,7 @@ import { Queue, QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq
 import type { Config } from '../../config.ts';
 import type { Em, Orm } from '../db.ts';
 import { AppError } from '../errors.ts';
+import { metrics } from '../metrics.ts';
 import type { Logger } from '../logger.ts';
 import type { Sequencer } from '../sequencer.ts';
 import { schedulesFor, type Delivery, type JobHandlers, type JobName, type JobResult, type Jobs } from './types.ts';
@@ -52,6 +53,9 @@ export function createBullJobs(c: Connection, log: Logger): Jobs {
       await events.waitUntilReady();
       const job = await queue.add(name, data, JOB_OPTIONS);
       return (await job.waitUntilFinished(events, timeoutMs)) as JobResult;
+    },
+    async counts() {
+      return queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
     },
     onDeliveries(listener) {
       const handler = ({ returnvalue }: { returnvalue: unknown }) => {
@@ -119,6 +123,7 @@ export async function startBullWorker(
     // Streamed pieces go out before the result does, so the client sees them in order.
     await Promise.all(progressSent);
     deps.log.info({ job: job.name, job_id: job.id, attempt: job.attemptsMade + 1, ms: Math.round(performance.now() - started) }, 'job done');
+    metrics().jobDuration.observe({ job: job.name, outcome: 'done' }, (performance.now() - started) / 1000);
     return result;
   }
   worker.on('failed', (job, error) =>

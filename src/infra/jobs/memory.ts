@@ -3,6 +3,7 @@ import type { ToolCallLLM } from '@llamaindex/core/llms';
 import type { Config } from '../../config.ts';
 import type { Em, Orm } from '../db.ts';
 import { AppError } from '../errors.ts';
+import { metrics } from '../metrics.ts';
 import type { Logger } from '../logger.ts';
 import type { Sequencer } from '../sequencer.ts';
 import { localParts, zonedTimeToInstant, addDays } from '../time.ts';
@@ -42,6 +43,9 @@ export function createMemoryJobs(deps: Deps): Jobs & { startSchedules(): void } 
     },
     async run(name, data) {
       return execute(name, data, undefined, true);
+    },
+    async counts() {
+      return { waiting: pending.size, active: running.size };
     },
     onDeliveries(listener) {
       events.on('deliveries', listener);
@@ -92,10 +96,12 @@ export function createMemoryJobs(deps: Deps): Jobs & { startSchedules(): void } 
             llm: deps.llm,
           });
           deps.log.info({ job: name, attempt, ms: Math.round(performance.now() - started) }, 'job done');
+          metrics().jobDuration.observe({ job: name, outcome: 'done' }, (performance.now() - started) / 1000);
           if (result.deliveries?.length) events.emit('deliveries', result.deliveries as Delivery[]);
           return result;
         } catch (error) {
           deps.log.error({ job: name, attempt, err: error }, 'job failed');
+          metrics().jobDuration.observe({ job: name, outcome: 'failed' }, (performance.now() - started) / 1000);
           // A 4xx will fail the same way again: no retry.
           if (attempt >= ATTEMPTS || closed || (error instanceof AppError && error.status < 500)) throw error;
           await new Promise((resolve) => setTimeout(resolve, BACKOFF_MS * 2 ** (attempt - 1)));

@@ -42,6 +42,8 @@ export interface Jobs {
   run(name: JobName, data: Record<string, unknown>, timeoutMs?: number): Promise<JobResult>;
   /** Listens to the socket deliveries of every finished job, whichever process ran it. */
   onDeliveries(listener: (deliveries: Delivery[]) => void): () => void;
+  /** Jobs by state, for /metrics. */
+  counts(): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
 

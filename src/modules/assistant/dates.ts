@@ -25,7 +25,7 @@ function monthIndex(word: string): number {
 /**
  * Finds the period a question speaks of, relative to `today` (a local date in the organisation's zone):
  * today, yesterday, this/last week, this/last month, this/last year, last N days/weeks, in March (2026),
- * this/last Monday, on 2026-11-03, between/from X and/to Y, since X. Null when the question names none.
+ * this/last Monday, since Monday, since March, on 2026-11-03, between/from X and/to Y, since X. Null when the question names none.
  */
 export function resolvePeriod(question: string, today: string): Period | null {
   const q = question.toLowerCase().replace(/[’']/g, "'");
@@ -80,22 +80,29 @@ export function resolvePeriod(question: string, today: string): Period | null {
   }
   if (/\b(last|past|previous)\s+year\b/.test(q)) return { from: `${year - 1}-01-01`, to: `${year - 1}-12-31`, label: `last year (${year - 1})` };
 
-  m = q.match(/\b(this|last|past|previous|on)?\s*(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b/);
+  m = q.match(/\b(since|this|last|past|previous|on)?\s*(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b/);
   if (m && !/\b(every|each|which|what)\s+(week)?day\b/.test(q) && !/\b(mondays|tuesdays|wednesdays|thursdays|fridays)\b/.test(q)) {
     const target = WEEKDAYS.indexOf(m[2]) + 1;
     const thisWeek = addDays(monday, target - 1);
+    if (m[1] === 'since') {
+      // "since Monday": from the latest Monday up to today (today itself when it is a Monday).
+      const from = thisWeek <= today ? thisWeek : addDays(thisWeek, -7);
+      return { from, to: today, label: `since ${m[2][0].toUpperCase()}${m[2].slice(1)} ${from}` };
+    }
     // "this Monday" is this week's; "last Monday"/"on Monday"/"Monday" is the latest one before today (this week's if past).
     let d = m[1] === 'this' ? thisWeek : thisWeek < today ? thisWeek : addDays(thisWeek, -7);
     if (m[1] === 'last' && thisWeek < today && isoWeekday(today) - target < 1) d = addDays(thisWeek, -7);
     return { from: d, to: d, label: `on ${m[2][0].toUpperCase()}${m[2].slice(1)} ${d}` };
   }
 
-  m = q.match(/\b(?:in|during|for|of)?\s*(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b(?:\s+(\d{4}))?/);
-  if (m && !(m[1] === 'may' && !/\b(in|during|for|of)\s+may\b/.test(q) && !m[2])) {
-    const mo = monthIndex(m[1] === 'sept' ? 'sep' : m[1]);
+  m = q.match(/\b(?:in|during|for|of|(since))?\s*(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b(?:\s+(\d{4}))?/);
+  if (m && !(m[2] === 'may' && !/\b(in|during|for|of|since)\s+may\b/.test(q) && !m[3])) {
+    const mo = monthIndex(m[2] === 'sept' ? 'sep' : m[2]);
     // Without a year: the latest such month that has begun.
-    const y = m[2] ? Number(m[2]) : mo <= month ? year : year - 1;
+    const y = m[3] ? Number(m[3]) : mo <= month ? year : year - 1;
     const from = monthStart(y, mo);
+    // "since February": from its first day up to today.
+    if (m[1]) return { from, to: today, label: `since ${MONTHS[mo][0].toUpperCase()}${MONTHS[mo].slice(1)} ${y} (${from} to ${today})` };
     const to = min(monthEnd(y, mo), today);
     return { from, to, label: `in ${MONTHS[mo][0].toUpperCase()}${MONTHS[mo].slice(1)} ${y} (${from} to ${to})` };
   }

@@ -171,10 +171,11 @@ export function understand(question: string, today: string, teams: Team[], peopl
   if (/\bhow many\b|\bnumber of\b|\bcount\b/.test(q)) {
     const countPeople = !/\b(times|occurrences|arrivals|absences|days|instances)\b/.test(q) || /\b(people|employees|persons|staff|members)\b/.test(q);
     if (status) return { ...base, intent: 'count', countPeople };
-    if (/\b(present|came in|showed up|attended|in the office|checked in)\b/.test(q)) return { ...base, intent: 'rate' };
+    if (/\b(present|came in|showed up|attended|in the office|checked in)\b/.test(q)) return { ...base, intent: foundTeams.length >= 2 ? 'compare' : 'rate' };
   }
   if (status && /\bwho\b|\bwhich (employees|people|staff|members)\b|\blist\b|\bshow\b|\bnames?\b/.test(q)) return { ...base, intent: 'who' };
-  if (/\brate\b|\battendance\b|\bturnout\b|\bpresence\b|\bhow (was|is|did)\b/.test(q)) return { ...base, intent: 'rate' };
+  // The rate of two or more named teams is a comparison of them.
+  if (/\brate\b|\battendance\b|\bturnout\b|\bpresence\b|\bhow (was|is|did)\b/.test(q)) return { ...base, intent: foundTeams.length >= 2 ? 'compare' : 'rate' };
   if (status) return { ...base, intent: 'who' };
   return null;
 }
@@ -204,14 +205,17 @@ export async function answerOffline(question: string, ctx: ToolContext, events: 
     };
   }
   const team = plan.teams[0] ?? null;
+  const manyTeams = plan.teams.length >= 2;
   const { period } = plan;
   const range = { from: period.from, to: period.to };
 
   switch (plan.intent) {
     case 'live': {
-      const data = await call<{ date: string; boards: { team_name: string; counts: Record<string, number>; members: { name: string; state: string; check_in_time: string | null }[] }[] }>('live_board', { team_id: team?.team_id ?? null });
+      const board = await call<{ date: string; boards: { team_name: string; counts: Record<string, number>; members: { name: string; state: string; check_in_time: string | null }[] }[] }>('live_board', { team_id: manyTeams ? null : (team?.team_id ?? null) });
+      // Several named teams: every board, keeping theirs.
+      const data = manyTeams ? { ...board, boards: board.boards.filter((b) => plan.teams.some((t) => t.team_name === b.team_name)) } : board;
       const total = (k: string) => data.boards.reduce((s, b) => s + (b.counts[k] ?? 0), 0);
-      const where = team ? `in ${team.team_name}` : 'across all teams';
+      const where = team ? `in ${list(plan.teams.map((t) => t.team_name))}` : 'across all teams';
       const summary = `${total('present') + total('late')} in (${total('late')} late), ${total('remote')} remote, ${total('not_in_yet')} not in yet, ${total('absent')} absent, ${total('on_leave')} on leave, ${total('checked_out')} checked out`;
       const members = data.boards.flatMap((b) => b.members.map((m) => ({ ...m, team: b.team_name })));
       const wanted = plan.liveWho === 'not_in' ? members.filter((m) => m.state === 'not_in_yet') : members.filter((m) => m.state === 'present' || m.state === 'late');
@@ -244,6 +248,21 @@ export async function answerOffline(question: string, ctx: ToolContext, events: 
           : `No team was below the organisation's attendance rate of ${pct(org.rate)} ${period.label}.`;
         return { understood: true, tools_used, data: { organisation_rate: org.rate, teams: rows, below }, response };
       }
+      const countKey = plan.status === 'Late' ? 'late' : plan.status === 'Absent' ? 'absent' : null;
+      if (countKey) {
+        // "Which team had the most absences?": teams by that count, most first.
+        const byCount = [...rated].sort((a, b) => b[countKey] - a[countKey] || a.team_name.localeCompare(b.team_name));
+        const noun = countKey === 'late' ? ['Late arrivals', 'late arrival', 'late arrivals'] : ['Absences', 'absence', 'absences'];
+        const most = byCount[0][countKey];
+        const fewest = byCount[byCount.length - 1][countKey];
+        const at = (n: number) => {
+          const names = byCount.filter((r) => r[countKey] === n).map((r) => r.team_name);
+          return `${list(names)} (${plural(n, noun[1], noun[2])}${names.length > 1 ? ' each' : ''})`;
+        };
+        const response = `${noun[0]} by team ${period.label}: ${byCount.map((r) => `${r.team_name} ${r[countKey]}`).join(', ')}.` +
+          (most > fewest ? ` Most: ${at(most)}; fewest: ${at(fewest)}.` : '');
+        return { understood: true, tools_used, data: byCount, response };
+      }
       const best = rated[0];
       const worst = rated[rated.length - 1];
       const response = `Attendance by team ${period.label}: ${rated.map((r) => `${r.team_name} ${pct(r.rate)}`).join(', ')}. Highest: ${best.team_name} (${pct(best.rate)}); lowest: ${worst.team_name} (${pct(worst.rate)}).`;
@@ -253,27 +272,38 @@ export async function answerOffline(question: string, ctx: ToolContext, events: 
     case 'count':
     case 'top': {
       const status = plan.status ?? 'Late';
-      const data = await call<{ people_count: number; occurrences: number; people: { name: string; team_name: string | null; count: number; dates: string[] }[] }>('people_by_status', {
-        status, ...range, team_id: team?.team_id ?? null, min_count: plan.intent === 'top' ? 1 : plan.minCount,
-      });
+      type PeopleResult = { people_count: number; occurrences: number; people: { name: string; team_name: string | null; count: number; dates: string[] }[]; truncated: boolean };
+      const min_count = plan.intent === 'top' ? 1 : plan.minCount;
+      // Several named teams: one call for each, put together.
+      const parts: PeopleResult[] = [];
+      for (const t of manyTeams ? plan.teams : [team]) parts.push(await call<PeopleResult>('people_by_status', { status, ...range, team_id: t?.team_id ?? null, min_count }));
+      const data: PeopleResult = parts.length === 1 ? parts[0] : {
+        status, ...range, team_ids: plan.teams.map((t) => t.team_id), min_count,
+        people_count: parts.reduce((s, p) => s + p.people_count, 0),
+        occurrences: parts.reduce((s, p) => s + p.occurrences, 0),
+        people: parts.flatMap((p) => p.people).sort((a, b) => b.count - a.count || a.name.localeCompare(b.name)),
+        truncated: parts.some((p) => p.truncated),
+      } as PeopleResult;
+      const inTeams = manyTeams ? ` in ${list(plan.teams.map((t) => t.team_name))}` : teamPhrase(team);
+      const oneTeam = plan.teams.length === 1;
       const phrase = STATUS_PHRASE[status];
       const atLeast = plan.minCount > 1 ? ` at least ${plural(plan.minCount, 'time', 'times')}` : '';
       if (plan.intent === 'count') {
         const response = plan.countPeople
-          ? `${plural(data.people_count, 'person', 'people')}${teamPhrase(team)} ${data.people_count === 1 ? 'was' : 'were'} ${phrase}${atLeast} ${period.label}; ${plural(data.occurrences, STATUS_NOUN[status][0], STATUS_NOUN[status][1])} in all.`
-          : `There ${data.occurrences === 1 ? 'was' : 'were'} ${plural(data.occurrences, STATUS_NOUN[status][0], STATUS_NOUN[status][1])}${teamPhrase(team)} ${period.label}, by ${plural(data.people_count, 'person', 'people')}.`;
+          ? `${plural(data.people_count, 'person', 'people')}${inTeams} ${data.people_count === 1 ? 'was' : 'were'} ${phrase}${atLeast} ${period.label}; ${plural(data.occurrences, STATUS_NOUN[status][0], STATUS_NOUN[status][1])} in all.`
+          : `There ${data.occurrences === 1 ? 'was' : 'were'} ${plural(data.occurrences, STATUS_NOUN[status][0], STATUS_NOUN[status][1])}${inTeams} ${period.label}, by ${plural(data.people_count, 'person', 'people')}.`;
         return { understood: true, tools_used, data, response };
       }
       if (!data.people.length) {
-        return { understood: true, tools_used, data, response: `Nobody${teamPhrase(team)} was ${phrase}${atLeast} ${period.label}.` };
+        return { understood: true, tools_used, data, response: `Nobody${inTeams} was ${phrase}${atLeast} ${period.label}.` };
       }
       if (plan.intent === 'top') {
         const top = data.people.slice(0, plan.topN);
-        return { understood: true, tools_used, data: { ...data, people: top }, response: `Most often ${phrase}${teamPhrase(team)} ${period.label}: ${top.map((p) => `${p.name} (${p.count})`).join(', ')}.` };
+        return { understood: true, tools_used, data: { ...data, people: top }, response: `Most often ${phrase}${inTeams} ${period.label}: ${top.map((p) => `${p.name} (${p.count})`).join(', ')}.` };
       }
       const single = period.from === period.to;
-      const names = data.people.map((p) => (single ? `${p.name}${team ? '' : p.team_name ? ` (${p.team_name})` : ''}` : `${p.name} (${p.count}${p.team_name && !team ? `, ${p.team_name}` : ''})`));
-      const response = `${plural(data.people_count, 'person', 'people')}${teamPhrase(team)} ${data.people_count === 1 ? 'was' : 'were'} ${phrase}${atLeast} ${period.label}: ${list(names)}${data.people_count > data.people.length ? ` and ${data.people_count - data.people.length} more` : ''}.`;
+      const names = data.people.map((p) => (single ? `${p.name}${oneTeam ? '' : p.team_name ? ` (${p.team_name})` : ''}` : `${p.name} (${p.count}${p.team_name && !oneTeam ? `, ${p.team_name}` : ''})`));
+      const response = `${plural(data.people_count, 'person', 'people')}${inTeams} ${data.people_count === 1 ? 'was' : 'were'} ${phrase}${atLeast} ${period.label}: ${list(names)}${data.people_count > data.people.length ? ` and ${data.people_count - data.people.length} more` : ''}.`;
       return { understood: true, tools_used, data, response };
     }
     case 'person': {
@@ -329,8 +359,9 @@ export async function answerOffline(question: string, ctx: ToolContext, events: 
       const key = status === 'Late' ? 'late' : status === 'Absent' ? 'absent' : null;
       let headline: string;
       if (key) {
-        const top = [...rows].sort((a, b) => b[key] - a[key])[0];
-        headline = `Most ${key === 'late' ? 'late arrivals' : 'absences'}${teamPhrase(team)} ${label}: ${top.weekday} (${top[key]}).`;
+        const most = Math.max(...rows.map((r) => r[key]));
+        const tops = rows.filter((r) => r[key] === most).map((r) => r.weekday);
+        headline = `Most ${key === 'late' ? 'late arrivals' : 'absences'}${teamPhrase(team)} ${label}: ${list(tops)} (${most}${tops.length > 1 ? ' each' : ''}).`;
       } else {
         const rated = rows.filter((r) => r.rate !== null);
         const lowest = [...rated].sort((a, b) => a.rate! - b.rate!)[0];

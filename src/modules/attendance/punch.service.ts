@@ -1,6 +1,7 @@
 import type { Ctx } from '../../infra/context.ts';
 import type { Em } from '../../infra/db.ts';
 import { AppError, forbidden } from '../../infra/errors.ts';
+import { metrics } from '../../infra/metrics.ts';
 import { localDate } from '../../infra/time.ts';
 import type { Source } from './attendance.entity.ts';
 import { DEFAULT_SCHEDULE, RECORD_COLUMNS, recordDto, type RecordDto, type RecordRow } from './attendance.records.ts';
@@ -170,6 +171,7 @@ const MAX_ATTEMPTS = 4;
 type Checked = Item & { who: Who };
 
 async function runBatch(batch: Item[]) {
+  metrics().punchBatch.observe(batch.length);
   const em = batch[0].ctx.em.fork() as Em;
   let pending: Item[] = batch;
   try {

@@ -3,6 +3,7 @@ import * as v from 'valibot';
 import type { Ctx } from '../../infra/context.ts';
 import type { Em } from '../../infra/db.ts';
 import { AppError } from '../../infra/errors.ts';
+import { metrics } from '../../infra/metrics.ts';
 import { TokenBucket } from '../../infra/rate-limit.ts';
 import { Id } from '../../infra/schemas.ts';
 import { AskPayload, takeQuestionBudget } from '../assistant/index.ts';
@@ -85,6 +86,8 @@ export function registerHandlers(socket: HubSocket, deps: HandlerDeps) {
     'attendance:check',
     CheckPayload,
     async (ctx, input) => {
+      const started = performance.now();
+      const source = who.kind === 'kiosk' ? 'kiosk' : 'web';
       if (who.kind === 'kiosk') {
         if (!input.client_event_id) throw new AppError(422, 'validation_error', 'client_event_id is required from kiosks');
         if (Date.now() - lastTouch > 30_000) {
@@ -92,12 +95,16 @@ export function registerHandlers(socket: HubSocket, deps: HandlerDeps) {
           void touchKiosk(ctx.em, who.kiosk_id).catch(() => undefined);
         }
       }
-      return punch(ctx, {
-        ...input,
-        source: who.kind === 'kiosk' ? 'kiosk' : 'web',
-        intent: 'auto',
-        restrictToTeam: who.kind === 'kiosk' ? who.team_id : null,
-      });
+      try {
+        const result = await punch(ctx, { ...input, source, intent: 'auto', restrictToTeam: who.kind === 'kiosk' ? who.team_id : null });
+        metrics().punches.inc({ source, outcome: result.duplicate ? 'duplicate' : 'ok' });
+        return result;
+      } catch (error) {
+        metrics().punches.inc({ source, outcome: 'rejected' });
+        throw error;
+      } finally {
+        metrics().punchAck.observe((performance.now() - started) / 1000);
+      }
     },
     punches,
   );

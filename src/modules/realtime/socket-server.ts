@@ -5,6 +5,7 @@ import type { Config } from '../../config.ts';
 import type { Bus } from '../../infra/bus.ts';
 import type { Em, Orm } from '../../infra/db.ts';
 import type { Logger } from '../../infra/logger.ts';
+import { metrics } from '../../infra/metrics.ts';
 import type { Redis } from '../../infra/redis.ts';
 import { authenticate } from '../auth/index.ts';
 import { authenticateKiosk, KIOSK_TOKEN_PREFIX } from '../kiosks/index.ts';
@@ -104,6 +105,9 @@ export function createSocketServer(http: HttpServer, deps: RealtimeDeps) {
 
   io.on('connection', (socket: HubSocket) => {
     const who = socket.data.who;
+    const gauge = metrics().socketsConnected.labels(who.kind);
+    gauge.inc();
+    socket.once('disconnect', () => gauge.dec());
     if (who.kind === 'user') {
       void socket.join(who.access === 'admin' ? [room.user(who.employee_id), room.admins] : room.user(who.employee_id));
       // A socket lives no longer than its token.
