@@ -57,6 +57,7 @@ const EnvSchema = v.object({
   MAX_BODY_BYTES: v.optional(intFrom(1024, 10 * 1024 * 1024), '65536'),
   PUNCH_MAX_AGE_HOURS: v.optional(intFrom(1, 24 * 90), '168'),
   PUNCH_MAX_SKEW_SECONDS: v.optional(intFrom(0, 3600), '120'),
+  MAX_SHIFT_HOURS: v.optional(intFrom(1, 24), '16'),
   REDIS_PREFIX: v.optional(v.pipe(v.string(), v.regex(/^[\w:.-]{1,50}$/, 'letters, digits, : . _ - only')), 'checkin:'),
   SOCKET_MAX_PAYLOAD_BYTES: v.optional(intFrom(1024, 64 * 1024), '16384'),
   SOCKET_REVALIDATE_SECONDS: v.optional(intFrom(1, 3600), '30'),
@@ -103,7 +104,8 @@ export type Config = {
   migrateOnStart: boolean;
   login: { maxFailures: number; maxFailuresPerAddress: number; windowSeconds: number };
   maxBodyBytes: number;
-  punch: { maxAgeHours: number; maxSkewSeconds: number };
+  /** maxShiftHours: a punch this soon after an open check-in of the day before closes that shift. */
+  punch: { maxAgeHours: number; maxSkewSeconds: number; maxShiftHours: number };
   redisPrefix: string;
   socket: {
     maxPayloadBytes: number;
@@ -213,7 +215,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       windowSeconds: env.LOGIN_WINDOW_SECONDS,
     },
     maxBodyBytes: env.MAX_BODY_BYTES,
-    punch: { maxAgeHours: env.PUNCH_MAX_AGE_HOURS, maxSkewSeconds: env.PUNCH_MAX_SKEW_SECONDS },
+    punch: { maxAgeHours: env.PUNCH_MAX_AGE_HOURS, maxSkewSeconds: env.PUNCH_MAX_SKEW_SECONDS, maxShiftHours: env.MAX_SHIFT_HOURS },
     redisPrefix: env.REDIS_PREFIX,
     socket: {
       maxPayloadBytes: env.SOCKET_MAX_PAYLOAD_BYTES,

@@ -646,3 +646,45 @@ describe('attendance.changed events from punches', () => {
     expect(mine().map((e) => e.action)).toEqual(['check_in']);
   });
 });
+
+describe('a shift across midnight', () => {
+  it('when someone checks in late in the evening and punches again after midnight, then the punch closes last night’s record', async () => {
+    const { employee, admin } = await setup({ workday_start: '21:00', grace_minutes: 30 });
+    const evening = daysAgo(2);
+    const morning = daysAgo(1);
+    const start = await checkIn(admin.token, { employee_id: employee.employee_id, occurred_at: at(evening, '22:00'), client_event_id: eventId() });
+    expect(start.status, start.text).toBe(200);
+    const end = await checkOut(admin.token, { employee_id: employee.employee_id, occurred_at: at(morning, '02:00'), client_event_id: eventId() });
+    expect(end.status, end.text).toBe(200);
+    expect(end.body.action).toBe('check_out');
+    expect(end.body.record.record_id).toBe(start.body.record.record_id);
+    expect(end.body.record.attendance_date).toBe(evening);
+    const records = await recordsOf(hub, employee.employee_id);
+    expect(records).toHaveLength(1);
+    expect(iso(records[0].check_out_time)).toBe(`${morning}T02:00:00.000Z`);
+    const punches = await punchesOf(hub, employee.employee_id);
+    expect(punches.map((p) => [p.action, p.record_id])).toEqual([
+      ['check_in', start.body.record.record_id],
+      ['check_out', start.body.record.record_id],
+    ]);
+  });
+
+  it('when the next punch comes more than MAX_SHIFT_HOURS after an open check-in, then it opens the new day instead', async () => {
+    const { employee, admin } = await setup();
+    const first = daysAgo(2);
+    const next = daysAgo(1);
+    await checkIn(admin.token, { employee_id: employee.employee_id, occurred_at: at(first, '09:00'), client_event_id: eventId() });
+    // 24 hours later: yesterday's record stays open (the end-of-day rule flags it); today gets its own record.
+    const res = await hub.request('POST', '/attendance/check-in', {
+      token: admin.token,
+      json: { employee_id: employee.employee_id, occurred_at: at(next, '09:00'), client_event_id: eventId() },
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.record.attendance_date).toBe(next);
+    const records = await recordsOf(hub, employee.employee_id);
+    expect(records.map((r) => [r.attendance_date, r.check_out_time])).toEqual([
+      [first, null],
+      [next, null],
+    ]);
+  });
+});

@@ -1,4 +1,5 @@
 import type { Em } from '../../infra/db.ts';
+import { addDays } from '../../infra/time.ts';
 import { AppError } from '../../infra/errors.ts';
 import type { Source } from './attendance.entity.ts';
 import { arrivalStatus, RECORD_COLUMNS, withoutMissingNote, type RecordRow, type Schedule } from './attendance.records.ts';
@@ -17,6 +18,8 @@ export type Decidable = {
   source: Source;
   device: string | null;
   client_event_id: string | null;
+  /** A punch this soon after an open check-in of the day before closes it (a shift across midnight). */
+  maxShiftMs: number;
 };
 
 /** What became of each punch of a batch, in order. */
@@ -103,6 +106,14 @@ class Retry extends Error {
 const isConflictRetryable = (error: unknown) => ['40P01', '40001'].includes((error as { code?: string })?.code ?? (error as { cause?: { code?: string } })?.cause?.code ?? '');
 
 const keyOf = (employeeId: number, day: string) => `${employeeId}|${day}`;
+const dayOf = (d: string | Date) => (d instanceof Date ? d.toISOString().slice(0, 10) : String(d).slice(0, 10));
+
+/** Yesterday's record is still open (checked in, not out) and this punch comes within a shift's length of it. */
+function closesNightShift(yesterday: RecordRow | null, p: Decidable): boolean {
+  if (!yesterday?.check_in_time || yesterday.check_out_time || p.intent === 'check_in') return false;
+  const since = p.at.getTime() - new Date(yesterday.check_in_time).getTime();
+  return since > 0 && since <= p.maxShiftMs;
+}
 
 /**
  * Applies a batch of punches in one transaction with a fixed number of statements: lock the day records, decide
@@ -112,7 +123,15 @@ const keyOf = (employeeId: number, day: string) => `${employeeId}|${day}`;
 export async function applyBatch(em: Em, items: Decidable[]): Promise<{ kind: 'ok'; decided: Decided[] } | { kind: 'retry'; takenKeys: string[] }> {
   try {
     const decided = await em.transactional(async (tx) => {
-      const keys = [...new Map(items.map((i) => [keyOf(i.who.employee_id, i.day), [i.who.employee_id, i.day] as const])).values()].sort(
+      // Each punch's day, and the day before (an open shift from last night may be what it closes).
+      const keys = [
+        ...new Map(
+          items.flatMap((i) => [
+            [keyOf(i.who.employee_id, i.day), [i.who.employee_id, i.day] as const] as const,
+            [keyOf(i.who.employee_id, addDays(i.day, -1)), [i.who.employee_id, addDays(i.day, -1)] as const] as const,
+          ]),
+        ).values(),
+      ].sort(
         (a, b) => a[0] - b[0] || a[1].localeCompare(b[1]),
       );
       const locked = await tx.execute<RecordRow[]>(
@@ -136,7 +155,9 @@ export async function applyBatch(em: Em, items: Decidable[]): Promise<{ kind: 'o
           if (first !== undefined) return void (decided[i] = { duplicateOf: first });
           firstOfKey.set(item.client_event_id, i);
         }
-        const state = states.get(keyOf(item.who.employee_id, item.day))!;
+        let state = states.get(keyOf(item.who.employee_id, item.day))!;
+        const yesterday = states.get(keyOf(item.who.employee_id, addDays(item.day, -1)))!;
+        if (!state.row && closesNightShift(yesterday.row, item)) state = yesterday;
         try {
           const { action, next } = decide(state.row, item);
           state.row = next;
@@ -190,7 +211,7 @@ export async function applyBatch(em: Em, items: Decidable[]): Promise<{ kind: 'o
       items.forEach((item, i) => {
         const d = decided[i];
         if (!d || !('record' in d)) return;
-        const key = keyOf(item.who.employee_id, item.day);
+        const key = keyOf(item.who.employee_id, dayOf(d.record.attendance_date));
         const stored = recordIds.get(key)!;
         d.record = states.get(key)!.lastIndex === i ? stored : { ...d.record, record_id: stored.record_id, created_at: stored.created_at };
       });

@@ -239,6 +239,7 @@ function toDecidable(item: Checked) {
     source: item.req.source,
     device: item.ctx.device ?? null,
     client_event_id: item.req.client_event_id ?? null,
+    maxShiftMs: item.ctx.config.punch.maxShiftHours * 3600_000,
   };
 }
 

@@ -76,7 +76,9 @@ async function flush() {
       const item = queue[0];
       let ack;
       try {
-        ack = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('attendance:check', item);
+        // Only the punch itself: `replayed` is this page's own flag, and the hub rejects fields it does not know.
+        const { badge_id, client_event_id, occurred_at } = item;
+        ack = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('attendance:check', { badge_id, client_event_id, occurred_at });
       } catch {
         break; // no answer: the punch stays queued and is retried (its client_event_id makes the retry safe)
       }
