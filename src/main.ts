@@ -4,7 +4,6 @@ import { serve } from '@hono/node-server';
 import { createApp, type AppDeps } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { Bus } from './infra/bus.ts';
-import type { Em } from './infra/db.ts';
 import { createLogger, type Logger } from './infra/logger.ts';
 import { createBullJobs } from './infra/jobs/bullmq.ts';
 import { createMemoryJobs } from './infra/jobs/memory.ts';
@@ -12,7 +11,9 @@ import type { Jobs } from './infra/jobs/types.ts';
 import { createRedis } from './infra/redis.ts';
 import { createSequencer } from './infra/sequencer.ts';
 import { jobHandlers } from './jobs.ts';
-import { connectWithRetry, ensureAdmin, seedIfEmpty } from './infra/startup.ts';
+import { createOrm, type Em } from './infra/db.ts';
+import { ensureAdmin, migrate, seedIfEmpty, withRetry } from './infra/startup.ts';
+import { drainPunches } from './modules/attendance/index.ts';
 import { LoginThrottle } from './modules/auth/index.ts';
 import { createSocketServer } from './modules/realtime/socket-server.ts';
 
@@ -26,13 +27,26 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
   const log = opts.log ?? createLogger(config.logLevel);
   const started = performance.now();
   log.info({ mode: config.database ? 'postgresql' : 'embedded', redis: Boolean(config.redisUrl), timezone: config.timezone }, 'starting');
-  const orm = await connectWithRetry(config, log, { migrate: config.migrateOnStart || !config.database });
-  const em = orm.em.fork() as Em;
-  await ensureAdmin(em, config, log);
-  if (!config.database && config.seedDemo) await seedIfEmpty(em, config, log);
+  // The ORM is created without waiting for the database: the server listens (and /readyz says "not ready") while
+  // the database comes up; requests that need it meanwhile get 503.
+  const orm = await createOrm(config);
+  const database = { ready: false };
+  const bringUp = withRetry('database', log, async () => {
+    if (config.migrateOnStart || !config.database) await migrate(orm, log);
+    else await orm.em.fork().execute('select 1');
+    const em = orm.em.fork() as Em;
+    await ensureAdmin(em, config, log);
+    if (!config.database && config.seedDemo) await seedIfEmpty(em, config, log);
+    database.ready = true;
+  });
+  // A database that answers at once is ready before the first request; one that is down does not hold the start.
+  await Promise.race([bringUp, new Promise((resolve) => setTimeout(resolve, config.database ? 10_000 : 600_000))]);
+  if (!database.ready) log.warn('starting without the database; it is retried in the background');
 
   const redis = config.redisUrl ? createRedis(config.redisUrl) : null;
-  redis?.on('error', (error) => log.warn({ err: { message: error.message } }, 'redis error'));
+  // The Socket.IO adapter's own connection waits out a Redis outage instead of failing its reads.
+  const adapterRedis = config.redisUrl ? createRedis(config.redisUrl, { forBlocking: true }) : null;
+  for (const client of [redis, adapterRedis]) client?.on('error', (error) => log.warn({ err: { message: error.message } }, 'redis error'));
   const bus = new Bus();
   const sequencer = createSequencer(redis, config.redisPrefix);
   const handlers = jobHandlers();
@@ -66,6 +80,7 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
     readiness: async () => {
       const checks: Record<string, string> = {};
       try {
+        if (!database.ready) throw new Error('not migrated yet');
         await orm.em.fork().execute('select 1');
         checks.database = 'ok';
       } catch {
@@ -84,7 +99,7 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
   };
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }) as HttpServer;
-  const realtime = createSocketServer(server, { config, orm, log, bus, redis, keyPrefix: config.redisPrefix, sequencer, jobs });
+  const realtime = createSocketServer(server, { config, orm, log, bus, redis: adapterRedis, keyPrefix: config.redisPrefix, sequencer, jobs });
   deps.presence = { onlineKiosks: () => realtime.onlineKiosks() };
   await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));
   const address = server.address();
@@ -95,11 +110,18 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
   const stop = (signal: string) =>
     (stopping ??= (async () => {
       log.info({ signal }, 'shutting down');
-      const force = setTimeout(() => process.exit(1), 15_000).unref();
+      const force = setTimeout(() => process.exit(1), 20_000).unref();
+      // 1. No new connections; requests already in flight finish (their keep-alive sockets close after).
+      const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections?.();
+      // 2. Punches already received are committed and acknowledged before the sockets go.
+      await drainPunches();
+      // 3. Sockets, then jobs (running ones finish), then the connections.
       await realtime.close();
+      await Promise.race([httpClosed, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+      server.closeAllConnections?.();
       await jobs.close();
-      await redis?.quit().catch(() => undefined);
+      await Promise.all([redis?.quit().catch(() => undefined), adapterRedis?.quit().catch(() => undefined)]);
       await orm.close();
       clearTimeout(force);
       log.info('stopped');
@@ -121,6 +143,8 @@ if (import.meta.main) {
     throw error;
   }
   const hub = await start(config);
+  // A library promise that fails with nobody listening must not take the whole hub down with it.
+  process.on('unhandledRejection', (reason) => hub.log.error({ err: reason }, 'unhandled rejection'));
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => void hub.stop(signal).then(() => process.exit(0)));
   }

@@ -38,6 +38,8 @@ export function ormOptions(config: Pick<Config, 'database' | 'dataDir' | 'dbPool
       driver: PostgreSqlDriver,
       clientUrl: config.database.url,
       pool: { min: 0, max: config.dbPoolMax },
+      // Fail fast instead of hanging when the database is down or a query runs away.
+      driverOptions: { connectionTimeoutMillis: 5_000, statement_timeout: 30_000, idle_in_transaction_session_timeout: 60_000 },
     } as OrmOptions;
   }
   const dataDir = join(config.dataDir, 'pg');

@@ -9,24 +9,43 @@ import type { Logger } from './logger.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Opens (and migrates) the database, retrying with backoff while it is not reachable. */
-export async function connectWithRetry(config: Config, log: Logger, opts: { migrate: boolean; signal?: AbortSignal }): Promise<Orm> {
+/**
+ * Runs `step` until it succeeds, waiting longer after each failure (0.5 s doubling to 30 s): the database or Redis
+ * may come up after the hub does.
+ */
+export async function withRetry<T>(what: string, log: Logger, step: () => Promise<T>, opts: { signal?: AbortSignal } = {}): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const orm = await createOrm(config, { migrate: false });
-      await orm.em.fork().execute('select 1');
-      if (opts.migrate) {
-        const applied = await orm.migrator.up();
-        if (applied.length) log.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
-      }
-      return orm;
+      return await step();
     } catch (error) {
       if (opts.signal?.aborted) throw error;
       const wait = Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 6));
-      log.warn({ attempt, retry_in_ms: wait, err: { message: (error as Error).message } }, 'database not reachable; retrying');
+      log.warn({ attempt, retry_in_ms: wait, err: { message: (error as Error).message } }, `${what} not reachable; retrying`);
       await sleep(wait);
     }
   }
+}
+
+/** Applies pending migrations (once the database answers). */
+export async function migrate(orm: Orm, log: Logger) {
+  await orm.em.fork().execute('select 1');
+  const applied = await orm.migrator.up();
+  if (applied.length) log.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+}
+
+/** Opens (and migrates) the database, retrying with backoff while it is not reachable. */
+export async function connectWithRetry(config: Config, log: Logger, opts: { migrate: boolean; signal?: AbortSignal }): Promise<Orm> {
+  const orm = await createOrm(config, { migrate: false });
+  await withRetry(
+    'database',
+    log,
+    async () => {
+      if (opts.migrate) await migrate(orm, log);
+      else await orm.em.fork().execute('select 1');
+    },
+    opts,
+  );
+  return orm;
 }
 
 /**

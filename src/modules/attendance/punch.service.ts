@@ -119,6 +119,7 @@ function duplicateResult(row: Earlier, who: Who): PunchResult {
 class PunchBatcher {
   readonly #queue: Item[] = [];
   #inFlight = 0;
+  #idle: (() => void)[] = [];
   readonly #maxInFlight: number;
   readonly #maxBatch = 256;
 
@@ -131,6 +132,12 @@ class PunchBatcher {
     this.#pump();
   }
 
+  /** Resolves once every punch received so far is committed and answered. */
+  drain(): Promise<void> {
+    if (!this.#inFlight && !this.#queue.length) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
   #pump() {
     while (this.#inFlight < this.#maxInFlight && this.#queue.length) {
       const batch = this.#queue.splice(0, this.#maxBatch);
@@ -138,9 +145,17 @@ class PunchBatcher {
       void runBatch(batch).finally(() => {
         this.#inFlight--;
         this.#pump();
+        if (!this.#inFlight && !this.#queue.length) for (const resolve of this.#idle.splice(0)) resolve();
       });
     }
   }
+}
+
+const allBatchers = new Set<PunchBatcher>();
+
+/** Waits until every punch received by this process is committed and answered (graceful shutdown). */
+export async function drainPunches() {
+  await Promise.all([...allBatchers].map((b) => b.drain()));
 }
 
 const batchers = new WeakMap<object, PunchBatcher>();
@@ -152,6 +167,7 @@ function batcherFor(ctx: Ctx): PunchBatcher {
   if (!batcher) {
     batcher = new PunchBatcher(ctx.config.database ? Math.max(1, Math.min(4, ctx.config.dbPoolMax - 1)) : 1);
     batchers.set(key, batcher);
+    allBatchers.add(batcher);
   }
   return batcher;
 }
