@@ -1,0 +1,124 @@
+// Replays the access matrix (src/modules/auth/access-matrix.ts, also shown in the README) against the real app and
+// a real socket server: every endpoint and socket event × every kind of caller.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { endpoints } from '../src/app.ts';
+import { ACCESS_MATRIX, ACTORS, type Actor, type Outcome } from '../src/modules/auth/access-matrix.ts';
+import { openSocket, startServer } from './socket-utils.ts';
+import { createTestHub, TEST_PASSWORD, uid, type TestHub } from './utils.ts';
+
+let hub: TestHub;
+let server: Awaited<ReturnType<typeof startServer>>;
+const METRICS_TOKEN = 'matrix-metrics-token-000000';
+
+beforeAll(async () => {
+  hub = await createTestHub({ ASSISTANT_QUESTIONS_PER_MINUTE: '1000', METRICS_TOKEN });
+  server = await startServer({ ASSISTANT_QUESTIONS_PER_MINUTE: '1000' });
+});
+afterAll(async () => {
+  await server.stop('test');
+  await hub.close();
+});
+
+/** A fresh fixture for one request: team T (manager, E, C), team U (manager), an admin, a kiosk, one record of C. */
+async function fixture() {
+  const t = await hub.makeTeam();
+  const u = await hub.makeTeam();
+  const manager = await hub.makeEmployee({ team_id: t.team_id, access: 'manager' });
+  const employee = await hub.makeEmployee({ team_id: t.team_id });
+  const colleague = await hub.makeEmployee({ team_id: t.team_id });
+  const otherManager = await hub.makeEmployee({ team_id: u.team_id, access: 'manager' });
+  const admin = await hub.makeEmployee({ access: 'admin' });
+  const kiosk = await hub.request('POST', '/kiosks/', { token: admin.token, json: { name: `Door ${uid()}` } });
+  const [record] = await hub.rows<{ record_id: number }>(
+    `insert into attendance (employee_id, team_id, attendance_date, status, source, created_at, updated_at)
+     values (?, ?, '2025-03-03', 'Present', 'api', now(), now()) returning record_id`,
+    [colleague.employee_id, t.team_id],
+  );
+  const tokens: Record<Actor, string | undefined> = {
+    anonymous: undefined,
+    employee: employee.token,
+    manager: manager.token,
+    other_manager: otherManager.token,
+    admin: admin.token,
+    kiosk: kiosk.body.token as string,
+  };
+  return { t, employee, colleague, record, kiosk: kiosk.body as { kiosk_id: number }, tokens };
+}
+
+type Fixture = Awaited<ReturnType<typeof fixture>>;
+
+/** The concrete request behind each REST row of the matrix. */
+function requestFor(pattern: string, f: Fixture): { method: string; path: string; json?: unknown } {
+  const [method, template] = pattern.split(' ');
+  const path = template
+    .replace('{employee_id}', String(f.colleague.employee_id))
+    .replace('{team_id}', String(f.t.team_id))
+    .replace('{record_id}', String(f.record.record_id))
+    .replace('{kiosk_id}', String(f.kiosk.kiosk_id));
+  const bodies: Record<string, unknown> = {
+    'POST /employees/': { name: 'New Person', email: `new.${uid()}@example.com`, password: 'Unusual-Pass-93' },
+    'PUT /employees/{employee_id}': { role: 'Lead' },
+    'POST /teams/': { team_name: `Team ${uid()}` },
+    'PUT /teams/{team_id}': { grace_minutes: 7 },
+    'POST /attendance/': { employee_id: f.colleague.employee_id, attendance_date: '2025-01-15', status: 'Present' },
+    'POST /attendance/check-in': { employee_id: f.colleague.employee_id, client_event_id: `m-${uid()}` },
+    'POST /attendance/check-out': { employee_id: f.colleague.employee_id, client_event_id: `m-${uid()}` },
+    'PUT /attendance/{record_id}': { notes: 'corrected' },
+    'POST /attendance/end-of-day': { date: '2001-01-01' },
+    'POST /kiosks/': { name: `Door ${uid()}` },
+    'POST /chat/': { message: 'How many people were late yesterday?' },
+  };
+  const query: Record<string, string> = { 'GET /summarize_attendance/': `?team_id=${f.t.team_id}`, 'GET /reports/daily': `?team_id=${f.t.team_id}` };
+  return { method, path: path + (query[pattern] ?? ''), json: bodies[pattern] };
+}
+
+async function socketOutcome(event: string, actor: Actor, f: Fixture): Promise<Outcome> {
+  let socket;
+  try {
+    socket = await openSocket(server.url, f.tokens[actor]);
+  } catch (error) {
+    expect((error as Error).message).toBe('unauthorized');
+    return 'refused';
+  }
+  try {
+    const payloads: Record<string, unknown> = {
+      'attendance:check': { badge_id: f.colleague.badge_id, client_event_id: `s-${uid()}` },
+      'board:join': { team_id: f.t.team_id },
+      'board:leave': { team_id: f.t.team_id },
+      'assistant:ask': { message: 'How many people were late yesterday?' },
+    };
+    const emitter = socket.timeout(10_000) as unknown as { emitWithAck(e: string, p: unknown): Promise<{ ok: boolean; error?: { code: string } }> };
+    const ack = await emitter.emitWithAck(event, payloads[event]);
+    return ack.ok ? 'ok' : (ack.error!.code as Outcome);
+  } finally {
+    socket.close();
+  }
+}
+
+describe('the access matrix', () => {
+  it('when the matrix is read, then every REST endpoint of the app is in it', () => {
+    const rows = new Set(ACCESS_MATRIX.map((r) => r.request));
+    const missing = endpoints.map((ep) => `${ep.method.toUpperCase()} ${ep.path}`).filter((r) => !rows.has(r));
+    expect(missing).toEqual([]);
+  });
+
+  for (const row of ACCESS_MATRIX) {
+    it(`when each kind of caller tries ${row.request}, then each gets its answer from the matrix`, async () => {
+      const seen: Record<string, Outcome> = {};
+      for (const actor of ACTORS) {
+        const f = await fixture();
+        if (row.request.startsWith('socket ')) {
+          seen[actor] = await socketOutcome(row.request.slice('socket '.length), actor, f);
+        } else {
+          const req = requestFor(row.request, f);
+          const token = row.request === 'GET /metrics' && actor === 'admin' ? f.tokens.admin : f.tokens[actor];
+          const res = row.request === 'POST /token'
+            ? await hub.request('POST', '/token', { token, form: { username: f.employee.email, password: TEST_PASSWORD } })
+            : await hub.request(req.method, req.path, { token, json: req.json });
+          seen[actor] = res.status;
+        }
+      }
+      expect(seen).toEqual(row.expect);
+    }, 60_000);
+  }
+});
