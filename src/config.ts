@@ -78,6 +78,7 @@ const EnvSchema = v.object({
   END_OF_DAY_CATCHUP_DAYS: v.optional(intFrom(0, 60), '7'),
   WORKER_CONCURRENCY: v.optional(intFrom(1, 64), '2'),
   JOB_SCHEDULES: v.optional(boolFrom, 'true'),
+  WORKER_LOCK_SECONDS: v.optional(intFrom(1, 3600), '30'),
   METRICS_TOKEN: v.optional(v.pipe(v.string(), v.minLength(16, 'must be at least 16 characters'))),
 });
 
@@ -135,6 +136,8 @@ export type Config = {
     workerConcurrency: number;
     /** Run the recurring jobs (summaries refresh, end of day). Off only for tests that need a quiet queue. */
     schedules: boolean;
+    /** How long a worker's hold on a running job lasts without renewal: a crashed worker's job moves on after it. */
+    lockSeconds: number;
   };
 };
 
@@ -242,6 +245,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       endOfDayCatchupDays: env.END_OF_DAY_CATCHUP_DAYS,
       workerConcurrency: env.WORKER_CONCURRENCY,
       schedules: env.JOB_SCHEDULES,
+      lockSeconds: env.WORKER_LOCK_SECONDS,
     },
   };
 }

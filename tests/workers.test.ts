@@ -256,6 +256,60 @@ describe('the worker process beside two API processes', () => {
     expect(await records()).toEqual(after);
   });
 
+  it('when a worker is killed in the middle of closing a day, then another worker picks the job up and the day is closed exactly once', async () => {
+    const prefix = `test:${uid()}:`;
+    const env = { ...baseEnv(prefix), WORKER_LOCK_SECONDS: '2' };
+    const producer: Jobs = createBullJobs({ url: REDIS_URL, prefix }, createLogger('silent'));
+    const locker = new pg.Client({ connectionString: testDatabaseUrl });
+    await locker.connect();
+    try {
+      const doomed = await spawnWorker(env);
+      extraWorkers.push(doomed);
+      // A past date of its own, a team working every day, and three members who joined before it.
+      const day = `2013-0${1 + Math.floor(Math.random() * 9)}-1${Math.floor(Math.random() * 9)}`;
+      const team = await hub.makeTeam({ working_weekdays: ALL_WEEKDAYS });
+      const members = await Promise.all([1, 2, 3].map(() => hub.makeEmployee({ team_id: team.team_id })));
+      await hub.rows(`update employees set created_at = '2010-01-01' where team_id = ?`, [team.team_id]);
+      // Hold one member's record for that day uncommitted: the job's insert waits on it, mid-transaction.
+      await locker.query('begin');
+      await locker.query(
+        `insert into attendance (employee_id, team_id, attendance_date, status, source, created_at, updated_at) values ($1, $2, $3, 'On Leave', 'api', now(), now())`,
+        [members[0].employee_id, team.team_id, day],
+      );
+      const lockerPid = (await locker.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid;
+      const running = producer.run('attendance:end-of-day', { date: day }, 60_000);
+      await waitFor(
+        'the job to wait on the held record',
+        async () => (await locker.query('select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))', [lockerPid])).rowCount,
+        15_000,
+      );
+      doomed.child.kill('SIGKILL');
+      await exitOf(doomed.child, 5_000);
+      // The held record commits (a leave), then a second worker finds the stalled job and runs it again.
+      await locker.query('commit');
+      const rescuer = await spawnWorker(env);
+      extraWorkers.push(rescuer);
+      const result: JobResult = await running;
+      expect(result).toMatchObject({ days: [{ date: day, absent: 2, missing_check_out: 0 }] });
+      const rows = await hub.rows<{ employee_id: number; status: string }>(
+        `select employee_id, status from attendance where team_id = ? and attendance_date = ? order by employee_id`,
+        [team.team_id, day],
+      );
+      expect(rows.map((r) => [Number(r.employee_id), r.status])).toEqual([
+        [members[0].employee_id, 'On Leave'],
+        [members[1].employee_id, 'Absent'],
+        [members[2].employee_id, 'Absent'],
+      ]);
+      expect(await rescuer.stop()).toBe(0);
+    } finally {
+      await locker.query('rollback').catch(() => undefined);
+      await locker.end().catch(() => undefined);
+      await producer.close();
+      for (const w of extraWorkers) await stopWithin(w);
+      await clearRedisPrefix(prefix);
+    }
+  }, 90_000);
+
   it('when the worker gets SIGTERM while a job runs, then the job finishes, the worker exits 0, and a job added while no worker runs is done by the next worker', async () => {
     // A queue of its own, so the main worker cannot take these jobs.
     const prefix = `test:${uid()}:`;

@@ -105,7 +105,15 @@ export async function startBullWorker(
         throw error;
       }
     },
-    { connection, prefix, concurrency: deps.concurrency ?? 2, stalledInterval: 15_000, maxStalledCount: 2 },
+    {
+      connection,
+      prefix,
+      concurrency: deps.concurrency ?? 2,
+      // A worker that dies mid-job loses its lock after lockDuration; the next stalled check hands the job on.
+      lockDuration: deps.config.jobs.lockSeconds * 1000,
+      stalledInterval: Math.max(500, (deps.config.jobs.lockSeconds * 1000) / 2),
+      maxStalledCount: 2,
+    },
   );
   async function runOne(job: Job) {
     const handler = deps.handlers[job.name as JobName];
