@@ -87,3 +87,6 @@ export function zonedTimeToInstant(date: string, hhmm: string, tz: string): Date
   // Both fit: ambiguous, take the earlier. Neither fits: a gap; the old offset lands just past it.
   return new Date(found.length > 0 ? Math.min(...found) : before);
 }
+
+/** 'YYYY-MM-DD' of a date column, whether the driver returned a string or a Date at UTC midnight. */
+export const dateOnly = (value: string | Date) => (value instanceof Date ? value.toISOString().slice(0, 10) : String(value).slice(0, 10));

@@ -7,7 +7,7 @@ import * as v from 'valibot';
 import type { Config } from '../../config.ts';
 import type { Em } from '../../infra/db.ts';
 import { AppError } from '../../infra/errors.ts';
-import { isoWeekday, localParts } from '../../infra/time.ts';
+import { dateOnly, isoWeekday, localParts } from '../../infra/time.ts';
 import { teamSnapshot } from '../boards/board.service.ts';
 import { dailyStats, weekdayName } from '../summaries/index.ts';
 
@@ -238,7 +238,7 @@ export const employeeHistory = defineTool({
     let arrivalMinutes = 0;
     let arrivals = 0;
     const rows = records.map((r) => {
-      const date = r.attendance_date instanceof Date ? r.attendance_date.toISOString().slice(0, 10) : String(r.attendance_date).slice(0, 10);
+      const date = dateOnly(r.attendance_date);
       counts[r.status] = (counts[r.status] ?? 0) + 1;
       if (r.missing_check_out) counts.missing_check_out = (counts.missing_check_out ?? 0) + 1;
       if (r.status === 'Late') lateByWeekday[weekdayName(date)] = (lateByWeekday[weekdayName(date)] ?? 0) + 1;

@@ -1,7 +1,7 @@
 import type { Ctx } from '../../infra/context.ts';
 import { AppError } from '../../infra/errors.ts';
 import { localParts } from '../../infra/time.ts';
-import { dateOnly } from './attendance.records.ts';
+import { dateOnly } from '../../infra/time.ts';
 import { readScope, recordWhere, type RecordFilter } from './attendance.service.ts';
 
 /** The most rows one export returns; narrow the date range for more. */

@@ -1,5 +1,5 @@
 import type { Em } from '../../infra/db.ts';
-import { minutesOf, localParts } from '../../infra/time.ts';
+import { dateOnly, localParts, minutesOf } from '../../infra/time.ts';
 import type { Status } from './attendance.entity.ts';
 
 /** An attendance row as the database returns it (raw SQL or a hydrated entity flattened). */
@@ -24,8 +24,6 @@ export const RECORD_COLUMNS =
 const iso = (value: string | Date) => (value instanceof Date ? value : new Date(value)).toISOString();
 const isoOrNull = (value: string | Date | null | undefined) => (value == null ? null : iso(value));
 
-/** 'YYYY-MM-DD' whether the driver returned a string or a Date at UTC midnight. */
-export const dateOnly = (value: string | Date) => (value instanceof Date ? value.toISOString().slice(0, 10) : String(value).slice(0, 10));
 
 /** The public shape of an attendance record. */
 export const recordDto = (r: RecordRow) => ({

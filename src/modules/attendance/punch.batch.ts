@@ -1,5 +1,5 @@
 import type { Em } from '../../infra/db.ts';
-import { addDays } from '../../infra/time.ts';
+import { addDays, dateOnly } from '../../infra/time.ts';
 import { AppError } from '../../infra/errors.ts';
 import type { Source } from './attendance.entity.ts';
 import { arrivalStatus, RECORD_COLUMNS, withoutMissingNote, type RecordRow, type Schedule } from './attendance.records.ts';
@@ -106,7 +106,6 @@ class Retry extends Error {
 const isConflictRetryable = (error: unknown) => ['40P01', '40001'].includes((error as { code?: string })?.code ?? (error as { cause?: { code?: string } })?.cause?.code ?? '');
 
 const keyOf = (employeeId: number, day: string) => `${employeeId}|${day}`;
-const dayOf = (d: string | Date) => (d instanceof Date ? d.toISOString().slice(0, 10) : String(d).slice(0, 10));
 
 /** Yesterday's record is still open (checked in, not out) and this punch comes within a shift's length of it. */
 function closesNightShift(yesterday: RecordRow | null, p: Decidable): boolean {
@@ -143,7 +142,7 @@ export async function applyBatch(em: Em, items: Decidable[]): Promise<{ kind: 'o
       const states = new Map<string, State>();
       for (const [employeeId, day] of keys) states.set(keyOf(employeeId, day), { row: null, existed: false, lastIndex: -1 });
       for (const row of locked) {
-        const day = row.attendance_date instanceof Date ? row.attendance_date.toISOString().slice(0, 10) : String(row.attendance_date).slice(0, 10);
+        const day = dateOnly(row.attendance_date);
         states.set(keyOf(Number(row.employee_id), day), { row, existed: true, lastIndex: -1 });
       }
 
@@ -183,7 +182,7 @@ export async function applyBatch(em: Em, items: Decidable[]): Promise<{ kind: 'o
         );
         if (rows.length < created.length) throw new Retry([]); // a record was created meanwhile: start again with it
         for (const row of rows) {
-          const day = row.attendance_date instanceof Date ? row.attendance_date.toISOString().slice(0, 10) : String(row.attendance_date).slice(0, 10);
+          const day = dateOnly(row.attendance_date);
           recordIds.set(keyOf(Number(row.employee_id), day), row);
         }
       }
@@ -203,7 +202,7 @@ export async function applyBatch(em: Em, items: Decidable[]): Promise<{ kind: 'o
           }),
         );
         for (const row of rows) {
-          const day = row.attendance_date instanceof Date ? row.attendance_date.toISOString().slice(0, 10) : String(row.attendance_date).slice(0, 10);
+          const day = dateOnly(row.attendance_date);
           recordIds.set(keyOf(Number(row.employee_id), day), row);
         }
       }
@@ -211,7 +210,7 @@ export async function applyBatch(em: Em, items: Decidable[]): Promise<{ kind: 'o
       items.forEach((item, i) => {
         const d = decided[i];
         if (!d || !('record' in d)) return;
-        const key = keyOf(item.who.employee_id, dayOf(d.record.attendance_date));
+        const key = keyOf(item.who.employee_id, dateOnly(d.record.attendance_date));
         const stored = recordIds.get(key)!;
         d.record = states.get(key)!.lastIndex === i ? stored : { ...d.record, record_id: stored.record_id, created_at: stored.created_at };
       });

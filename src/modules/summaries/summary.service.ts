@@ -3,7 +3,7 @@ import type { Config } from '../../config.ts';
 import type { Ctx } from '../../infra/context.ts';
 import type { Em } from '../../infra/db.ts';
 import { forbidden, notFound } from '../../infra/errors.ts';
-import { addDays, isoWeekday, localDate } from '../../infra/time.ts';
+import { addDays, dateOnly, isoWeekday, localDate } from '../../infra/time.ts';
 
 /**
  * Definitions (also in the README):
@@ -45,7 +45,6 @@ export type DayStats = {
 };
 
 const pct = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1000) / 10 : 0);
-const dayOf = (d: string | Date) => (d instanceof Date ? d.toISOString().slice(0, 10) : String(d).slice(0, 10));
 
 /** Per-day counts for a date range, for one team or (teamId null) the whole organisation. One query. */
 export async function dailyStats(em: Em, tz: string, from: string, to: string, teamId: number | null, today = localDate(new Date(), tz)): Promise<DayStats[]> {
@@ -77,7 +76,7 @@ export async function dailyStats(em: Em, tz: string, from: string, to: string, t
       order by g.day`,
     teamId === null ? [from, to, tz] : [from, to, tz, teamId],
   );
-  const byDay = new Map(rows.map((r) => [dayOf(r.day), r]));
+  const byDay = new Map(rows.map((r) => [dateOnly(r.day), r]));
   const out: DayStats[] = [];
   for (let day = from; day <= to; day = addDays(day, 1)) {
     const r = byDay.get(day);
