@@ -1,7 +1,6 @@
 import type { Ctx } from '../../infra/context.ts';
 import { AppError } from '../../infra/errors.ts';
-import { localParts } from '../../infra/time.ts';
-import { dateOnly } from '../../infra/time.ts';
+import { dateOnly, localParts } from '../../infra/time.ts';
 import { readScope, recordWhere, type RecordFilter } from './attendance.service.ts';
 
 /** The most rows one export returns; narrow the date range for more. */
