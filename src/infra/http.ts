@@ -79,7 +79,10 @@ export function parseOrThrow<S extends AnySchema>(schema: S, value: unknown, whe
 async function readBody(c: Context<AppEnv>, form: boolean): Promise<unknown> {
   const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
   if (form && (type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data')) {
-    const data = await c.req.parseBody();
+    // A malformed multipart body (no or wrong boundary, truncated) makes the parser throw: that is the client's error.
+    const data = await c.req.parseBody().catch(() => {
+      throw new AppError(400, 'invalid_form', 'The request body is not a valid form');
+    });
     return Object.fromEntries(Object.entries(data).filter(([, value]) => typeof value === 'string'));
   }
   const text = await c.req.text();

@@ -43,6 +43,8 @@ export const Instant = (name: string) =>
   v.pipe(
     v.string(`${name} must be an ISO 8601 date-time`),
     v.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i, `${name} must be an ISO 8601 date-time with an offset`),
+    // Date() rolls a day that does not exist over ('2026-02-30T09:00Z' becomes 2 March): refuse it instead.
+    v.check((s) => isIsoDate(s.slice(0, 10)), `${name} is not a valid date-time`),
     v.transform((s) => new Date(s)),
     v.check((d) => !Number.isNaN(d.getTime()), `${name} is not a valid date-time`),
     v.check((d) => d.getUTCFullYear() >= 1900 && d.getUTCFullYear() <= 2999, `${name} is out of range`),

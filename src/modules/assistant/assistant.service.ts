@@ -5,8 +5,6 @@ import { AppError } from '../../infra/errors.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { TokenBucket } from '../../infra/rate-limit.ts';
 import { localDate } from '../../infra/time.ts';
-import { answerWithAgent } from './agent.ts';
-import { createLlm } from './llm.ts';
 import { answerOffline, type Answer, type ToolUse } from './planner.ts';
 
 export type AskEvents = { onStep?: (step: ToolUse) => void; onDelta?: (text: string) => void };
@@ -39,10 +37,12 @@ function* chunks(text: string) {
  */
 export async function ask(deps: { em: Em; config: Config; log: Logger; llm?: ToolCallLLM }, message: string, events: AskEvents = {}): Promise<AskResult> {
   const ctx = { em: deps.em, config: deps.config, today: localDate(new Date(), deps.config.timezone) };
-  const llm = deps.llm ?? createLlm(deps.config);
+  // The model libraries are loaded only when a model is configured: they cost startup time (a tokenizer table).
+  const llm = deps.llm ?? (deps.config.llm.baseUrl || deps.config.googleApiKey ? (await import('./llm.ts')).createLlm(deps.config) : null);
   let answer: Answer;
   if (llm) {
     try {
+      const { answerWithAgent } = await import('./agent.ts');
       answer = await answerWithAgent(message, llm, ctx, events, { timeoutMs: deps.config.llm.timeoutMs * 2 });
     } catch (error) {
       if (error instanceof AppError) throw error;
