@@ -9,7 +9,7 @@ import type { Config } from './config.ts';
 import type { Bus } from './infra/bus.ts';
 import type { Em, Orm } from './infra/db.ts';
 import type { Jobs } from './infra/jobs/types.ts';
-import { AppError } from './infra/errors.ts';
+import { AppError, isDatabaseDown } from './infra/errors.ts';
 import { mount, openApiDocument, type AppEnv, type Endpoint } from './infra/http.ts';
 import type { Logger } from './infra/logger.ts';
 import { metrics } from './infra/metrics.ts';
@@ -63,12 +63,6 @@ const PUBLIC_INFO = {
     'validation errors are 422 with `detail` as a list of `{loc, msg, type}`. Lists take `skip` and `limit` ' +
     '(default 100, max 1000) and return the total in `X-Total-Count`.',
 };
-
-/** Errors from the database driver that mean "not reachable right now" rather than a bug. */
-function isDatabaseDown(error: unknown): boolean {
-  const text = `${(error as { code?: string })?.code ?? ''} ${(error as Error)?.message ?? ''}`;
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|57P01|57P03|53300|Connection terminated|timeout exceeded when trying to connect/i.test(text);
-}
 
 /**
  * Builds the HTTP application: middleware, every module's endpoints, docs and one error handler.

@@ -42,3 +42,10 @@ export function uniqueViolation(error: unknown): string | null {
   if (!inner) return null;
   return inner.constraint ?? (error instanceof Error ? error.message : 'unique');
 }
+
+/** Errors from the database driver that mean "not reachable right now" rather than a bug. */
+export function isDatabaseDown(error: unknown): boolean {
+  const e = error as { code?: string; message?: string; cause?: { code?: string; message?: string } } | null;
+  const text = `${e?.code ?? ''} ${e?.message ?? ''} ${e?.cause?.code ?? ''} ${e?.cause?.message ?? ''}`;
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|57P01|57P02|57P03|53300|Connection terminated|timeout exceeded when trying to connect|the database system is (shutting down|starting up)/i.test(text);
+}

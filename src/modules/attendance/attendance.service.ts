@@ -166,7 +166,7 @@ export async function updateRecord(ctx: Ctx, recordId: number, input: Attendance
       }
       const [updated] = await em.execute<RecordRow[]>(
         `update attendance set attendance_date = ?, status = ?, check_in_time = ?, check_out_time = ?, notes = ?,
-                missing_check_out = missing_check_out and ?::timestamptz is null, updated_at = now()
+                missing_check_out = missing_check_out and ?::timestamptz is null, updated_at = clock_timestamp()
           where record_id = ? returning ${RECORD_COLUMNS}`,
         [next.attendance_date, next.status, next.check_in_time, next.check_out_time, next.notes, next.check_out_time, recordId],
       );

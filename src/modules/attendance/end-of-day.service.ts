@@ -45,7 +45,7 @@ export async function closeDay(em: Em, config: Pick<Config, 'timezone'>, date: s
          update attendance
             set missing_check_out = true,
                 notes = case when notes is null or notes = '' then 'Missing check-out' else notes || ' · Missing check-out' end,
-                updated_at = now()
+                updated_at = clock_timestamp()
           where attendance_date = ?::date and check_in_time is not null and check_out_time is null and not missing_check_out
          returning ${RECORD_COLUMNS}
        )

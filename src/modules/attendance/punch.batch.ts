@@ -173,7 +173,7 @@ export async function applyBatch(em: Em, items: Decidable[]): Promise<{ kind: 'o
       if (created.length) {
         const rows = await tx.execute<RecordRow[]>(
           `insert into attendance (employee_id, team_id, attendance_date, status, check_in_time, check_out_time, notes, source, missing_check_out, created_at, updated_at)
-           values ${created.map(() => '(?::int, ?::int, ?::date, ?, ?::timestamptz, ?::timestamptz, ?, ?, ?::boolean, now(), now())').join(', ')}
+           values ${created.map(() => '(?::int, ?::int, ?::date, ?, ?::timestamptz, ?::timestamptz, ?, ?, ?::boolean, now(), clock_timestamp())').join(', ')}
            on conflict (employee_id, attendance_date) do nothing returning ${RECORD_COLUMNS}`,
           created.flatMap(([, s]) => {
             const r = s.row!;
@@ -191,7 +191,7 @@ export async function applyBatch(em: Em, items: Decidable[]): Promise<{ kind: 'o
       if (changed.length) {
         const rows = await tx.execute<RecordRow[]>(
           `update attendance a
-              set status = v.status, check_in_time = v.cin, check_out_time = v.cout, missing_check_out = v.missing, notes = v.notes, updated_at = now()
+              set status = v.status, check_in_time = v.cin, check_out_time = v.cout, missing_check_out = v.missing, notes = v.notes, updated_at = clock_timestamp()
              from (values ${changed.map(() => '(?::int, ?::text, ?::timestamptz, ?::timestamptz, ?::boolean, ?::text)').join(', ')})
                   as v(record_id, status, cin, cout, missing, notes)
             where a.record_id = v.record_id

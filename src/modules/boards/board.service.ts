@@ -17,6 +17,7 @@ type Row = {
   status: string | null;
   check_in_time: string | Date | null;
   check_out_time: string | Date | null;
+  updated_at: string | Date | null;
 };
 
 /** One state per member, so the counts add up to the team. */
@@ -36,7 +37,7 @@ export async function teamSnapshot(ctx: Ctx, teamId: number, seq: number, date =
   const [team] = await ctx.em.execute<{ team_name: string }[]>('select team_name from teams where team_id = ?', [teamId]);
   if (!team) throw notFound('Team', teamId);
   const rows = await ctx.em.execute<Row[]>(
-    `select e.employee_id, e.name, a.status, a.check_in_time, a.check_out_time
+    `select e.employee_id, e.name, a.status, a.check_in_time, a.check_out_time, a.updated_at
        from employees e
        left join attendance a on a.employee_id = e.employee_id and a.attendance_date = ?
       where e.team_id = ? and e.active
@@ -54,6 +55,7 @@ export async function teamSnapshot(ctx: Ctx, teamId: number, seq: number, date =
       state,
       check_in_time: iso(r.check_in_time),
       check_out_time: iso(r.check_out_time),
+      updated_at: iso(r.updated_at),
     };
   });
   return { team_id: teamId, team_name: team.team_name, date, seq, members, counts };

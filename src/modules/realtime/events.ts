@@ -21,6 +21,8 @@ export type BoardMember = {
   state: BoardState;
   check_in_time: string | null;
   check_out_time: string | null;
+  /** When today's record last changed: an `attendance:changed` with an older `record.updated_at` is stale. */
+  updated_at: string | null;
 };
 export type BoardSnapshot = {
   team_id: number;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as v from 'valibot';
 import type { Ctx } from '../../infra/context.ts';
 import type { Em } from '../../infra/db.ts';
-import { AppError } from '../../infra/errors.ts';
+import { AppError, isDatabaseDown } from '../../infra/errors.ts';
 import { metrics } from '../../infra/metrics.ts';
 import { TokenBucket } from '../../infra/rate-limit.ts';
 import { Id } from '../../infra/schemas.ts';
@@ -28,6 +28,10 @@ function errorAck(error: unknown, deps: HandlerDeps, event: string): ErrorAck {
   if (error instanceof AppError) {
     const message = error.fields ? error.fields.map((f) => `${f.loc.slice(1).join('.') || 'payload'}: ${f.msg}`).join('; ') : error.message;
     return { ok: false, error: { code: error.code, message } };
+  }
+  if (isDatabaseDown(error)) {
+    deps.log.warn({ event, err: { message: (error as Error).message } }, 'database unavailable');
+    return { ok: false, error: { code: 'unavailable', message: 'The database is not reachable right now; retry shortly' } };
   }
   deps.log.error({ err: error, event }, 'socket handler failed');
   return { ok: false, error: { code: 'internal_error', message: 'Internal error; try again' } };

@@ -74,12 +74,15 @@ socket.on('attendance:changed', (change) => {
   const record = change.action === 'deleted' ? null : change.record;
   const today = $('#date').textContent;
   if (change.record.attendance_date !== today) return;
+  // Changes can arrive after a newer state of the same record (another instance numbered them later): keep the newest.
+  if (record && current.updated_at && record.updated_at < current.updated_at) return;
   Object.assign(current, {
     state: stateOf(record),
     status: record?.status ?? null,
     check_in_time: record?.check_in_time ?? null,
     check_out_time: record?.check_out_time ?? null,
     missing: Boolean(record?.missing_check_out),
+    updated_at: record?.updated_at ?? null,
   });
   render();
 });
