@@ -479,9 +479,11 @@ describe('the model service fails', () => {
     // Still up: health, a second question on the same socket, and other endpoints.
     expect((await http(failingServer.url, 'GET', '/healthz')).status).toBe(200);
     const again: Seen = [];
+    // Listen before asking: the error can arrive right behind the acknowledgement.
+    const errorArrives = new Promise<any>((resolve) => socket.once('assistant:error', resolve));
     const second = await askOverSocket(socket, again, { message: 'And this week?', request_id: `${request_id}-2` });
     expect(second.ok).toBe(true);
-    const error = await new Promise<any>((resolve) => socket.once('assistant:error', resolve));
+    const error = await errorArrives;
     expect(error).toMatchObject({ request_id: `${request_id}-2`, code: 'model_unavailable' });
     expect(socket.connected).toBe(true);
     expect((await http(failingServer.url, 'GET', '/teams/', { token: admin.token })).status).toBe(200);

@@ -11,7 +11,8 @@ const children: HubProcess[] = [];
 
 /** Runs src/main.ts in embedded mode (no DATABASE_URL) on the shared data directory. */
 async function startServer() {
-  const hub = await spawnHub({ DATA_DIR: dataDir, ADMIN_EMAIL: 'owner@example.com', ADMIN_PASSWORD });
+  // A first start creates the PGlite cluster: give a loaded machine time.
+  const hub = await spawnHub({ DATA_DIR: dataDir, ADMIN_EMAIL: 'owner@example.com', ADMIN_PASSWORD }, 180_000);
   children.push(hub);
   return { child: hub.child, base: hub.url, stop: hub.stop };
 }
@@ -85,5 +86,5 @@ describe('embedded mode (no DATABASE_URL)', () => {
     const teamsAgain = await fetch(`${second.base}/teams/`, { headers: auth });
     expect(((await teamsAgain.json()) as unknown[]).length).toBe(5);
     expect(await second.stop()).toBe(0);
-  }, 120_000);
+  }, 400_000);
 });

@@ -192,7 +192,7 @@ describe('socket authentication', () => {
     expect((await http(server.url, 'DELETE', `/kiosks/${kiosk.kiosk_id}`, { token: admin.token })).status).toBe(204);
     expect(await ended).toEqual({ reason: 'revoked' });
     expect(await gone).toBe('io server disconnect');
-    const list = await http(server.url, 'GET', '/kiosks/?include_revoked=true', { token: admin.token });
+    const list = await http(server.url, 'GET', '/kiosks/?include_revoked=true&limit=1000', { token: admin.token });
     expect(list.body.find((k: { kiosk_id: number }) => k.kiosk_id === kiosk.kiosk_id).revoked_at).not.toBeNull();
   });
 
