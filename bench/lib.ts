@@ -1,0 +1,668 @@
+// Helpers shared by the benchmarks (bench/realtime.ts, bench/history.ts): progress lines, bounded waits, cleanups that
+// run on every path (normal end, error, signal, watchdog), child processes (the hub and other servers), scratch
+// PostgreSQL databases, /proc CPU accounting. One benchmark per process: the state here is the process's.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { io as connect, type Socket } from 'socket.io-client';
+import type { ClientToServer, ServerToClient } from '../src/modules/realtime/events.ts';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const RUN_ID = `${process.pid}_${randomBytes(3).toString('hex')}`;
+export const ADMIN_EMAIL = 'bench-admin@example.com';
+export const ADMIN_PASSWORD = `Bench-${randomBytes(9).toString('base64url')}-42`;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Small helpers
+
+const startedAt = performance.now();
+export const progress = (msg: string) => process.stderr.write(`[bench +${((performance.now() - startedAt) / 1000).toFixed(1)}s] ${msg}\n`);
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Rejects after `ms` with `what` in the message; the timer never outlives the promise. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Nearest-rank percentile of an ascending array. */
+export function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+export const ms = (n: number) => (Number.isFinite(n) ? (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2)) : '—');
+export const int = (n: number) => Math.round(n).toLocaleString('en');
+export const pct = (n: number | null) => (n == null ? '—' : `${Math.round(n)}%`);
+
+/** A numeric command-line value within bounds, or exit 2 with a message. */
+export function numberFlag(name: string, value: string | undefined, min: number, max: number) {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    console.error(`--${name} must be a number from ${min} to ${max}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Cleanups, stopping, child processes
+
+/** Cleanups to run at the end (or on a signal / the watchdog), newest first, each bounded in time. */
+const cleanups: { name: string; run: () => Promise<void> }[] = [];
+export function onCleanup(name: string, run: () => Promise<void>) {
+  const entry = { name, run };
+  cleanups.push(entry);
+  return async () => {
+    const i = cleanups.indexOf(entry);
+    if (i < 0) return;
+    cleanups.splice(i, 1);
+    await withTimeout(run(), 30_000, `cleanup ${name}`);
+  };
+}
+export async function runCleanups() {
+  while (cleanups.length) {
+    const entry = cleanups.pop()!;
+    try {
+      await withTimeout(entry.run(), 30_000, `cleanup ${entry.name}`);
+    } catch (error) {
+      progress(`cleanup ${entry.name} failed: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** Set once a signal or the watchdog ends the run: nothing new is started after that. */
+let finishing = false;
+export const isFinishing = () => finishing;
+export const checkNotFinishing = () => {
+  if (finishing) throw new Error('the benchmark is being stopped');
+};
+
+/** Children still alive when this process exits for any reason are killed. */
+export const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+/**
+ * Bounds the whole run: after `budgetMs`, or on SIGINT/SIGTERM, children get SIGTERM, the cleanups run (bounded) and
+ * the process exits. Returns `release`, to call once the run ended normally (after its own cleanups).
+ */
+export function guardRun(budgetMs: number) {
+  const abort = async (reason: string, code: number) => {
+    if (finishing) return;
+    finishing = true;
+    progress(`${reason}; cleaning up`);
+    for (const child of children) child.kill('SIGTERM');
+    await withTimeout(runCleanups(), 60_000, 'cleanup').catch((error) => progress((error as Error).message));
+    process.exit(code);
+  };
+  const watchdog = setTimeout(() => void abort(`the benchmark exceeded its ${Math.round(budgetMs / 1000)} s budget`, 1), budgetMs);
+  const onSignal = (signal: NodeJS.Signals) => void abort(`received ${signal}`, 130);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return () => {
+    clearTimeout(watchdog);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
+/**
+ * Everything is closed once a run ends, so the process ends by itself. If it is still alive a few seconds later,
+ * something leaked: say what, and end it (this timer does not itself keep the process alive).
+ */
+export function exitSoonIfStuck() {
+  setTimeout(() => {
+    progress(`still running 5 s after the end; open handles: ${process.getActiveResourcesInfo().join(', ')}; exiting`);
+    process.exit(process.exitCode ?? 1);
+  }, 5_000).unref();
+}
+
+/** Runs a command to completion (bounded); resolves with its output, rejects on a non-zero exit. */
+export function run(
+  cmd: string,
+  argv: string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs: number; echoStderr?: boolean; onStderr?: (chunk: string) => void },
+) {
+  checkNotFinishing();
+  return new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(cmd, argv, { cwd: ROOT, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (chunk) => (stdout += String(chunk)));
+    child.stderr!.on('data', (chunk) => {
+      stderr += String(chunk);
+      if (stderr.length > 200_000) stderr = stderr.slice(-100_000);
+      if (opts.echoStderr) process.stderr.write(chunk);
+      opts.onStderr?.(String(chunk));
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${cmd} ${argv.join(' ')}: killed after ${opts.timeoutMs} ms`));
+    }, opts.timeoutMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      children.delete(child);
+      reject(error);
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      children.delete(child);
+      if (code === 0) resolve({ stdout, stderr });
+      else reject(new Error(`${cmd} ${argv.join(' ')} exited with ${code ?? signal}:\n${stderr.slice(-2000)}${stdout.slice(-2000)}`));
+    });
+  });
+}
+
+/** Every variable the hub reads (src/config.ts): removed from the inherited environment, then set explicitly. */
+export const HUB_VARS = [
+  'NODE_ENV', 'PORT', 'HOST', 'DATABASE_URL', 'DB_HOST', 'DB_PORT', 'DB_NAME', 'DB_USER', 'DB_PASSWORD', 'DB_POOL_MAX', 'REDIS_URL',
+  'DATA_DIR', 'SECRET_KEY', 'ACCESS_TOKEN_EXPIRE_MINUTES', 'JWT_ISSUER', 'JWT_AUDIENCE', 'BCRYPT_COST', 'TIMEZONE', 'CORS_ORIGINS',
+  'LOG_LEVEL', 'ADMIN_EMAIL', 'ADMIN_PASSWORD', 'SEED_DEMO', 'MIGRATE_ON_START', 'LOGIN_MAX_FAILURES', 'LOGIN_MAX_FAILURES_PER_ADDRESS',
+  'LOGIN_WINDOW_SECONDS', 'MAX_BODY_BYTES', 'PUNCH_MAX_AGE_HOURS', 'PUNCH_MAX_SKEW_SECONDS', 'REDIS_PREFIX', 'SOCKET_MAX_PAYLOAD_BYTES',
+  'SOCKET_REVALIDATE_SECONDS', 'SOCKET_EVENTS_PER_SECOND', 'SOCKET_EVENT_BURST', 'KIOSK_PUNCHES_PER_SECOND', 'KIOSK_PUNCH_BURST',
+  'GOOGLE_API_KEY', 'GEMINI_MODEL', 'LLM_BASE_URL', 'LLM_MODEL', 'LLM_API_KEY', 'LLM_TIMEOUT_SECONDS', 'ASSISTANT_QUESTIONS_PER_MINUTE',
+  'SUMMARY_REFRESH_MINUTES', 'SUMMARY_DEBOUNCE_MS', 'END_OF_DAY_TIME', 'END_OF_DAY_CATCHUP_DAYS', 'WORKER_CONCURRENCY', 'JOB_SCHEDULES',
+];
+
+/** The inherited environment without any hub variable, plus a development hub's basics and `extra`. */
+export function hubEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of HUB_VARS) delete env[name];
+  return {
+    ...env,
+    NODE_ENV: 'development',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    SECRET_KEY: randomBytes(48).toString('base64url'),
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    ...extra,
+  };
+}
+
+export type ServerProcess = {
+  child: ChildProcess;
+  url: string;
+  pid: number;
+  /** The last log lines (for error messages). */
+  tail: string[];
+  /** Log lines at level error or above since start. */
+  errorLines: string[];
+  stop: () => Promise<void>;
+};
+
+/**
+ * Starts a Node server script (src/main.ts by default) as a child process on this process's Node binary, and resolves
+ * once it logs a JSON line whose `msg` starts with "ready on" and carries its `port`. Its stdout is read for its whole
+ * life (a full pipe would stall it); `stop` sends SIGTERM, then SIGKILL after 20 s.
+ */
+export async function startServer(
+  env: NodeJS.ProcessEnv,
+  label: string,
+  opts: { script?: string; nodeArgs?: string[]; timeoutMs?: number } = {},
+): Promise<ServerProcess> {
+  checkNotFinishing();
+  const timeoutMs = opts.timeoutMs ?? 180_000;
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.script ?? 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  const tail: string[] = [];
+  const errorLines: string[] = [];
+  const remember = (line: string) => {
+    tail.push(line);
+    if (tail.length > 60) tail.shift();
+  };
+  let exited = false;
+  const exitedPromise = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      children.delete(child);
+      resolve();
+    }),
+  );
+  let stopping = false;
+  const stop = async () => {
+    stopping = true;
+    if (!exited) {
+      child.kill('SIGTERM');
+      const graceful = await withTimeout(exitedPromise, 20_000, `${label} stop`).then(() => true, () => false);
+      if (!graceful) {
+        progress(`${label}: did not stop within 20 s of SIGTERM; killing it`);
+        child.kill('SIGKILL');
+        await withTimeout(exitedPromise, 5_000, `${label} kill`).catch(() => undefined);
+      }
+    }
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+  };
+  const unregister = onCleanup(`stop ${label}`, stop);
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => {
+    for (const line of chunk.split('\n')) if (line.trim()) remember(line);
+  });
+  return new Promise<ServerProcess>((resolve, reject) => {
+    let buffered = '';
+    let ready = false;
+    const fail = (message: string) => {
+      clearTimeout(timer);
+      void unregister().catch(() => undefined);
+      reject(new Error(`${label}: ${message}\n${tail.slice(-30).join('\n')}`));
+    };
+    const timer = setTimeout(() => fail(`not ready within ${timeoutMs / 1000} s`), timeoutMs);
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => {
+      buffered += chunk;
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.trim()) continue;
+        remember(line);
+        // Once ready, only error lines matter: no JSON.parse of every request log line in the load generator.
+        if (ready && !/"level":\s*[56]\d/.test(line)) continue;
+        let entry: { level?: number; msg?: string; port?: number } | null = null;
+        try {
+          entry = line.startsWith('{') ? JSON.parse(line) : null;
+        } catch {
+          entry = null;
+        }
+        if (entry && (entry.level ?? 0) >= 50) errorLines.push(line);
+        if (!ready && entry?.msg?.startsWith('ready on') && typeof entry.port === 'number') {
+          ready = true;
+          clearTimeout(timer);
+          resolve({ child, url: `http://127.0.0.1:${entry.port}`, pid: child.pid!, tail, errorLines, stop: unregister });
+        }
+      }
+    });
+    child.once('exit', (code, signal) => {
+      if (!ready) fail(`exited with ${code ?? signal} before it was ready`);
+      else if (!stopping) progress(`${label} (pid ${child.pid}) exited unexpectedly with ${code ?? signal}; its last lines:\n${tail.slice(-20).join('\n')}`);
+    });
+  });
+}
+
+/** One JSON request (bounded to 30 s); throws on a non-2xx answer. */
+export async function api<T = any>(base: string, method: string, path: string, opts: { token?: string; json?: unknown } = {}) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(opts.token ? { Authorization: `Bearer ${opts.token}` } : {}),
+      ...(opts.json !== undefined ? { 'Content-Type': 'application/json' } : {}),
+    },
+    body: opts.json !== undefined ? JSON.stringify(opts.json) : undefined,
+    signal: AbortSignal.timeout(30_000),
+  }).catch((error: Error & { cause?: { message?: string; code?: string } }) => {
+    // fetch's own message is only "fetch failed": say why.
+    const cause = error.cause ? ` (${error.cause.code ?? ''} ${error.cause.message ?? ''})`.replace('( ', '(') : '';
+    throw new Error(`${method} ${base}${path}: ${error.message}${cause}`, { cause: error });
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+  return { body: (text ? JSON.parse(text) : null) as T, headers: res.headers };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// PostgreSQL housekeeping
+
+/** `base` (any database URL of the server) pointing at database `name`. */
+export const dbUrl = (base: URL, name: string) => {
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return url.toString();
+};
+
+/** One statement on its own connection (bounded to `timeoutMs`, default 60 s). */
+export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(
+  url: URL | string,
+  sql: string,
+  params: unknown[] = [],
+  timeoutMs = 60_000,
+): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    return (await withTimeout(client.query<T>(sql, params), timeoutMs, sql.slice(0, 200))).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * True for errors that mean PostgreSQL is (re)starting or went away rather than a bad statement: the machine is shared,
+ * and other work may restart the server (admin shutdown, crash recovery, refused connections).
+ */
+export function transientPgError(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return (
+    ['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(e?.code ?? '') ||
+    /shutting down|starting up|in recovery mode|Connection terminated|ECONNREFUSED|ECONNRESET|terminating connection|57P0[123]/i.test(e?.message ?? '')
+  );
+}
+
+/** Runs `fn` again (every second) while it fails with a transient PostgreSQL error, for up to `forMs`. */
+export async function retryTransient<T>(fn: () => Promise<T>, forMs: number, what: string): Promise<T> {
+  const until = Date.now() + forMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (!transientPgError(error) || Date.now() > until) throw error;
+      progress(`${what}: PostgreSQL unavailable (${(error as Error).message.split('\n')[0]}); retrying`);
+      await sleep(1000);
+    }
+  }
+}
+
+/** Creates a scratch database (dropping any of that name first) and registers its drop. */
+export async function scratchDatabase(base: URL, name: string) {
+  checkNotFinishing();
+  await adminQuery(base, `drop database if exists "${name}" with (force)`);
+  await adminQuery(base, `create database "${name}"`);
+  const drop = onCleanup(`drop database ${name}`, async () => {
+    await retryTransient(() => adminQuery(base, `drop database if exists "${name}" with (force)`), 25_000, `drop database ${name}`);
+    progress(`dropped database ${name}`);
+  });
+  return { url: dbUrl(base, name), drop };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// CPU accounting from /proc (Linux): a process's user+system ticks, and the whole machine's busy ticks.
+
+export const CLK_TCK = 100;
+export function processTicks(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of the line)
+  } catch {
+    return null;
+  }
+}
+/** User+system ticks of every process whose command is one of `names` (PostgreSQL backends, redis-server), by pid. */
+export function ticksByName(names: string[]): Map<number, number> {
+  const out = new Map<number, number>();
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (!names.includes(comm)) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(pid), Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return out;
+}
+export const ticksDelta = (before: Map<number, number>, after: Map<number, number>) =>
+  [...after].reduce((sum, [pid, ticks]) => sum + ticks - (before.get(pid) ?? 0), 0);
+
+export function machineTicks(): { busy: number; total: number } | null {
+  try {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const total = cpu.slice(0, 8).reduce((a, b) => a + b, 0);
+    const idle = cpu[3] + (cpu[4] ?? 0);
+    return { busy: total - idle, total };
+  } catch {
+    return null;
+  }
+}
+/** Busy share of the whole machine between two `machineTicks()`, in % of one core. */
+export const machinePct = (before: { busy: number; total: number } | null, after: { busy: number; total: number } | null) =>
+  before && after && after.total > before.total ? ((after.busy - before.busy) / (after.total - before.total)) * 100 * os.availableParallelism() : null;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Running a benchmark's main body
+
+/**
+ * Runs `body` bounded by `budgetMs` (and SIGINT/SIGTERM), then every cleanup, on every path. `body` resolves to
+ * false when a part of the run failed (the exit code becomes 1); a throw is reported and fails the run too.
+ */
+export async function runMain(budgetMs: number, body: () => Promise<boolean>) {
+  const release = guardRun(budgetMs);
+  let ok = false;
+  try {
+    ok = await body();
+  } catch (error) {
+    ok = false;
+    progress(`failed: ${(error as Error).stack ?? error}`);
+  } finally {
+    await runCleanups();
+    release();
+  }
+  if (!ok) process.exitCode = 1;
+  exitSoonIfStuck();
+}
+
+/** Markdown bullet lines describing the machine, Node, PostgreSQL (and Redis when given). */
+export async function machineFacts(pgUrl: URL, redisUrl?: string) {
+  const cpus = os.cpus();
+  const lines = [
+    `- date: ${new Date().toISOString()}`,
+    `- machine: ${os.availableParallelism()} cores (${cpus[0]?.model?.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}`,
+    `- Node ${process.version} (children run the same binary: ${process.execPath.replace(ROOT, './')})`,
+  ];
+  try {
+    const [row] = await adminQuery<{ v: string; fsync: string; sc: string; sb: string; wm: string }>(
+      pgUrl,
+      "select current_setting('server_version') as v, current_setting('fsync') as fsync, current_setting('synchronous_commit') as sc, " +
+        "current_setting('shared_buffers') as sb, current_setting('work_mem') as wm",
+    );
+    lines.push(`- PostgreSQL ${row.v} at ${pgUrl.host} (fsync=${row.fsync}, synchronous_commit=${row.sc}, shared_buffers=${row.sb}, work_mem=${row.wm})`);
+  } catch (error) {
+    lines.push(`- PostgreSQL: unreachable (${(error as Error).message})`);
+  }
+  if (redisUrl) {
+    try {
+      const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5000 });
+      try {
+        await redis.connect();
+        const info = await redis.info('server');
+        lines.push(`- Redis ${/redis_version:(\S+)/.exec(info)?.[1] ?? '?'} at ${new URL(redisUrl).host}`);
+      } finally {
+        redis.disconnect();
+      }
+    } catch (error) {
+      lines.push(`- Redis: unreachable (${(error as Error).message})`);
+    }
+  }
+  lines.push(
+    `- **The servers, PostgreSQL${redisUrl ? ', Redis' : ''} and this load generator all share these ${os.availableParallelism()} cores** (with whatever else runs on the machine): the numbers are a floor, not the capacity of a dedicated machine.`,
+  );
+  return lines;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// CPU marks: the hub process, PostgreSQL, Redis, this process and the machine over a window
+
+export type CpuMark = {
+  at: number;
+  hub: number | null;
+  self: NodeJS.CpuUsage;
+  postgres: Map<number, number>;
+  redis: Map<number, number>;
+  machine: { busy: number; total: number } | null;
+};
+export const cpuMark = (hubPid?: number): CpuMark => ({
+  at: performance.now(),
+  hub: processTicks(hubPid),
+  self: process.cpuUsage(),
+  postgres: ticksByName(['postgres']),
+  redis: ticksByName(['redis-server']),
+  machine: machineTicks(),
+});
+/** CPU use since `mark`, each in % of one core. */
+export function cpuSince(mark: CpuMark, hubPid?: number) {
+  const secs = (performance.now() - mark.at) / 1000;
+  const hubNow = processTicks(hubPid);
+  const self = process.cpuUsage(mark.self);
+  return {
+    hub: mark.hub != null && hubNow != null ? ((hubNow - mark.hub) / CLK_TCK / secs) * 100 : null,
+    bench: ((self.user + self.system) / 1e6 / secs) * 100,
+    postgres: (ticksDelta(mark.postgres, ticksByName(['postgres'])) / CLK_TCK / secs) * 100,
+    redis: (ticksDelta(mark.redis, ticksByName(['redis-server'])) / CLK_TCK / secs) * 100,
+    machine: machinePct(mark.machine, machineTicks()),
+  };
+}
+export type Cpu = ReturnType<typeof cpuSince>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Hubs ready to measure: embedded (PGlite) and PostgreSQL (+ Redis)
+
+export type HubProcess = ServerProcess;
+
+/** Rate limits raised far above what the machine can do, so a bench measures the hub and not the limiter. */
+export const UNLIMITED = {
+  KIOSK_PUNCHES_PER_SECOND: '10000',
+  KIOSK_PUNCH_BURST: '100000',
+  SOCKET_EVENTS_PER_SECOND: '10000',
+  SOCKET_EVENT_BURST: '100000',
+};
+
+async function deleteRedisKeys(redisUrl: string, prefix: string) {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5000 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    let deleted = 0;
+    const until = Date.now() + 20_000;
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) deleted += await redis.del(...keys);
+    } while (cursor !== '0' && Date.now() < until);
+    progress(`deleted ${deleted} Redis keys under ${prefix}`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** A temporary directory removed by `remove` (or at the end of the run). */
+function tempDir(prefix: string) {
+  const dir = mkdtempSync(join(os.tmpdir(), prefix));
+  const remove = onCleanup(`remove ${dir}`, async () => rmSync(dir, { recursive: true, force: true }));
+  return { dir, remove };
+}
+
+/** The hub on a fresh PGlite DATA_DIR with the demo organisation (60 employees, 90 days); `stop` also removes the directory. */
+export async function startEmbeddedHub(label: string, opts: { nodeArgs?: string[] } = {}) {
+  const data = tempDir('checkin-bench-embedded-');
+  try {
+    progress(`${label}: starting the hub on PGlite in ${data.dir} (demo organisation: 60 employees, 90 days)`);
+    const hub = await startServer(hubEnv({ DATA_DIR: data.dir, SEED_DEMO: 'true', ...UNLIMITED }), `${label} hub`, { nodeArgs: opts.nodeArgs });
+    progress(`${label}: ready at ${hub.url} (pid ${hub.pid})`);
+    const stop = async () => {
+      progress(`${label}: stopping the hub`);
+      try {
+        await hub.stop();
+      } finally {
+        await data.remove();
+      }
+    };
+    return { hub, stop };
+  } catch (error) {
+    await data.remove();
+    throw error;
+  }
+}
+
+/**
+ * The hub on a fresh scratch PostgreSQL database seeded with exactly what `npm run db:seed -- --employees N --days D
+ * --reset` runs, and Redis under a unique key prefix; `stop` also deletes the keys, drops the database and the directory.
+ */
+export async function startPostgresHub(
+  label: string,
+  opts: { pgUrl: URL; redisUrl: string; employees: number; days: number; nodeArgs?: string[] },
+) {
+  const name = `bench_hub_${RUN_ID}`;
+  const prefix = `bench:${RUN_ID}:`;
+  const data = tempDir('checkin-bench-pg-');
+  let db: { url: string; drop: () => Promise<void> } | null = null;
+  let dropKeys: (() => Promise<void>) | null = null;
+  const teardown = async () => {
+    try {
+      await dropKeys?.();
+      await db?.drop();
+    } finally {
+      await data.remove();
+    }
+  };
+  try {
+    db = await scratchDatabase(opts.pgUrl, name);
+    dropKeys = onCleanup(`Redis keys ${prefix}*`, () => deleteRedisKeys(opts.redisUrl, prefix));
+    const env = hubEnv({ DATA_DIR: data.dir, DATABASE_URL: db.url, REDIS_URL: opts.redisUrl, REDIS_PREFIX: prefix, SEED_DEMO: 'false', ...UNLIMITED });
+    progress(`${label}: seeding ${name} (db:seed --employees ${opts.employees} --days ${opts.days} --reset)`);
+    const seedEnv = { ...env };
+    delete seedEnv.REDIS_URL;
+    const seeded = await run(process.execPath, ['src/cli/seed.ts', '--employees', String(opts.employees), '--days', String(opts.days), '--reset'], {
+      env: seedEnv,
+      timeoutMs: 600_000,
+    });
+    progress(`${label}: ${seeded.stdout.split('\n').find((l) => l.startsWith('Seeded')) ?? 'seeded'}`);
+    progress(`${label}: starting the hub on ${name} with Redis prefix ${prefix}`);
+    const hub = await startServer(env, `${label} hub`, { nodeArgs: opts.nodeArgs });
+    progress(`${label}: ready at ${hub.url} (pid ${hub.pid})`);
+    const stop = async () => {
+      progress(`${label}: stopping the hub`);
+      try {
+        await hub.stop();
+      } finally {
+        await teardown();
+      }
+    };
+    return { hub, stop };
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Sockets and employees
+
+export type Client = Socket<ServerToClient, ClientToServer>;
+
+export function openSocket(url: string, token: string): Promise<Client> {
+  const socket: Client = connect(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true, timeout: 10_000 });
+  return withTimeout(
+    new Promise<Client>((resolve, reject) => {
+      socket.once('connect', () => resolve(socket));
+      socket.once('connect_error', (error) => reject(error));
+    }),
+    15_000,
+    'socket connect',
+  ).catch((error) => {
+    socket.close();
+    throw error;
+  });
+}
+
+export type Employee = { employee_id: number; team_id: number | null; badge_id: string | null; active: boolean; access: string };
+
+export async function listEmployees(base: string, token: string): Promise<Employee[]> {
+  const all: Employee[] = [];
+  for (let skip = 0; skip < 1_000_000; skip += 1000) {
+    const { body, headers } = await api<Employee[]>(base, 'GET', `/employees/?limit=1000&skip=${skip}`, { token });
+    all.push(...body);
+    if (body.length < 1000 || all.length >= Number(headers.get('x-total-count') ?? 0)) break;
+  }
+  return all;
+}
