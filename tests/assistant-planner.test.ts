@@ -15,25 +15,17 @@
 // present = Present, Late, Half Day or Remote; absent = expected − present on past days (an Absent record or no
 // record), and on today only an Absent record (no record yet is "not in yet", still expected); rate = present ÷
 // expected pooled over the working days, rounded to one decimal.
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOrm } from '../src/infra/db.ts';
 import { addDays, isoWeekday, localDate } from '../src/infra/time.ts';
 import { resolvePeriod } from '../src/modules/assistant/dates.ts';
 import { answerOffline, EXAMPLES, type Answer, type ToolUse } from '../src/modules/assistant/planner.ts';
-import { testDatabaseUrl } from './env.ts';
-import { createTestHub, testConfig, uid, type TestHub } from './utils.ts';
+import { createSoloDatabase, createTestHub, type TestHub } from './utils.ts';
 
 const TODAY = '2026-03-18';
 
 let hub: TestHub;
-let dbName: string;
+let db: Awaited<ReturnType<typeof createSoloDatabase>>;
 let dbUrl: string;
-const adminDbUrl = () => {
-  const url = new URL(testDatabaseUrl);
-  url.pathname = '/postgres';
-  return url.toString();
-};
 
 // ---------------------------------------------------------------------------------------------------------------
 // The fixture
@@ -140,26 +132,15 @@ async function buildFixture() {
 }
 
 beforeAll(async () => {
-  dbName = `${new URL(testDatabaseUrl).pathname.slice(1)}_solo_${uid()}`;
-  const client = new pg.Client({ connectionString: adminDbUrl() });
-  await client.connect();
-  await client.query(`create database "${dbName}"`);
-  await client.end();
-  const url = new URL(testDatabaseUrl);
-  url.pathname = `/${dbName}`;
-  dbUrl = url.toString();
-  const migrator = await createOrm(testConfig({ DATABASE_URL: dbUrl }), { migrate: true });
-  await migrator.close();
+  db = await createSoloDatabase();
+  dbUrl = db.url;
   hub = await createTestHub({ DATABASE_URL: dbUrl });
   await buildFixture();
 });
 
 afterAll(async () => {
   await hub?.close();
-  const client = new pg.Client({ connectionString: adminDbUrl() });
-  await client.connect();
-  await client.query(`drop database if exists "${dbName}" with (force)`);
-  await client.end();
+  await db?.drop();
 });
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,8 +1,5 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOrm } from '../src/infra/db.ts';
-import { testDatabaseUrl } from './env.ts';
-import { createTestHub, TEST_PASSWORD, testConfig, uid, type TestHub } from './utils.ts';
+import { createSoloDatabase, createTestHub, TEST_PASSWORD, uid, type TestHub } from './utils.ts';
 
 let hub: TestHub;
 beforeAll(async () => {
@@ -553,32 +550,16 @@ describe('deleting employees', () => {
  */
 describe('the last active admin', () => {
   let solo: TestHub;
-  let dbName: string;
-  const adminDbUrl = () => {
-    const url = new URL(testDatabaseUrl);
-    url.pathname = '/postgres';
-    return url.toString();
-  };
+  let db: Awaited<ReturnType<typeof createSoloDatabase>>;
 
   beforeAll(async () => {
-    dbName = `${new URL(testDatabaseUrl).pathname.slice(1)}_solo_${uid()}`;
-    const client = new pg.Client({ connectionString: adminDbUrl() });
-    await client.connect();
-    await client.query(`create database "${dbName}"`);
-    await client.end();
-    const url = new URL(testDatabaseUrl);
-    url.pathname = `/${dbName}`;
-    const migrator = await createOrm(testConfig({ DATABASE_URL: url.toString() }), { migrate: true });
-    await migrator.close();
-    solo = await createTestHub({ DATABASE_URL: url.toString() });
+    db = await createSoloDatabase();
+    solo = await createTestHub({ DATABASE_URL: db.url });
   });
 
   afterAll(async () => {
     await solo?.close();
-    const client = new pg.Client({ connectionString: adminDbUrl() });
-    await client.connect();
-    await client.query(`drop database if exists "${dbName}" with (force)`);
-    await client.end();
+    await db?.drop();
   });
 
   it('when the only active admin is demoted, deactivated or deleted, then 409 last_admin and the row is unchanged', async () => {

@@ -6,52 +6,30 @@
 // and the day it closes is in March of that year, the years going down test after test. So employees of earlier
 // tests (who joined in later years) are never expected on a later test's day, and the counts a close reports are
 // exactly the current test's.
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOrm } from '../src/infra/db.ts';
 import type { Delivery } from '../src/infra/jobs/types.ts';
 import { addDays, isoWeekday, localParts } from '../src/infra/time.ts';
-import { testDatabaseUrl } from './env.ts';
 import { collect, http, openSocket, sleep, startServer, type Client } from './socket-utils.ts';
-import { createTestHub, testConfig, uid, type TestHub } from './utils.ts';
+import { createSoloDatabase, createTestHub, uid, type TestHub } from './utils.ts';
 
 let hub: TestHub;
 let admin: Awaited<ReturnType<TestHub['makeEmployee']>>;
-let dbName: string;
+let db: Awaited<ReturnType<typeof createSoloDatabase>>;
 let soloUrl: string;
-
-const serverUrl = (database: string) => {
-  const url = new URL(testDatabaseUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-};
-
-async function onServer(sql: string) {
-  const client = new pg.Client({ connectionString: serverUrl('postgres') });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 // The cut-off is one minute before midnight (UTC), so "today" is not over yet for the whole test run.
 const ENV = { TIMEZONE: 'UTC', END_OF_DAY_TIME: '23:59' };
 
 beforeAll(async () => {
-  dbName = `${new URL(testDatabaseUrl).pathname.slice(1)}_eod_${uid()}`;
-  await onServer(`create database "${dbName}"`);
-  soloUrl = serverUrl(dbName);
-  const migrator = await createOrm(testConfig({ DATABASE_URL: soloUrl }), { migrate: true });
-  await migrator.close();
+  db = await createSoloDatabase('eod');
+  soloUrl = db.url;
   hub = await createTestHub({ DATABASE_URL: soloUrl, ...ENV });
   admin = await hub.makeEmployee({ access: 'admin' });
 });
 
 afterAll(async () => {
   await hub?.close();
-  if (dbName) await onServer(`drop database if exists "${dbName}" with (force)`);
+  await db?.drop();
 });
 
 let year = 2016;

@@ -2,17 +2,14 @@
 // Properties: never a 5xx, every 4xx is a JSON {code, detail}, nothing in the database changes, the process stays up.
 // Runs against a private, freshly migrated database (as tests/employees.test.ts does), so whole-table checksums are ours.
 import fc from 'fast-check';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpoints } from '../src/app.ts';
-import { createOrm } from '../src/infra/db.ts';
 import type { Endpoint } from '../src/infra/http.ts';
 import { Id } from '../src/infra/schemas.ts';
 import { AskPayload } from '../src/modules/assistant/index.ts';
 import { PunchEntries } from '../src/modules/attendance/index.ts';
-import { testDatabaseUrl } from './env.ts';
 import { openSocket, startServer, type Client } from './socket-utils.ts';
-import { createTestHub, testConfig, uid, type TestHub } from './utils.ts';
+import { createSoloDatabase, createTestHub, uid, type TestHub } from './utils.ts';
 
 /** Runs per REST endpoint and for the socket events; fixed seeds, so every run tries the same inputs. */
 const RUNS_PER_ENDPOINT = 40;
@@ -21,23 +18,7 @@ const SEED = 20_260_524;
 
 let solo: TestHub;
 let server: Awaited<ReturnType<typeof startServer>>;
-let dbName: string;
-
-const adminDbUrl = () => {
-  const url = new URL(testDatabaseUrl);
-  url.pathname = '/postgres';
-  return url.toString();
-};
-
-async function onAdminDb(sql: string) {
-  const client = new pg.Client({ connectionString: adminDbUrl() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+let db: Awaited<ReturnType<typeof createSoloDatabase>>;
 
 type Who = 'admin' | 'manager' | 'employee' | 'anonymous' | 'garbage';
 type Person = { employee_id: number; email: string; badge_id: string | null; token: string };
@@ -73,13 +54,9 @@ async function checksum() {
 let baseline: Awaited<ReturnType<typeof checksum>>;
 
 beforeAll(async () => {
-  dbName = `${new URL(testDatabaseUrl).pathname.slice(1)}_solo_${uid()}`;
-  await onAdminDb(`create database "${dbName}"`);
-  const url = new URL(testDatabaseUrl);
-  url.pathname = `/${dbName}`;
-  const migrator = await createOrm(testConfig({ DATABASE_URL: url.toString() }), { migrate: true });
-  await migrator.close();
-  solo = await createTestHub({ DATABASE_URL: url.toString() });
+  db = await createSoloDatabase();
+  const url = new URL(db.url);
+  solo = await createTestHub({ DATABASE_URL: db.url });
 
   fx.teamA = (await solo.makeTeam()).team_id;
   fx.teamB = (await solo.makeTeam()).team_id;
@@ -117,7 +94,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop('test');
   await solo?.close();
-  await onAdminDb(`drop database if exists "${dbName}" with (force)`);
+  await db?.drop();
 });
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // The test harness: the real app on the real test database, with factories for its data.
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
+import pg from 'pg';
 import { createApp } from '../src/app.ts';
 import { loadConfig, type Config } from '../src/config.ts';
 import { Bus } from '../src/infra/bus.ts';
@@ -162,3 +163,30 @@ export async function createTestHub(env: Record<string, string> = {}) {
 }
 
 export type TestHub = Awaited<ReturnType<typeof createTestHub>>;
+
+/**
+ * A private, migrated database beside this run's, for tests that need whole-table truths (org-wide numbers,
+ * whole-table checksums) that other test files writing in parallel would disturb. `drop()` when done.
+ */
+export async function createSoloDatabase(label = 'solo') {
+  const serverUrl = (database: string) => {
+    const url = new URL(testDatabaseUrl);
+    url.pathname = `/${database}`;
+    return url.toString();
+  };
+  const onServer = async (sql: string) => {
+    const client = new pg.Client({ connectionString: serverUrl('postgres') });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  const name = `${new URL(testDatabaseUrl).pathname.slice(1)}_${label}_${uid()}`;
+  await onServer(`create database "${name}"`);
+  const url = serverUrl(name);
+  const migrator = await createOrm(testConfig({ DATABASE_URL: url }), { migrate: true });
+  await migrator.close();
+  return { name, url, drop: () => onServer(`drop database if exists "${name}" with (force)`) };
+}
