@@ -12,6 +12,8 @@
 //     sockets open. Target: under 30 KB.
 // Baseline, in the same run and layout: the same number of idle connections from plain `ws` clients to a plain `ws`
 // server child process (bench/ws-server.ts --mode idle): KB per connection and accept rate, and the hub's ÷ ws ratios.
+// Between the two (--no-sio to skip): socket.io-client clients to a bare Socket.IO server (--mode sio-idle), to tell
+// the framework's own cost per socket from the hub's.
 // Progress on stderr; the result (machine facts, one Markdown table, notes) on stdout. It measures, it does not assert.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import os from 'node:os';
@@ -68,13 +70,15 @@ const { values: args } = parseArgs({
     employees: { type: 'string', default: '200' },
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
+    'no-sio': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (args.help) {
   console.error(
     'npm run bench:connections -- [--sockets 10000] [--wave 500] [--tokens 20] [--quiet 20]  (minimum quiet seconds before a memory reading)\n' +
-      '                             [--warmup-sockets 200] [--employees 200] [--pg-url postgres://…/postgres] [--redis-url redis://…  ("" for none)]',
+      '                             [--warmup-sockets 200] [--employees 200] [--pg-url postgres://…/postgres] [--redis-url redis://…  ("" for none)]\n' +
+      '                             [--no-sio]  (skip the middle row: a bare Socket.IO server, what the framework alone costs)',
   );
   process.exit(0);
 }
@@ -325,6 +329,22 @@ function openWs(url: string): Promise<WebSocket> {
   });
 }
 
+/** The bare Socket.IO server of bench/ws-server.ts (no auth, no handlers, no adapter), with socket.io-client clients. */
+async function runSio(target: number): Promise<RampResult> {
+  const label = 'bare Socket.IO';
+  const server = await startWsServer(`${label} server`, ['--mode', 'sio-idle']);
+  progress(`${label}: server ready on port ${server.port} (pid ${server.pid})`);
+  try {
+    return await ramp(label, server, target, async () => {
+      const socket = await openSocket(server.url, 'unused', CONNECT_TIMEOUT_MS);
+      return { close: () => socket.close(), connected: () => socket.connected };
+    });
+  } finally {
+    progress(`${label}: stopping the server`);
+    await server.stop();
+  }
+}
+
 async function runWs(target: number): Promise<RampResult> {
   const label = 'plain ws';
   const server = await startWsServer(`${label} server`, ['--mode', 'idle']);
@@ -347,7 +367,7 @@ async function runWs(target: number): Promise<RampResult> {
 /** The server's CPU time per accepted connection while connecting, in ms (robust to other work on the machine). */
 const cpuPerConnection = (r: RampResult) => (r.cpu.server != null && r.connected > 0 ? ((r.cpu.server / 100) * r.seconds * 1000) / r.connected : NaN);
 
-function report(factLines: string[], hub: HubResult | Error, ws: RampResult | Error, limitText: string, target: number) {
+function report(factLines: string[], hub: HubResult | Error, sio: RampResult | Error | null, ws: RampResult | Error, limitText: string, target: number) {
   const out: string[] = [];
   out.push('## Check-in Hub idle connections benchmark', '', ...factLines, `- open files: ${limitText}`, '');
   out.push(
@@ -377,6 +397,7 @@ function report(factLines: string[], hub: HubResult | Error, ws: RampResult | Er
     );
   };
   out.push(line('Check-in Hub (Socket.IO, PostgreSQL + Redis)', hub, wsR));
+  if (sio) out.push(line('bare Socket.IO server (framework only: no auth, no handlers, no Redis)', sio, wsR));
   out.push(line('plain `ws` server (baseline)', ws, null));
   out.push('', 'Verdict (target: under 30 KB per idle socket):');
   if (hub instanceof Error) out.push('- no verdict: the hub run failed.');
@@ -384,11 +405,12 @@ function report(factLines: string[], hub: HubResult | Error, ws: RampResult | Er
     out.push(
       `- hub: ${hub.kbPerSocketRss.toFixed(1)} KB RSS per idle socket on average (${hub.kbPerSocketRss < 30 ? 'under' : 'NOT under'} 30 KB), ${Number.isFinite(hub.marginalKbRss) ? `${hub.marginalKbRss.toFixed(1)} KB marginal` : 'no marginal reading'}` +
         (wsR ? `; ${ratio(hub.kbPerSocketRss, wsR.kbPerSocketRss)} the plain ws server's ${wsR.kbPerSocketRss.toFixed(1)} KB; accepts at ${ratio(hub.perSecond, wsR.perSecond)} the plain ws rate, ${ratio(cpuPerConnection(hub), cpuPerConnection(wsR))} its CPU per connection` : '') +
+        (sio && !(sio instanceof Error) ? `; the bare Socket.IO server takes ${sio.kbPerSocketRss.toFixed(1)} KB on average (${Number.isFinite(sio.marginalKbRss) ? sio.marginalKbRss.toFixed(1) : '—'} marginal), so about ${Math.max(0, hub.marginalKbRss - sio.marginalKbRss).toFixed(0)} KB of the hub's marginal cost is its own (auth identity, handlers, rate-limit buckets, token timer, rooms, Redis streams adapter)` : '') +
         `${hub.disturbed ? ` (**caution**: ${hub.disturbed})` : ''}; ${int(hub.connected)} of ${int(hub.requested)} sockets reached${hub.stoppedEarly ? ` (stopped: ${hub.stoppedEarly})` : hub.connected < hub.requested ? ` (${int(hub.failures)} failed: ${hub.failureReasons.slice(0, 3).join('; ')})` : ''}.`,
     );
   }
   out.push('', 'Notes:');
-  for (const [name, r] of [['hub', hub], ['plain ws', ws]] as const) {
+  for (const [name, r] of [['hub', hub], ...(sio ? [['bare Socket.IO', sio] as const] : []), ['plain ws', ws]] as const) {
     if (r instanceof Error) {
       out.push(`- ${name}: failed: ${cell(r.message.split('\n').slice(0, 3).join(' '))}`);
       continue;
@@ -411,7 +433,7 @@ function report(factLines: string[], hub: HubResult | Error, ws: RampResult | Er
 // ---------------------------------------------------------------------------------------------------------------
 // Main: bounded overall, cleans up on every path
 
-const budgetMs = (900 + 2 * (Math.ceil(SOCKETS / WAVE) * (CONNECT_TIMEOUT_MS / 1000 + 5) + 240)) * 1000;
+const budgetMs = (900 + 3 * (Math.ceil(SOCKETS / WAVE) * (CONNECT_TIMEOUT_MS / 1000 + 5) + 240)) * 1000;
 await runMain(budgetMs, async () => {
   let ok = true;
   // Here: one fd per client socket (and a few of our own); in the server, one per accepted socket.
@@ -434,6 +456,16 @@ await runMain(budgetMs, async () => {
     hub = error as Error;
     progress(`hub failed: ${(error as Error).stack ?? error}`);
   }
+  let sio: RampResult | Error | null = null;
+  if (!isFinishing() && !args['no-sio']) {
+    try {
+      sio = await runSio(target);
+    } catch (error) {
+      ok = false;
+      sio = error as Error;
+      progress(`bare Socket.IO failed: ${(error as Error).stack ?? error}`);
+    }
+  }
   let ws: RampResult | Error = new Error('not run');
   if (!isFinishing()) {
     try {
@@ -444,6 +476,6 @@ await runMain(budgetMs, async () => {
       progress(`plain ws failed: ${(error as Error).stack ?? error}`);
     }
   }
-  if (!isFinishing()) process.stdout.write(`${report(factLines, hub, ws, limitText, target)}\n`);
+  if (!isFinishing()) process.stdout.write(`${report(factLines, hub, sio, ws, limitText, target)}\n`);
   return ok;
 });

@@ -713,7 +713,7 @@ async function summaryRuns(url: string): Promise<{ hub: [LoadResult, SeqResult, 
     if (isFinishing()) throw new Error('the benchmark is being stopped');
     const impl = who === 0 ? 'hub' : 'pg';
     progress(`summary: refreshSummaries on ${impl === 'hub' ? "the hub's code (MikroORM)" : 'plain pg'}, ${CONCURRENCY} callers for ${SECONDS / 2} s, then one at a time`);
-    runs[impl].push(await runSummary(url, impl));
+    runs[impl].push(await unlessRestarted(`summary recompute (${impl})`, url, () => runSummary(url, impl)));
   }
   const merge = (list: SummaryRun[]): [LoadResult, SeqResult, number] => {
     const lat = list.flatMap((r) => r.concurrent.latencies).sort((a, b) => a - b);
@@ -748,6 +748,47 @@ async function summaryThroughHttp(hub: ServerProcess, url: string, token: string
     out.push(performance.now() - t0);
   }
   return out.sort((a, b) => a - b);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// PostgreSQL restarts: other work on this machine restarts the shared server now and then
+
+/** Phases measured again because PostgreSQL restarted during them (for the notes). */
+const restarts: string[] = [];
+
+async function pgStartTime(url: string) {
+  const [row] = await retryTransient(() => adminQuery<{ t: string }>(url, 'select pg_postmaster_start_time()::text as t'), 180_000, 'waiting for PostgreSQL');
+  return row.t;
+}
+
+/**
+ * Runs a measurement phase; when PostgreSQL restarted meanwhile (its start time changed, or the phase died of a
+ * connection error), waits for it and runs the phase again, three attempts at most.
+ */
+async function unlessRestarted<T>(what: string, url: string, fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const before = await pgStartTime(url);
+    let result: T | undefined;
+    let failure: unknown = null;
+    try {
+      result = await fn();
+    } catch (error) {
+      failure = error;
+    }
+    const after = await pgStartTime(url).catch(() => 'unknown');
+    const restarted = after !== before || (failure !== null && transientPgError(failure));
+    if (!restarted || isFinishing()) {
+      if (failure) throw failure;
+      return result as T;
+    }
+    if (attempt >= 3) {
+      restarts.push(`${what}: PostgreSQL restarted during each of 3 attempts; the last one is reported`);
+      if (failure) throw failure;
+      return result as T;
+    }
+    restarts.push(`${what}: PostgreSQL restarted during attempt ${attempt} (other work on this machine); measured again`);
+    progress(`${what}: PostgreSQL restarted during the measurement; measuring again`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -863,14 +904,17 @@ await runMain(budgetMs, async () => {
     const row: Row = { label: q.label, detail: q.detail, answer: '', hub: null, baseline: null, hubSeq: null, baseSeq: null, sql: null, seqTargetMs: TARGETS.sequentialP99Ms };
     rows.push(row);
     try {
-      const same = await sameAnswer(hub, baseline, token, q);
-      row.answer = `${int(same.rows)} / ${int(same.total)}`;
-      progress(`${q.key}: both servers answer ${same.rows} rows of ${same.total} (${int(same.bytes)} bytes of JSON), identical`);
-      progress(`${q.key}: ${CONCURRENCY} clients, ${WARMUP} s warm-up each, then ${SECONDS} s each in slices hub, baseline, baseline, hub`);
-      [row.hub, row.baseline] = await closedLoops([hub, baseline], q.path, token, q.key);
-      progress(`${q.key}: one at a time`);
-      [row.hubSeq, row.baseSeq] = await oneAtATime([hub, baseline], q.path, token);
-      row.sql = await sqlAlone(db.url, q, adminId);
+      await unlessRestarted(q.label, db.url, async () => {
+        const same = await sameAnswer(hub, baseline, token, q);
+        row.answer = `${int(same.rows)} / ${int(same.total)}`;
+        progress(`${q.key}: both servers answer ${same.rows} rows of ${same.total} (${int(same.bytes)} bytes of JSON), identical`);
+        progress(`${q.key}: ${CONCURRENCY} clients, ${WARMUP} s warm-up each, then ${SECONDS} s each in slices hub, baseline, baseline, hub, twice`);
+        [row.hub, row.baseline] = await closedLoops([hub, baseline], q.path, token, q.key);
+        progress(`${q.key}: one at a time`);
+        [row.hubSeq, row.baseSeq] = await oneAtATime([hub, baseline], q.path, token);
+        row.sql = await sqlAlone(db.url, q, adminId);
+      });
+      if (!row.hub || !row.baseline || !row.hubSeq || !row.baseSeq) throw new Error('not measured');
       for (const [who, r] of [['hub', row.hub], ['baseline', row.baseline]] as const) {
         if (r.errors) progress(`${q.key}: ${who}: ${r.errors} failed requests under load (first: ${r.firstError})`);
         cpuNotes.push(
@@ -905,7 +949,7 @@ await runMain(budgetMs, async () => {
     rows.push(row);
     try {
       progress('summary: GET /summarize_attendance/ on the hub after deleting the stored summary, 3 times');
-      summaryHttp = await summaryThroughHttp(hub, db.url, token, 3);
+      summaryHttp = await unlessRestarted('summary through HTTP', db.url, () => summaryThroughHttp(hub, db.url, token, 3));
       const both = await summaryRuns(db.url);
       [row.hub, row.hubSeq] = both.hub;
       [row.baseline, row.baseSeq] = both.pg;
@@ -930,11 +974,11 @@ await runMain(budgetMs, async () => {
   if (!isFinishing()) {
     try {
       progress('EXPLAIN (ANALYZE, BUFFERS) of each statement');
-      const httpPlans = await explainHttpQueries(db.url, queries);
+      const httpPlans = await unlessRestarted('EXPLAIN', db.url, () => explainHttpQueries(db.url, queries));
       plans.push(...httpPlans.plans);
       fullPlans.push(...httpPlans.full);
       if (QUERY_KEYS.includes('summary')) {
-        const s = await explainSummary(db.url);
+        const s = await unlessRestarted('EXPLAIN (summary)', db.url, () => explainSummary(db.url));
         plans.push(...s.plans);
         fullPlans.push(...s.full);
       }
@@ -944,7 +988,8 @@ await runMain(budgetMs, async () => {
     }
   }
   if (hub.errorLines.length) {
-    ok = false;
+    // Errors while PostgreSQL restarted are expected (and those phases were measured again); others fail the run.
+    if (!restarts.length) ok = false;
     progress(`the hub logged ${hub.errorLines.length} errors; the first: ${hub.errorLines[0].slice(0, 2000)}`);
   }
   if (baseline.errorLines.length) progress(`the baseline logged ${baseline.errorLines.length} errors; the first: ${baseline.errorLines[0].slice(0, 2000)}`);
@@ -991,6 +1036,7 @@ await runMain(budgetMs, async () => {
         ? `Cross-check through HTTP: GET /summarize_attendance/ on the hub after deleting the stored row took ${summaryHttp.map((x) => ms(x)).join(', ')} ms.`
         : ''),
     ...cpuNotes,
+    ...restarts.map((r) => `- ${r}.`),
     `- CPU in % of one core (${os.availableParallelism() * 100}% = every core), over the measured window. The load generator is this process; “whole machine” includes other work on the machine.`,
   );
   process.stdout.write(`${out.join('\n')}\n`);

@@ -71,10 +71,12 @@ export async function dailyStats(em: Em, tz: string, from: string, to: string, t
             count(*) filter (where a.status = 'Absent') as absent_records,
             count(*) filter (where a.check_out_time is not null and a.status in ('Present', 'Late', 'Half Day')) as checked_out
        from grid g
+       -- The explicit range lets PostgreSQL use the date index instead of scanning every record.
        left join attendance a on a.employee_id = g.employee_id and a.attendance_date = g.day
+                             and a.attendance_date between ?::date and ?::date
       group by g.day
       order by g.day`,
-    teamId === null ? [from, to, tz] : [from, to, tz, teamId],
+    teamId === null ? [from, to, tz, from, to] : [from, to, tz, teamId, from, to],
   );
   const byDay = new Map(rows.map((r) => [dateOnly(r.day), r]));
   const out: DayStats[] = [];
