@@ -128,6 +128,7 @@ class PunchBatcher {
   }
 
   submit(item: Item) {
+    received++;
     this.#queue.push(item);
     this.#pump();
   }
@@ -152,10 +153,20 @@ class PunchBatcher {
 }
 
 const allBatchers = new Set<PunchBatcher>();
+let received = 0;
 
-/** Waits until every punch received by this process is committed and answered (graceful shutdown). */
-export async function drainPunches() {
-  await Promise.all([...allBatchers].map((b) => b.drain()));
+/**
+ * Waits until every punch received by this process is committed and answered (graceful shutdown), including those
+ * still arriving on open sockets: it returns once a short quiet period passes with nothing new.
+ */
+export async function drainPunches(quietMs = 150, maxMs = 5_000) {
+  const deadline = Date.now() + maxMs;
+  for (;;) {
+    const before = received;
+    await Promise.all([...allBatchers].map((b) => b.drain()));
+    await new Promise((resolve) => setTimeout(resolve, quietMs));
+    if (received === before || Date.now() > deadline) return;
+  }
 }
 
 const batchers = new WeakMap<object, PunchBatcher>();
