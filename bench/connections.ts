@@ -167,8 +167,8 @@ async function ramp(label: string, server: ServerProcess, target: number, open: 
       const failed = warm.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
       if (failed.length) progress(`${label}: ${failed.length} warm-up connections failed; the first: ${failed[0].reason?.message ?? failed[0].reason}`);
     }
-    progress(`${label}: waiting for a quiet server (RSS steady for ${STABLE_SAMPLES} s, at least ${QUIET_S} s, at most 90 s)`);
-    const before = await quietMemory(server.pid, { minMs: QUIET_S * 1000, maxMs: 90_000, stableSamples: STABLE_SAMPLES });
+    progress(`${label}: waiting for a quiet server (RSS steady for ${STABLE_SAMPLES} s after at least ${QUIET_S} s, then 10 s more)`);
+    const before = await quietMemory(server.pid, { minMs: QUIET_S * 1000, maxMs: 90_000, stableSamples: STABLE_SAMPLES, extraMs: 10_000 });
     progress(`${label}: before: RSS ${int(before.rssKb)} KB, RssAnon ${int(before.anonKb)} KB${before.steady ? '' : ' (not steady)'}`);
 
     const handshakes: number[] = [];
@@ -234,7 +234,7 @@ async function ramp(label: string, server: ServerProcess, target: number, open: 
         after = { rssKb: NaN, anonKb: NaN, hwmKb: NaN, waitedMs: 0, steady: false };
         break;
       }
-      const reading = await quietMemory(server.pid, { minMs: QUIET_S * 1000, maxMs: 90_000, stableSamples: STABLE_SAMPLES });
+      const reading = await quietMemory(server.pid, { minMs: QUIET_S * 1000, maxMs: 90_000, stableSamples: STABLE_SAMPLES, extraMs: 10_000 });
       progress(`${label}: with ${int(held.length)} sockets: RSS ${int(reading.rssKb)} KB, RssAnon ${int(reading.anonKb)} KB${reading.steady ? '' : ' (not steady)'}`);
       checkpoints.push({ ...reading, sockets: held.length });
       after = reading;
@@ -377,7 +377,7 @@ function report(factLines: string[], hub: HubResult | Error, sio: RampResult | E
     `Run: ${int(SOCKETS)} idle connections requested${target < SOCKETS ? ` (capped at ${int(target)} by the open-files limit)` : ''}, opened ${WAVE} at a time (a wave settles before the next), websocket transport only, 127.0.0.1 only. ` +
       `Handshake = from creating the client to its \`connect\` (Socket.IO: TCP + upgrade + engine.io open + the auth middleware's token check + namespace connect) or \`open\` (ws), in ms; it includes the wait behind the rest of its wave. ` +
       `Server CPU per connection = the server process's CPU time while connecting ÷ connections (hardly depends on how busy the machine is, unlike the rates). ` +
-      `Memory from /proc/<server pid>/status (VmRSS; RssAnon = its anonymous part, V8 heap + malloc), each reading after a quiet period (RSS within 512 KB for ${STABLE_SAMPLES} s, at least ${QUIET_S} s, at most 90 s): ` +
+      `Memory from /proc/<server pid>/status (VmRSS; RssAnon = its anonymous part, V8 heap + malloc), each reading the lowest of a quiet period (RSS within 512 KB for ${STABLE_SAMPLES} s after at least ${QUIET_S} s, then 10 s more): ` +
       `before (after a warm-up wave of ${WARMUP_SOCKETS} was opened and closed), then at N/4, N/2, 3N/4 and N sockets. Average = (N − before) ÷ N; marginal = the least-squares slope over the four readings with sockets open, the cost of one more socket once the heap has grown (GC timing moves single readings by tens of MB). ` +
       `Ratios in () are the hub ÷ the plain ws server of the same run.`,
     '',
@@ -427,7 +427,7 @@ function report(factLines: string[], hub: HubResult | Error, sio: RampResult | E
     );
   }
   out.push(
-    '- RSS per socket counts everything the server keeps per connection (kernel socket buffers are not in RSS): for the hub, the engine.io and Socket.IO sockets, the `ws` connection, the handshake (request headers, auth), handler closures and rate-limit buckets, the token-expiry timer, rooms, the connection-state-recovery id; garbage not yet collected at the reading, and heap grown for the connection burst and not given back, count too (that is the gap between average and marginal).',
+    '- RSS per socket counts everything the server keeps per connection (kernel socket buffers are not in RSS): for the hub, the engine.io and Socket.IO sockets, the `ws` connection, the handshake (request headers, auth), handler closures and rate-limit buckets, the token-expiry timer, rooms, the connection-state-recovery id; garbage not yet collected at the reading, and heap grown for the connection burst and not given back, count too (that is the gap between average and marginal). A server cannot be made to collect garbage from outside, so a reading depends on when V8 last did: in runs of this script a hub with 10,000 idle sockets and nothing else changing went from 501 to 387 MB within one quiet period. Treat the KB per socket as ± several KB, and compare rows measured in the same run.',
     '- Node raises its own soft open-files limit to the hard limit at start, and children inherit it; the hard limit can only be raised with CAP_SYS_RESOURCE outside a container that forbids it. The heartbeat keeps running (Socket.IO pings every 25 s; the plain ws server sends nothing). Every client lives in this one Node process.',
   );
   return out.join('\n');

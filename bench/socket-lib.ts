@@ -390,21 +390,32 @@ export function procMemory(pid: number): Memory | null {
 
 /**
  * Waits (at least `minMs`, at most `maxMs`) until the process's RSS moved less than `toleranceKb` over the last
- * `stableSamples` one-second samples, and returns the last reading: "memory after a quiet period".
+ * `stableSamples` one-second samples, then samples `extraMs` more, and returns the reading with the lowest RSS of that
+ * steady stretch: "memory after a quiet period". A garbage collection in the stretch lowers RSS, so the lowest reading
+ * carries the least garbage (a server cannot be made to collect from outside; this only narrows the noise).
  */
-export async function quietMemory(pid: number, opts: { minMs: number; maxMs: number; stableSamples?: number; toleranceKb?: number }) {
+export async function quietMemory(pid: number, opts: { minMs: number; maxMs: number; stableSamples?: number; toleranceKb?: number; extraMs?: number }) {
   const started = performance.now();
   const samples: Memory[] = [];
   const stable = opts.stableSamples ?? 5;
   const tolerance = opts.toleranceKb ?? 512;
+  let steadySince = -1;
   for (;;) {
     const m = procMemory(pid);
     if (!m) throw new Error(`process ${pid} is gone`);
     samples.push(m);
-    const last = samples.slice(-stable);
     const elapsed = performance.now() - started;
-    const steady = last.length === stable && Math.max(...last.map((s) => s.rssKb)) - Math.min(...last.map((s) => s.rssKb)) <= tolerance;
-    if ((steady && elapsed >= opts.minMs) || elapsed >= opts.maxMs) return { ...m, waitedMs: elapsed, steady };
+    if (steadySince < 0) {
+      const last = samples.slice(-stable);
+      const steady = last.length === stable && Math.max(...last.map((s) => s.rssKb)) - Math.min(...last.map((s) => s.rssKb)) <= tolerance;
+      if (steady && elapsed >= opts.minMs) steadySince = samples.length - stable;
+    }
+    const done = steadySince >= 0 ? elapsed >= opts.minMs && samples.length - steadySince >= stable + Math.round((opts.extraMs ?? 0) / 1000) : elapsed >= opts.maxMs;
+    if (done || elapsed >= opts.maxMs + (opts.extraMs ?? 0)) {
+      const window = samples.slice(steadySince >= 0 ? steadySince : -stable);
+      const lowest = window.reduce((a, b) => (b.rssKb < a.rssKb ? b : a));
+      return { ...lowest, waitedMs: elapsed, steady: steadySince >= 0 };
+    }
     await sleep(1000);
   }
 }
