@@ -21,9 +21,27 @@ export type RecordRow = {
 export const RECORD_COLUMNS =
   'record_id, employee_id, team_id, attendance_date, status, check_in_time, check_out_time, notes, source, missing_check_out, created_at, updated_at';
 
-const iso = (value: string | Date) => (value instanceof Date ? value : new Date(value)).toISOString();
-const isoOrNull = (value: string | Date | null | undefined) => (value == null ? null : iso(value));
+/** PostgreSQL's text form of a timestamptz in a UTC session: '2026-12-01 08:17:00.482775+00' (0–6 fraction digits). */
+const PG_UTC = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})?\+00$/;
+/** Padding of a 1- or 2-digit fraction to milliseconds, by string length (24: '.4', 25: '.48'). */
+const MS_PAD: Record<number, string> = { 24: '00', 25: '0' };
 
+/**
+ * The ISO form (toISOString) of a timestamp. PostgreSQL's UTC text is rewritten by slicing: parsing it through Date
+ * was the largest CPU cost of the list endpoints (V8's legacy date parser, ~2 µs per value, four per record). Same
+ * output: milliseconds truncated, as Date parsing does; anything else (other offsets, Dates) goes through Date.
+ */
+function iso(value: string | Date): string {
+  if (typeof value === 'string' && PG_UTC.test(value)) {
+    const n = value.length;
+    const day = value.slice(0, 10);
+    if (n === 22) return `${day}T${value.slice(11, 19)}.000Z`;
+    if (n >= 26) return `${day}T${value.slice(11, 23)}Z`;
+    return `${day}T${value.slice(11, n - 3)}${MS_PAD[n]}Z`;
+  }
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}
+const isoOrNull = (value: string | Date | null | undefined) => (value == null ? null : iso(value));
 
 /** The public shape of an attendance record. */
 export const recordDto = (r: RecordRow) => ({
