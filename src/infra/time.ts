@@ -23,15 +23,46 @@ function formatter(tz: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** Wall-clock parts of an instant in a zone. */
-export function localParts(at: Date, tz: string) {
+type MinuteParts = { date: string; hour: string; minute: string };
+const minuteCache = new Map<string, MinuteParts>();
+
+function formatParts(at: Date, tz: string) {
   const parts: Record<string, string> = {};
   for (const part of formatter(tz).formatToParts(at)) parts[part.type] = part.value;
+  return parts;
+}
+
+/**
+ * Wall-clock parts of an instant in a zone. formatToParts costs microseconds and every punch needs it twice, so the
+ * parts of each UTC minute are kept (zones change offset on whole minutes; a historical offset with seconds in it is
+ * simply not cached).
+ */
+export function localParts(at: Date, tz: string) {
+  const ms = at.getTime();
+  const minuteStart = Math.floor(ms / 60_000) * 60_000;
+  const key = `${tz}|${minuteStart}`;
+  let m = minuteCache.get(key);
+  let second: number;
+  if (m) {
+    second = Math.floor((ms - minuteStart) / 1000);
+  } else {
+    const parts = formatParts(new Date(minuteStart), tz);
+    m = { date: `${parts.year}-${parts.month}-${parts.day}`, hour: parts.hour, minute: parts.minute };
+    if (parts.second === '00' && Number.isFinite(minuteStart)) {
+      if (minuteCache.size >= 10_000) minuteCache.clear();
+      minuteCache.set(key, m);
+      second = Math.floor((ms - minuteStart) / 1000);
+    } else {
+      const exact = formatParts(at, tz);
+      m = { date: `${exact.year}-${exact.month}-${exact.day}`, hour: exact.hour, minute: exact.minute };
+      second = Number(exact.second);
+    }
+  }
   return {
-    date: `${parts.year}-${parts.month}-${parts.day}`,
-    minutes: Number(parts.hour) * 60 + Number(parts.minute),
-    seconds: Number(parts.hour) * 3600 + Number(parts.minute) * 60 + Number(parts.second),
-    hhmm: `${parts.hour}:${parts.minute}`,
+    date: m.date,
+    minutes: Number(m.hour) * 60 + Number(m.minute),
+    seconds: Number(m.hour) * 3600 + Number(m.minute) * 60 + second,
+    hhmm: `${m.hour}:${m.minute}`,
   };
 }
 
@@ -49,6 +80,17 @@ export function addDays(date: string, days: number): string {
   const d = new Date(`${date}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + days);
   return d.toISOString().slice(0, 10);
+}
+
+const yesterdays = new Map<string, string>();
+/** The day before a 'YYYY-MM-DD' date (remembered: every punch asks for it). */
+export function dayBefore(date: string): string {
+  let d = yesterdays.get(date);
+  if (d === undefined) {
+    if (yesterdays.size >= 10_000) yesterdays.clear();
+    yesterdays.set(date, (d = addDays(date, -1)));
+  }
+  return d;
 }
 
 /** Minutes since midnight of an 'HH:MM' string. */

@@ -1,12 +1,46 @@
-import type { Em } from '../../infra/db.ts';
-import { addDays, dateOnly } from '../../infra/time.ts';
+import type { Sql, SqlDb } from '../../infra/db.ts';
+import { dateOnly, dayBefore } from '../../infra/time.ts';
 import { AppError } from '../../infra/errors.ts';
 import type { Source } from './attendance.entity.ts';
-import { arrivalStatus, RECORD_COLUMNS, withoutMissingNote, type RecordRow, type Schedule } from './attendance.records.ts';
+import { arrivalStatus, DEFAULT_SCHEDULE, RECORD_COLUMNS, withoutMissingNote, type RecordRow, type Schedule } from './attendance.records.ts';
 import type { PunchAction } from './punch.entity.ts';
-import type { PunchIntent, Who } from './punch.service.ts';
 
-/** A checked punch, ready to be applied. */
+export type PunchIntent = 'auto' | 'check_in' | 'check_out';
+
+/** The employee behind a punch, with their team's schedule. */
+export type Who = { employee_id: number; name: string; active: boolean; team_id: number | null; badge_id: string | null; workday_start: string | null; grace_minutes: number | null };
+
+/** A punch as it enters a batch. */
+export type Incoming = {
+  employee_id?: number;
+  badge_id?: string;
+  client_event_id: string | null;
+  at: Date;
+  now: Date;
+  /** The local day of `at`. */
+  day: string;
+  intent: PunchIntent;
+  source: Source;
+  device: string | null;
+  /** Throws when the caller may not punch for this employee. */
+  assertMayPunch(who: Who): void;
+};
+
+/** What the whole batch shares. */
+export type BatchRules = {
+  tz: string;
+  /** A punch this soon after an open check-in of the day before closes it (a shift across midnight). */
+  maxShiftMs: number;
+  maxSkewMs: number;
+  maxAgeMs: number;
+};
+
+/** What became of each punch of a batch, in order. */
+export type Outcome =
+  | { kind: 'applied' | 'duplicate'; who: Who; action: PunchAction; record: RecordRow }
+  | { kind: 'refused'; error: unknown };
+
+/** A checked punch, ready to be decided. */
 export type Decidable = {
   who: Who;
   at: Date;
@@ -16,14 +50,8 @@ export type Decidable = {
   schedule: Schedule;
   intent: PunchIntent;
   source: Source;
-  device: string | null;
-  client_event_id: string | null;
-  /** A punch this soon after an open check-in of the day before closes it (a shift across midnight). */
   maxShiftMs: number;
 };
-
-/** What became of each punch of a batch, in order. */
-export type Decided = { action: PunchAction; record: RecordRow } | { error: unknown } | { duplicateOf: number };
 
 type State = { row: RecordRow | null; existed: boolean; lastIndex: number };
 
@@ -95,17 +123,15 @@ export function decide(current: RecordRow | null, p: Decidable): { action: Punch
   };
 }
 
-class Retry extends Error {
-  readonly takenKeys: string[];
-  constructor(takenKeys: string[]) {
-    super('retry');
-    this.takenKeys = takenKeys;
-  }
-}
+/** Another transaction wrote first (the same client_event_id, or the same new record): roll back and start again. */
+class Retry extends Error {}
 
 const isConflictRetryable = (error: unknown) => ['40P01', '40001'].includes((error as { code?: string })?.code ?? (error as { cause?: { code?: string } })?.cause?.code ?? '');
 
 const keyOf = (employeeId: number, day: string) => `${employeeId}|${day}`;
+/** Timestamps go to the driver as ISO text: its own Date formatting costs more than the rest of the parameter. */
+const isoParam = (v: string | Date | null) => (v instanceof Date ? v.toISOString() : v);
+const prefixed = (alias: string) => RECORD_COLUMNS.split(', ').map((c) => `${alias}.${c}`).join(', ');
 
 /** Yesterday's record is still open (checked in, not out) and this punch comes within a shift's length of it. */
 function closesNightShift(yesterday: RecordRow | null, p: Decidable): boolean {
@@ -114,129 +140,271 @@ function closesNightShift(yesterday: RecordRow | null, p: Decidable): boolean {
   return since > 0 && since <= p.maxShiftMs;
 }
 
+// Every statement below has a fixed text whatever the batch size: values travel as arrays (unnest), so
+// PostgreSQL parses the same few statements over and over and the driver sends no SQL built per punch.
+
+/** Earlier punches with these client_event_ids, with their records. */
+const EARLIER = `
+  select p.client_event_id, p.action, p.employee_id as punch_employee_id, ${prefixed('a')}
+    from punches p left join attendance a on a.record_id = p.record_id
+   where p.client_event_id = any($1::text[])`;
+
+const WHO_COLUMNS = ['employee_id', 'name', 'active', 'team_id', 'badge_id', 'workday_start', 'grace_minutes'];
+
 /**
- * Applies a batch of punches in one transaction with a fixed number of statements: lock the day records, decide
- * every punch in memory, insert new records, update the others, insert the punches. If another transaction took
- * a client_event_id or created one of the records first, nothing is kept and the caller retries.
+ * One round trip before deciding: the employees by badge or id with their team's schedule, each with their records
+ * of the batch's days (locked), and the earlier punches with the batch's client_event_ids ('who' and 'earlier'
+ * rows). Employees are locked in id order (the materialised CTE is read in order), so two batches never wait on
+ * each other in a circle. Badges and ids are looked up separately so that each uses its index.
  */
-export async function applyBatch(em: Em, items: Decidable[]): Promise<{ kind: 'ok'; decided: Decided[] } | { kind: 'retry'; takenKeys: string[] }> {
+const WHO_AND_RECORDS = `
+  with who as materialized (
+    select * from (
+      select e.employee_id, e.name, e.active, e.team_id, e.badge_id, t.workday_start, t.grace_minutes
+        from employees e left join teams t on t.team_id = e.team_id where e.badge_id = any($1::text[])
+      union
+      select e.employee_id, e.name, e.active, e.team_id, e.badge_id, t.workday_start, t.grace_minutes
+        from employees e left join teams t on t.team_id = e.team_id where e.employee_id = any($2::int[])
+    ) found order by employee_id
+  )
+  select 'who' as kind, ${WHO_COLUMNS.map((c) => `w.${c} as w_${c}`).join(', ')},
+         null::text as client_event_id, null::text as action, null::int as punch_employee_id, r.*
+    from who w
+    left join lateral (
+      select ${RECORD_COLUMNS} from attendance a
+       where a.employee_id = w.employee_id and a.attendance_date = any($3::date[])
+       order by a.attendance_date for update
+    ) r on true
+  union all
+  select 'earlier', ${WHO_COLUMNS.map(() => 'null').join(', ')}, p.client_event_id, p.action, p.employee_id, ${prefixed('a')}
+    from punches p left join attendance a on a.record_id = p.record_id
+   where p.client_event_id = any($4::text[])`;
+
+/** New records, changed records and the punches, in one statement; punches of new records get their ids from it. */
+const WRITE = `
+  with ins as (
+    insert into attendance (employee_id, team_id, attendance_date, status, check_in_time, check_out_time, notes, source, missing_check_out, created_at, updated_at)
+    select v.*, now(), clock_timestamp()
+      from unnest($1::int[], $2::int[], $3::date[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::text[], $9::boolean[]) as v
+    on conflict (employee_id, attendance_date) do nothing
+    returning ${RECORD_COLUMNS}
+  ), upd as (
+    update attendance a
+       set status = v.status, check_in_time = v.cin, check_out_time = v.cout, missing_check_out = v.missing, notes = v.notes, updated_at = clock_timestamp()
+      from unnest($10::int[], $11::text[], $12::timestamptz[], $13::timestamptz[], $14::boolean[], $15::text[]) as v(record_id, status, cin, cout, missing, notes)
+     where a.record_id = v.record_id
+    returning ${prefixed('a')}
+  ), pun as (
+    insert into punches (employee_id, occurred_at, received_at, source, device, client_event_id, action, record_id)
+    select p.employee_id, p.occurred_at, p.received_at, p.source, p.device, p.client_event_id, p.action, coalesce(p.record_id, ins.record_id)
+      from unnest($16::int[], $17::timestamptz[], $18::timestamptz[], $19::text[], $20::text[], $21::text[], $22::text[], $23::int[], $24::date[])
+           as p(employee_id, occurred_at, received_at, source, device, client_event_id, action, record_id, record_date)
+      left join ins on p.record_id is null and ins.employee_id = p.employee_id and ins.attendance_date = p.record_date
+    on conflict (client_event_id) do nothing
+    returning client_event_id
+  )
+  select 'record' as kind, ${RECORD_COLUMNS}, null as client_event_id from ins
+  union all select 'record', ${RECORD_COLUMNS}, null from upd
+  union all select 'punch', ${RECORD_COLUMNS.split(', ').map(() => 'null').join(', ')}, client_event_id from pun`;
+
+type Earlier = RecordRow & { action: PunchAction; punch_employee_id: number; client_event_id: string };
+type WhoRow = Partial<RecordRow> & { kind: 'who' | 'earlier'; client_event_id: string | null; w_employee_id: number; w_name: string; w_active: boolean; w_team_id: number | null; w_badge_id: string | null; w_workday_start: string | null; w_grace_minutes: number | null };
+
+async function earlierPunches(tx: Sql, keys: string[]): Promise<Map<string, Earlier>> {
+  if (!keys.length) return new Map();
+  const rows = await tx.query<Earlier>(EARLIER, [keys], 'punch_earlier');
+  return new Map(rows.map((r) => [r.client_event_id, r]));
+}
+
+/** A retried punch is answered from its first result, provided it is the same employee's. */
+function duplicateOutcome(row: Earlier, who: Who): Outcome {
+  if (Number(row.punch_employee_id) !== who.employee_id) {
+    return { kind: 'refused', error: new AppError(409, 'client_event_id_conflict', 'This client_event_id was already used for another punch; generate a new one') };
+  }
+  if (row.record_id == null) return { kind: 'refused', error: new AppError(410, 'record_deleted', 'This punch was already recorded, but its attendance record has since been deleted') };
+  return { kind: 'duplicate', who, action: row.action, record: row };
+}
+
+function assertPlausibleTime(p: Incoming, rules: BatchRules) {
+  if (p.at.getTime() > p.now.getTime() + rules.maxSkewMs) {
+    throw new AppError(422, 'occurred_in_future', 'occurred_at is in the future; check the device clock');
+  }
+  if (p.at.getTime() < p.now.getTime() - rules.maxAgeMs) {
+    throw new AppError(422, 'occurred_too_old', `occurred_at is older than ${Math.round(rules.maxAgeMs / 3600_000)} hours; ask an admin to enter it`);
+  }
+}
+
+const refusedWho = (p: Incoming) =>
+  p.badge_id !== undefined
+    ? new AppError(404, 'unknown_badge', 'This badge is not assigned to anyone')
+    : new AppError(404, 'not_found', `Employee ${p.employee_id} not found`);
+
+/**
+ * Applies a batch of punches in one transaction of two statements whatever its size: the employees with their day
+ * records (locked) and the earlier answers for the client_event_ids, then one write of the new records, the changed
+ * records and the punches; every punch is decided in memory in between. If another transaction took one of the
+ * client_event_ids or created one of the records first, nothing is kept and the caller starts again.
+ */
+export async function applyBatch(sql: SqlDb, items: Incoming[], rules: BatchRules): Promise<Outcome[] | 'retry'> {
   try {
-    const decided = await em.transactional(async (tx) => {
-      // Each punch's day, and the day before (an open shift from last night may be what it closes).
-      const keys = [
-        ...new Map(
-          items.flatMap((i) => [
-            [keyOf(i.who.employee_id, i.day), [i.who.employee_id, i.day] as const] as const,
-            [keyOf(i.who.employee_id, addDays(i.day, -1)), [i.who.employee_id, addDays(i.day, -1)] as const] as const,
-          ]),
-        ).values(),
-      ].sort(
-        (a, b) => a[0] - b[0] || a[1].localeCompare(b[1]),
-      );
-      const locked = await tx.execute<RecordRow[]>(
-        `select ${RECORD_COLUMNS} from attendance
-          where (employee_id, attendance_date) in (${keys.map(() => '(?::int, ?::date)').join(', ')})
-          order by employee_id, attendance_date for update`,
-        keys.flat(),
-      );
-      const states = new Map<string, State>();
-      for (const [employeeId, day] of keys) states.set(keyOf(employeeId, day), { row: null, existed: false, lastIndex: -1 });
-      for (const row of locked) {
-        const day = dateOnly(row.attendance_date);
-        states.set(keyOf(Number(row.employee_id), day), { row, existed: true, lastIndex: -1 });
-      }
-
-      const decided: Decided[] = [];
-      const firstOfKey = new Map<string, number>();
-      items.forEach((item, i) => {
-        if (item.client_event_id) {
-          const first = firstOfKey.get(item.client_event_id);
-          if (first !== undefined) return void (decided[i] = { duplicateOf: first });
-          firstOfKey.set(item.client_event_id, i);
-        }
-        let state = states.get(keyOf(item.who.employee_id, item.day))!;
-        const yesterday = states.get(keyOf(item.who.employee_id, addDays(item.day, -1)))!;
-        if (!state.row && closesNightShift(yesterday.row, item)) state = yesterday;
-        try {
-          const { action, next } = decide(state.row, item);
-          state.row = next;
-          state.lastIndex = i;
-          decided[i] = { action, record: { ...next } };
-        } catch (error) {
-          decided[i] = { error };
-        }
-      });
-
-      // New records, in their final state.
-      const created = [...states.entries()].filter(([, s]) => !s.existed && s.row);
-      const recordIds = new Map<string, RecordRow>();
-      if (created.length) {
-        const rows = await tx.execute<RecordRow[]>(
-          `insert into attendance (employee_id, team_id, attendance_date, status, check_in_time, check_out_time, notes, source, missing_check_out, created_at, updated_at)
-           values ${created.map(() => '(?::int, ?::int, ?::date, ?, ?::timestamptz, ?::timestamptz, ?, ?, ?::boolean, now(), clock_timestamp())').join(', ')}
-           on conflict (employee_id, attendance_date) do nothing returning ${RECORD_COLUMNS}`,
-          created.flatMap(([, s]) => {
-            const r = s.row!;
-            return [r.employee_id, r.team_id, r.attendance_date, r.status, r.check_in_time, r.check_out_time, r.notes, r.source, Boolean(r.missing_check_out)];
-          }),
-        );
-        if (rows.length < created.length) throw new Retry([]); // a record was created meanwhile: start again with it
-        for (const row of rows) {
-          const day = dateOnly(row.attendance_date);
-          recordIds.set(keyOf(Number(row.employee_id), day), row);
-        }
-      }
-      // Existing records that changed.
-      const changed = [...states.entries()].filter(([, s]) => s.existed && s.lastIndex >= 0);
-      if (changed.length) {
-        const rows = await tx.execute<RecordRow[]>(
-          `update attendance a
-              set status = v.status, check_in_time = v.cin, check_out_time = v.cout, missing_check_out = v.missing, notes = v.notes, updated_at = clock_timestamp()
-             from (values ${changed.map(() => '(?::int, ?::text, ?::timestamptz, ?::timestamptz, ?::boolean, ?::text)').join(', ')})
-                  as v(record_id, status, cin, cout, missing, notes)
-            where a.record_id = v.record_id
-           returning ${RECORD_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')}`,
-          changed.flatMap(([, s]) => {
-            const r = s.row!;
-            return [r.record_id, r.status, r.check_in_time, r.check_out_time, Boolean(r.missing_check_out), r.notes];
-          }),
-        );
-        for (const row of rows) {
-          const day = dateOnly(row.attendance_date);
-          recordIds.set(keyOf(Number(row.employee_id), day), row);
-        }
-      }
-      // Every answer carries the record as that punch left it; the last punch of a record, the stored row.
-      items.forEach((item, i) => {
-        const d = decided[i];
-        if (!d || !('record' in d)) return;
-        const key = keyOf(item.who.employee_id, dateOnly(d.record.attendance_date));
-        const stored = recordIds.get(key)!;
-        d.record = states.get(key)!.lastIndex === i ? stored : { ...d.record, record_id: stored.record_id, created_at: stored.created_at };
-      });
-
-      const applied = items.map((item, i) => ({ item, d: decided[i] })).filter(({ d }) => 'record' in d);
-      if (applied.length) {
-        const keyed = applied.filter(({ item }) => item.client_event_id).map(({ item }) => item.client_event_id!);
-        const inserted = await tx.execute<{ client_event_id: string | null }[]>(
-          `insert into punches (employee_id, occurred_at, received_at, source, device, client_event_id, action, record_id)
-           values ${applied.map(() => '(?::int, ?::timestamptz, ?::timestamptz, ?, ?, ?, ?, ?::int)').join(', ')}
-           on conflict (client_event_id) do nothing returning client_event_id`,
-          applied.flatMap(({ item, d }) => {
-            const r = (d as { action: PunchAction; record: RecordRow });
-            return [item.who.employee_id, item.at, item.now, item.source, item.device, item.client_event_id, r.action, r.record.record_id];
-          }),
-        );
-        const got = new Set(inserted.map((r) => r.client_event_id));
-        const taken = keyed.filter((k) => !got.has(k));
-        if (taken.length) throw new Retry(taken); // answered elsewhere first: undo and answer from there
-      }
-      return decided;
-    });
-    return { kind: 'ok', decided };
+    return await sql.transaction((tx) => applyIn(tx, items, rules), { genericPlans: true });
   } catch (error) {
-    if (error instanceof Retry) return { kind: 'retry', takenKeys: error.takenKeys };
-    if (isConflictRetryable(error)) return { kind: 'retry', takenKeys: [] };
+    if (error instanceof Retry || isConflictRetryable(error)) return 'retry';
     throw error;
   }
+}
+
+async function applyIn(tx: Sql, items: Incoming[], rules: BatchRules): Promise<Outcome[]> {
+  const keys = [...new Set(items.flatMap((i) => (i.client_event_id ? [i.client_event_id] : [])))];
+  // Each punch's day, and the day before (an open shift from last night may be what it closes).
+  const days = [...new Set(items.flatMap((i) => [i.day, dayBefore(i.day)]))];
+  const badges = [...new Set(items.flatMap((i) => (i.badge_id !== undefined ? [i.badge_id] : [])))];
+  const ids = [...new Set(items.flatMap((i) => (i.employee_id !== undefined ? [i.employee_id] : [])))];
+  const rows = await tx.query<WhoRow>(WHO_AND_RECORDS, [badges, ids, days, keys], 'punch_who_and_records');
+
+  const byId = new Map<number, Who>();
+  const byBadge = new Map<string, Who>();
+  const states = new Map<string, State>();
+  const earlier = new Map<string, Earlier>();
+  for (const r of rows) {
+    if (r.kind === 'earlier') {
+      earlier.set(r.client_event_id!, r as unknown as Earlier);
+      continue;
+    }
+    const id = Number(r.w_employee_id);
+    if (!byId.has(id)) {
+      const who: Who = {
+        employee_id: id,
+        name: r.w_name,
+        active: r.w_active,
+        team_id: r.w_team_id == null ? null : Number(r.w_team_id),
+        badge_id: r.w_badge_id,
+        workday_start: r.w_workday_start,
+        grace_minutes: r.w_grace_minutes,
+      };
+      byId.set(id, who);
+      if (who.badge_id !== null) byBadge.set(who.badge_id, who);
+    }
+    if (r.record_id != null) states.set(keyOf(id, dateOnly(r.attendance_date!)), { row: r as RecordRow, existed: true, lastIndex: -1 });
+  }
+  const stateOf = (employeeId: number, day: string) => {
+    const key = keyOf(employeeId, day);
+    let state = states.get(key);
+    if (!state) states.set(key, (state = { row: null, existed: false, lastIndex: -1 }));
+    return state;
+  };
+
+  const outcomes: Outcome[] = [];
+  const firstOfKey = new Map<string, number>();
+  const duplicateOf = new Map<number, number>();
+  const decideRefused = new Map<number, Who>();
+  items.forEach((item, i) => {
+    const who = item.badge_id !== undefined ? byBadge.get(item.badge_id) : byId.get(item.employee_id!);
+    try {
+      if (!who) throw refusedWho(item);
+      if (!who.active) throw new AppError(403, 'employee_inactive', `${who.name} is not an active employee`);
+      item.assertMayPunch(who);
+      const previous = item.client_event_id ? earlier.get(item.client_event_id) : undefined;
+      // A retry is answered from the first result even when its time has since left the accepted window.
+      if (previous) return void (outcomes[i] = duplicateOutcome(previous, who));
+      assertPlausibleTime(item, rules);
+    } catch (error) {
+      return void (outcomes[i] = { kind: 'refused', error });
+    }
+    if (item.client_event_id) {
+      const first = firstOfKey.get(item.client_event_id);
+      if (first !== undefined) return void duplicateOf.set(i, first);
+      firstOfKey.set(item.client_event_id, i);
+    }
+    const p: Decidable = {
+      who,
+      at: item.at,
+      now: item.now,
+      day: item.day,
+      tz: rules.tz,
+      schedule: who.workday_start ? { workday_start: who.workday_start, grace_minutes: who.grace_minutes ?? 0 } : DEFAULT_SCHEDULE,
+      intent: item.intent,
+      source: item.source,
+      maxShiftMs: rules.maxShiftMs,
+    };
+    let state = stateOf(who.employee_id, item.day);
+    const yesterday = stateOf(who.employee_id, dayBefore(item.day));
+    if (!state.row && closesNightShift(yesterday.row, p)) state = yesterday;
+    try {
+      const { action, next } = decide(state.row, p);
+      state.row = next;
+      state.lastIndex = i;
+      outcomes[i] = { kind: 'applied', who, action, record: { ...next } };
+    } catch (error) {
+      outcomes[i] = { kind: 'refused', error };
+      if (item.client_event_id) decideRefused.set(i, who);
+    }
+  });
+
+  const applied = items.flatMap((item, i) => {
+    const o = outcomes[i];
+    return o?.kind === 'applied' ? [{ item, o }] : [];
+  });
+  const stored = new Map<string, RecordRow>();
+  if (applied.length) {
+    const created = [...states.values()].filter((s) => !s.existed && s.row).map((s) => s.row!);
+    const changed = [...states.values()].filter((s) => s.existed && s.lastIndex >= 0).map((s) => s.row!);
+    const existingId = (r: RecordRow) => states.get(keyOf(Number(r.employee_id), dateOnly(r.attendance_date)))?.existed ? Number(r.record_id) : null;
+    const col = <T,>(list: T[], f: (x: T) => unknown) => list.map(f);
+    const written = await tx.query<RecordRow & { kind: 'record' | 'punch'; client_event_id: string | null }>(WRITE, [
+      col(created, (r) => r.employee_id),
+      col(created, (r) => r.team_id),
+      col(created, (r) => r.attendance_date),
+      col(created, (r) => r.status),
+      col(created, (r) => isoParam(r.check_in_time)),
+      col(created, (r) => isoParam(r.check_out_time)),
+      col(created, (r) => r.notes),
+      col(created, (r) => r.source),
+      col(created, (r) => Boolean(r.missing_check_out)),
+      col(changed, (r) => r.record_id),
+      col(changed, (r) => r.status),
+      col(changed, (r) => isoParam(r.check_in_time)),
+      col(changed, (r) => isoParam(r.check_out_time)),
+      col(changed, (r) => Boolean(r.missing_check_out)),
+      col(changed, (r) => r.notes),
+      col(applied, ({ o }) => o.who.employee_id),
+      col(applied, ({ item }) => item.at.toISOString()),
+      col(applied, ({ item }) => item.now.toISOString()),
+      col(applied, ({ item }) => item.source),
+      col(applied, ({ item }) => item.device),
+      col(applied, ({ item }) => item.client_event_id),
+      col(applied, ({ o }) => (o as { action: PunchAction }).action),
+      col(applied, ({ o }) => existingId((o as { record: RecordRow }).record)),
+      col(applied, ({ o }) => dateOnly((o as { record: RecordRow }).record.attendance_date)),
+    ], 'punch_write');
+    const records = written.filter((w) => w.kind === 'record');
+    if (records.length < created.length + changed.length) throw new Retry(); // a record was created meanwhile: start again with it
+    const got = new Set(written.filter((w) => w.kind === 'punch').map((w) => w.client_event_id));
+    if (applied.some(({ item }) => item.client_event_id && !got.has(item.client_event_id))) throw new Retry(); // answered elsewhere first
+    for (const row of records) stored.set(keyOf(Number(row.employee_id), dateOnly(row.attendance_date)), row);
+  }
+  // A punch refused by the rule ("already checked in") may be the retry of one a concurrent batch just committed.
+  if (decideRefused.size) {
+    const late = await earlierPunches(tx, [...decideRefused.keys()].map((i) => items[i].client_event_id!));
+    for (const [i, who] of decideRefused) {
+      const previous = late.get(items[i].client_event_id!);
+      if (previous) outcomes[i] = duplicateOutcome(previous, who);
+    }
+  }
+  // Every answer carries the record as that punch left it; the last punch of a record, the stored row.
+  items.forEach((_, i) => {
+    const o = outcomes[i];
+    if (o?.kind !== 'applied') return;
+    const key = keyOf(o.who.employee_id, dateOnly(o.record.attendance_date));
+    const row = stored.get(key)!;
+    o.record = states.get(key)!.lastIndex === i ? row : { ...o.record, record_id: row.record_id, created_at: row.created_at };
+  });
+  for (const [i, first] of duplicateOf) {
+    const leader = outcomes[first];
+    outcomes[i] =
+      leader.kind === 'refused'
+        ? { kind: 'refused', error: leader.error }
+        : { kind: 'duplicate', who: leader.who, action: leader.action, record: leader.record };
+  }
+  return outcomes;
 }
