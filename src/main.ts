@@ -16,6 +16,7 @@ import { ensureAdmin, migrate, seedIfEmpty, withRetry } from './infra/startup.ts
 import { drainPunches } from './modules/attendance/index.ts';
 import { LoginThrottle } from './modules/auth/index.ts';
 import { createSocketServer } from './modules/realtime/socket-server.ts';
+import { createSummaryTrigger } from './modules/summaries/index.ts';
 
 /**
  * Starts the hub in this process: database, HTTP API, docs and Socket.IO on one port.
@@ -63,12 +64,8 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
     jobs = memory;
   }
   // A burst of punches in a team leads to one recompute of its summary, shortly after.
-  bus.subscribe('attendance.changed', (change) => {
-    const key = change.team_id === null ? 'org' : `team:${change.team_id}`;
-    void jobs
-      .add('summaries:recompute', { team_id: change.team_id }, { delayMs: config.jobs.summaryDebounceMs, dedupId: `summaries:${key}` })
-      .catch((error) => log.warn({ err: { message: (error as Error).message } }, 'could not queue a summary recompute'));
-  });
+  const summaries = createSummaryTrigger(jobs, { debounceMs: config.jobs.summaryDebounceMs, log });
+  bus.subscribe('attendance.changed', (change) => summaries.changed(change.team_id));
   const deps: AppDeps = {
     config,
     orm,
@@ -118,6 +115,7 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
       await drainPunches();
       // 3. Sockets, then jobs (running ones finish), then the connections.
       await realtime.close();
+      summaries.flush();
       await Promise.race([httpClosed, new Promise((resolve) => setTimeout(resolve, 5_000))]);
       server.closeAllConnections?.();
       await jobs.close();

@@ -3,6 +3,8 @@ import type { Redis } from './redis.ts';
 /** Per-team change counters: shared through Redis across instances, or kept in memory in one process. */
 export type Sequencer = {
   next(key: string): Promise<number>;
+  /** Reserves `n` consecutive numbers in one step and returns the last of them (the first is `last - n + 1`). */
+  reserve(key: string, n: number): Promise<number>;
   current(key: string): Promise<number>;
 };
 
@@ -11,16 +13,19 @@ export function createSequencer(redis: Redis | null, prefix: string): Sequencer 
     const k = (key: string) => `${prefix}seq:team:${key}`;
     return {
       next: (key) => redis.incr(k(key)),
+      reserve: (key, n) => redis.incrby(k(key), n),
       current: async (key) => Number((await redis.get(k(key))) ?? 0),
     };
   }
   const counters = new Map<string, number>();
+  const reserve = async (key: string, n: number) => {
+    const value = (counters.get(key) ?? 0) + n;
+    counters.set(key, value);
+    return value;
+  };
   return {
-    next: async (key) => {
-      const value = (counters.get(key) ?? 0) + 1;
-      counters.set(key, value);
-      return value;
-    },
+    next: (key) => reserve(key, 1),
+    reserve,
     current: async (key) => counters.get(key) ?? 0,
   };
 }

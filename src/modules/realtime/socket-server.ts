@@ -2,7 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Server, type Socket } from 'socket.io';
 import type { Config } from '../../config.ts';
-import type { Bus } from '../../infra/bus.ts';
+import type { Bus, DomainEvents } from '../../infra/bus.ts';
 import type { Em, Orm } from '../../infra/db.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { metrics } from '../../infra/metrics.ts';
@@ -126,18 +126,30 @@ export function createSocketServer(http: HttpServer, deps: RealtimeDeps) {
   }
 
   // Every committed change goes to the team's boards and to the employee's own sockets, once per socket.
-  // Per team, changes are numbered and sent in order from this instance.
+  // Per team, changes are numbered and sent in order from this instance. Changes that arrive while a team's
+  // previous group is being numbered wait and go together: one counter step for the whole group (a batch of
+  // punches is hundreds of changes), not one round trip each.
+  type Change = DomainEvents['attendance.changed'][0];
+  const waiting = new Map<string, Change[]>();
   const chains = new Map<string, Promise<void>>();
+  const sendGroup = async (key: string) => {
+    const group = waiting.get(key) ?? [];
+    waiting.delete(key);
+    if (!group.length) return;
+    const last = await sequencer.reserve(key, group.length);
+    group.forEach((change, i) => {
+      const rooms = [room.user(change.employee.employee_id)];
+      if (change.team_id != null) rooms.push(room.team(change.team_id));
+      io.to(rooms).emit('attendance:changed', { ...change, seq: last - group.length + 1 + i } as never);
+    });
+  };
   const offChanged = bus.subscribe('attendance.changed', (change) => {
     const key = change.team_id == null ? 'none' : String(change.team_id);
-    const previous = chains.get(key) ?? Promise.resolve();
-    const next = previous
-      .then(async () => {
-        const seq = await sequencer.next(key);
-        const rooms = [room.user(change.employee.employee_id)];
-        if (change.team_id != null) rooms.push(room.team(change.team_id));
-        io.to(rooms).emit('attendance:changed', { ...change, seq } as never);
-      })
+    const queued = waiting.get(key);
+    if (queued) return void queued.push(change); // a group already waits for its turn: join it
+    waiting.set(key, [change]);
+    const next = (chains.get(key) ?? Promise.resolve())
+      .then(() => sendGroup(key))
       .catch((error) => log.error({ err: error }, 'broadcast failed'));
     chains.set(key, next);
     void next.then(() => {

@@ -1,4 +1,5 @@
-import type { JobHandler } from '../../infra/jobs/types.ts';
+import type { JobHandler, Jobs } from '../../infra/jobs/types.ts';
+import type { Logger } from '../../infra/logger.ts';
 import { allScopes, refreshSummaries } from './summary.service.ts';
 
 /**
@@ -19,3 +20,37 @@ export const recomputeSummaries: JobHandler = async (data, ctx) => {
     })),
   };
 };
+
+/**
+ * Queues one debounced `summaries:recompute` per team that changed. Changes are gathered for `flushMs` and each
+ * team's job is added once per gathering: a shift-change burst is thousands of changes, and a queue call per
+ * change would cost a Redis script each. A change is always committed before the add that covers it, and the add
+ * either creates a job (it runs later), joins one that has not started yet, or (keepLastIfActive) queues one more
+ * behind a running one, so no change is missed.
+ */
+export function createSummaryTrigger(jobs: Jobs, opts: { debounceMs: number; flushMs?: number; log: Logger }) {
+  const dirty = new Set<number | null>();
+  let timer: NodeJS.Timeout | null = null;
+  const flush = () => {
+    timer = null;
+    const teams = [...dirty];
+    dirty.clear();
+    for (const team_id of teams) {
+      const key = team_id === null ? 'org' : `team:${team_id}`;
+      void jobs
+        .add('summaries:recompute', { team_id }, { delayMs: opts.debounceMs, dedupId: `summaries:${key}` })
+        .catch((error) => opts.log.warn({ err: { message: (error as Error).message } }, 'could not queue a summary recompute'));
+    }
+  };
+  return {
+    changed(teamId: number | null) {
+      dirty.add(teamId);
+      timer ??= setTimeout(flush, opts.flushMs ?? Math.min(250, opts.debounceMs));
+    },
+    /** Queues what is gathered now (at shutdown). */
+    flush() {
+      if (timer) clearTimeout(timer);
+      flush();
+    },
+  };
+}
