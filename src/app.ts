@@ -1,7 +1,6 @@
 import type { ToolCallLLM } from '@llamaindex/core/llms';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
@@ -10,7 +9,7 @@ import type { Bus } from './infra/bus.ts';
 import type { Em, Orm } from './infra/db.ts';
 import type { Jobs } from './infra/jobs/types.ts';
 import { AppError, isDatabaseDown } from './infra/errors.ts';
-import { mount, openApiDocument, type AppEnv, type Endpoint } from './infra/http.ts';
+import { corsHeaders, mount, openApiDocument, type AppEnv, type Endpoint } from './infra/http.ts';
 import type { Logger } from './infra/logger.ts';
 import { metrics } from './infra/metrics.ts';
 import { metricsRoutes } from './modules/health/metrics.routes.ts';
@@ -102,7 +101,7 @@ export function createApp(deps: AppDeps) {
     }),
   );
   app.use(
-    cors({
+    corsHeaders({
       origin: (origin) => (deps.config.corsOrigins.includes('*') ? origin : deps.config.corsOrigins.includes(origin) ? origin : null),
       allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
       exposeHeaders: ['X-Total-Count', 'X-Request-Id', 'Retry-After'],

@@ -1,5 +1,6 @@
 import { toJsonSchema } from '@valibot/to-json-schema';
-import type { Context, Hono } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { cors } from 'hono/cors';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import * as v from 'valibot';
 import type { AppDeps } from '../app.ts';
@@ -117,6 +118,26 @@ export function mount(app: Hono<AppEnv>, endpoints: Endpoint[]) {
       return ep.handler(c, { params, query, body } as Input<unknown, unknown, unknown>);
     });
   }
+}
+
+/**
+ * CORS headers as hono's cors() gives them, added to the handler's response after it ran. hono's cors() sets them
+ * on `c.res` before the handler: Hono then copies the handler's response into a new Response whose body is a web
+ * stream, and every response (a 300 KB list too) was written chunk by chunk instead of in one write.
+ * Preflights (OPTIONS) are hono's cors() unchanged.
+ */
+export function corsHeaders(opts: { origin: (origin: string) => string | null; allowHeaders: string[]; exposeHeaders: string[]; maxAge: number }): MiddlewareHandler {
+  const preflight = cors(opts);
+  const expose = opts.exposeHeaders.join(',');
+  return async (c, next) => {
+    if (c.req.method === 'OPTIONS') return preflight(c, next);
+    await next();
+    const headers = c.res.headers;
+    const allowed = opts.origin(c.req.header('origin') || '');
+    if (allowed) headers.set('Access-Control-Allow-Origin', allowed);
+    headers.set('Access-Control-Expose-Headers', expose);
+    headers.append('Vary', 'Origin');
+  };
 }
 
 /** Replies with a page of rows as a JSON array, and the total in `X-Total-Count`. */
