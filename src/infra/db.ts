@@ -65,6 +65,11 @@ export type TransactionOptions = {
    * every array size: for the punch statements that planning was more than half of the database's time.
    */
   genericPlans?: boolean;
+  /**
+   * Every row the transaction's statements touch is found by a key: no sequential scans. A generic plan made while a
+   * table is still small would otherwise scan it, and keep scanning it as it grows until the next ANALYZE.
+   */
+  keyLookupsOnly?: boolean;
 };
 export type SqlDb = Sql & { transaction<T>(fn: (tx: Sql) => Promise<T>, opts?: TransactionOptions): Promise<T> };
 
@@ -83,7 +88,8 @@ function pgSql(connection: PostgreSqlConnection): SqlDb {
       let broken: Error | undefined;
       try {
         // One round trip for both (the simple protocol takes several statements without parameters).
-        await client.query(opts.genericPlans ? 'begin; set local plan_cache_mode = force_generic_plan' : 'begin');
+        const settings = [opts.genericPlans && 'set local plan_cache_mode = force_generic_plan', opts.keyLookupsOnly && 'set local enable_seqscan = off'];
+        await client.query(['begin', ...settings.filter(Boolean)].join('; '));
         const result = await fn(pgRunner(client));
         await client.query('commit');
         return result;

@@ -247,7 +247,7 @@ const refusedWho = (p: Incoming) =>
  */
 export async function applyBatch(sql: SqlDb, items: Incoming[], rules: BatchRules): Promise<Outcome[] | 'retry'> {
   try {
-    return await sql.transaction((tx) => applyIn(tx, items, rules), { genericPlans: true });
+    return await sql.transaction((tx) => applyIn(tx, items, rules), { genericPlans: true, keyLookupsOnly: true });
   } catch (error) {
     if (error instanceof Retry || isConflictRetryable(error)) return 'retry';
     throw error;
