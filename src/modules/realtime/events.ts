@@ -78,6 +78,16 @@ export interface ServerToClient {
   'session:ended': (info: { reason: 'token_expired' | 'deactivated' | 'revoked' | 'access_changed' }) => void;
 }
 
+/** One broadcast: the rooms it goes to and the change. */
+export type ChangeDelivery = { rooms: string[]; change: AttendanceChanged };
+
+/** Between hub instances (through the Socket.IO adapter): each instance delivers to its own sockets. */
+export interface InterServer {
+  /** A numbered group of one team's changes, in order: ChangeDelivery[] as JSON (the adapter's own encoding, msgpack
+   * in JavaScript, costs several times more for objects this size than JSON.stringify and JSON.parse). */
+  'attendance:changes': (deliveriesJson: string) => void;
+}
+
 export type SocketIdentity =
   | { kind: 'user'; employee_id: number; access: 'admin' | 'manager' | 'employee'; team_id: number | null; name: string; exp: number }
   | { kind: 'kiosk'; kiosk_id: number; name: string; team_id: number | null };

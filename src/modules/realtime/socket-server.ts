@@ -9,13 +9,13 @@ import { metrics } from '../../infra/metrics.ts';
 import type { Redis } from '../../infra/redis.ts';
 import { authenticate } from '../auth/index.ts';
 import { authenticateKiosk, KIOSK_TOKEN_PREFIX } from '../kiosks/index.ts';
-import type { ClientToServer, ServerToClient, SocketData, SocketIdentity } from './events.ts';
+import type { ChangeDelivery, ClientToServer, InterServer, ServerToClient, SocketData, SocketIdentity } from './events.ts';
 import { registerHandlers } from './handlers.ts';
 import type { Jobs } from '../../infra/jobs/types.ts';
 import { createSequencer, type Sequencer } from '../../infra/sequencer.ts';
 
-export type HubSocket = Socket<ClientToServer, ServerToClient, Record<string, never>, SocketData>;
-export type HubServer = Server<ClientToServer, ServerToClient, Record<string, never>, SocketData>;
+export type HubSocket = Socket<ClientToServer, ServerToClient, InterServer, SocketData>;
+export type HubServer = Server<ClientToServer, ServerToClient, InterServer, SocketData>;
 
 export type RealtimeDeps = {
   config: Config;
@@ -50,6 +50,36 @@ function originAllowed(origin: string | undefined, host: string | undefined, all
   } catch {
     return false;
   }
+}
+
+type WsTransport = { name: string; send(packets: unknown[]): void; socket?: { _socket?: { cork(): void; uncork(): void } } };
+const coalesced = new WeakSet<object>();
+
+/**
+ * Lets the frames of one Engine.IO flush leave in one write. Engine.IO hands a WebSocket all the packets that queued
+ * while its previous write was in flight, but `ws` writes each frame on its own: a board receiving a batch of
+ * changes cost one system call per change. Corking the TCP socket around the flush makes it one. (`ws` keeps its
+ * socket in `_socket`; without it, nothing changes.)
+ */
+function coalesceWrites(socket: HubSocket) {
+  const patch = () => {
+    const transport = socket.conn.transport as unknown as WsTransport;
+    const raw = transport.name === 'websocket' ? transport.socket?._socket : undefined;
+    if (!raw || coalesced.has(transport)) return;
+    coalesced.add(transport);
+    const send = transport.send.bind(transport);
+    transport.send = (packets) => {
+      if (packets.length < 2) return send(packets);
+      raw.cork();
+      try {
+        send(packets);
+      } finally {
+        raw.uncork();
+      }
+    };
+  };
+  patch();
+  socket.conn.once('upgrade', patch);
 }
 
 async function identify(deps: RealtimeDeps, em: Em, token: unknown): Promise<SocketIdentity | null> {
@@ -104,6 +134,7 @@ export function createSocketServer(http: HttpServer, deps: RealtimeDeps) {
   });
 
   io.on('connection', (socket: HubSocket) => {
+    coalesceWrites(socket);
     const who = socket.data.who;
     const gauge = metrics().socketsConnected.labels(who.kind);
     gauge.inc();
@@ -132,17 +163,32 @@ export function createSocketServer(http: HttpServer, deps: RealtimeDeps) {
   type Change = DomainEvents['attendance.changed'][0];
   const waiting = new Map<string, Change[]>();
   const chains = new Map<string, Promise<void>>();
+  // Each instance delivers a group to its own sockets, and hands it to the other instances as one message (one
+  // Redis publish per group, rather than one stream entry per change that every instance then reads and decodes).
+  // A board that misses a group (a reconnect, an instance restart) sees the gap in `seq` and takes a fresh snapshot.
+  const deliver = (deliveries: ChangeDelivery[]) => {
+    for (const { rooms, change } of deliveries) io.local.to(rooms).emit('attendance:changed', change);
+  };
   const sendGroup = async (key: string) => {
     const group = waiting.get(key) ?? [];
     waiting.delete(key);
     if (!group.length) return;
     const last = await sequencer.reserve(key, group.length);
-    group.forEach((change, i) => {
+    const deliveries = group.map((change, i): ChangeDelivery => {
       const rooms = [room.user(change.employee.employee_id)];
       if (change.team_id != null) rooms.push(room.team(change.team_id));
-      io.to(rooms).emit('attendance:changed', { ...change, seq: last - group.length + 1 + i } as never);
+      return { rooms, change: { ...change, seq: last - group.length + 1 + i } as ChangeDelivery['change'] };
     });
+    deliver(deliveries);
+    if (deps.redis) io.serverSideEmit('attendance:changes', JSON.stringify(deliveries));
   };
+  io.on('attendance:changes', (json) => {
+    try {
+      deliver(JSON.parse(json) as ChangeDelivery[]);
+    } catch (error) {
+      log.warn({ err: error }, 'a group of changes from another instance could not be read');
+    }
+  });
   const offChanged = bus.subscribe('attendance.changed', (change) => {
     const key = change.team_id == null ? 'none' : String(change.team_id);
     const queued = waiting.get(key);
