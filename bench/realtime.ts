@@ -59,10 +59,12 @@ const DRAIN_MS = 5_000;
 // Arguments
 
 const { values: args } = parseArgs({
+  allowNegative: true,
   options: {
     kiosks: { type: 'string', default: '200' },
     watchers: { type: 'string', default: '10' },
     rates: { type: 'string', default: '1000' },
+    closed: { type: 'boolean', default: true },
     seconds: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
     employees: { type: 'string', default: '1000' },
@@ -76,7 +78,7 @@ const { values: args } = parseArgs({
 });
 if (args.help) {
   console.error(
-    'npm run bench:realtime -- [--seconds 10] [--warmup 2] [--kiosks 200] [--watchers 10] [--rates 1000] [--employees 1000]\n' +
+    'npm run bench:realtime -- [--seconds 10] [--warmup 2] [--kiosks 200] [--watchers 10] [--rates 1000] [--no-closed] [--employees 1000]\n' +
       '                          [--pgbench-clients 8] [--modes embedded,postgres] [--pg-url postgres://…/postgres] [--redis-url redis://…]\n' +
       '                          [--hub-cpu-prof DIR]   (writes a V8 CPU profile of each hub process to DIR)',
   );
@@ -91,7 +93,7 @@ const SEED_EMPLOYEES = Math.floor(positive('employees', args.employees, 1, 100_0
 const PGBENCH_CLIENTS = Math.floor(positive('pgbench-clients', args['pgbench-clients'], 1, 500));
 const RATES = args.rates.split(',').map((r) => r.trim()).filter((r) => r && r !== '0').map((r) => Math.floor(positive('rates', r, 1, 100_000)));
 /** Each hub mode runs a closed loop (the most it sustains), then each offered rate (latency at that load). */
-const PHASES: { mode: 'closed' | 'open'; rate: number | null }[] = [{ mode: 'closed', rate: null }, ...RATES.map((rate) => ({ mode: 'open' as const, rate }))];
+const PHASES: { mode: 'closed' | 'open'; rate: number | null }[] = [...(args.closed ? [{ mode: 'closed' as const, rate: null }] : []), ...RATES.map((rate) => ({ mode: 'open' as const, rate }))];
 const MODES = args.modes.split(',').map((s) => s.trim()).filter(Boolean);
 for (const m of MODES) {
   if (m !== 'embedded' && m !== 'postgres') {
@@ -122,18 +124,39 @@ type Phase = {
   loopDelayP99: number;
   /** Mean punches per transaction in the phase (from the hub's /metrics). */
   meanBatch: number;
+  /** The hub's own time from receiving a punch to acking it (its /metrics histogram), p50 and p99. */
+  hubAck: { p50: number; p99: number };
   batches: number;
 };
 type RunResult = { phases: Phase[]; kiosks: number; employees: number; watchers: number; teams: number; hubErrorLogs: number };
 
 type Pending = { t0: number; measured: boolean; ok: boolean; received: number; expected: number };
 
-/** The hub's punch batch histogram: how many transactions, how many punches in them. */
-async function batchStats(base: string, token: string) {
+type HubStats = { sum: number; count: number; ackBuckets: [number, number][] };
+
+/** From the hub's /metrics: the punch batch histogram (transactions, punches in them) and the ack-time buckets. */
+async function batchStats(base: string, token: string): Promise<HubStats> {
   const res = await fetch(`${base}/metrics`, { headers: { Authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
   const text = await res.text();
   const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+]+)$`, 'm').exec(text)?.[1] ?? NaN);
-  return { sum: value('checkin_punch_batch_size_sum'), count: value('checkin_punch_batch_size_count') };
+  const ackBuckets = [...text.matchAll(/^checkin_punch_ack_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)].map((m) => [m[1] === '+Inf' ? Infinity : Number(m[1]) * 1000, Number(m[2])] as [number, number]);
+  return { sum: value('checkin_punch_batch_size_sum'), count: value('checkin_punch_batch_size_count'), ackBuckets };
+}
+
+/** A quantile of the hub's own ack times (receipt to ack, ms) between two readings, interpolated within its bucket. */
+function hubAckQuantile(from: HubStats, to: HubStats, q: number): number {
+  const counts = to.ackBuckets.map(([le, n], i) => [le, n - (from.ackBuckets[i]?.[1] ?? 0)] as [number, number]);
+  const total = counts.at(-1)?.[1] ?? 0;
+  if (!total) return NaN;
+  const rank = q * total;
+  let lower = 0;
+  let below = 0;
+  for (const [le, n] of counts) {
+    if (n >= rank) return Number.isFinite(le) ? lower + ((rank - below) / Math.max(1, n - below)) * (le - lower) : lower;
+    lower = le;
+    below = n;
+  }
+  return NaN;
 }
 
 async function measure(hub: HubProcess, label: string): Promise<RunResult> {
@@ -287,8 +310,8 @@ async function measure(hub: HubProcess, label: string): Promise<RunResult> {
       const loopDelay = monitorEventLoopDelay({ resolution: 10 });
       let cpu: Cpu | null = null;
       let mark: CpuMark | null = null;
-      let batchesFrom: { sum: number; count: number } | null = null;
-      let batchesTo: { sum: number; count: number } | null = null;
+      let batchesFrom: HubStats | null = null;
+      let batchesTo: HubStats | null = null;
       const markTimer = setTimeout(() => {
         mark = cpuMark(hub.pid);
         loopDelay.enable();
@@ -324,8 +347,8 @@ async function measure(hub: HubProcess, label: string): Promise<RunResult> {
 
       const ackSorted = ackLatencies.sort((a, b) => a - b);
       const delSorted = deliveries.sort((a, b) => a - b);
-      const from = batchesFrom as { sum: number; count: number } | null;
-      const to = batchesTo as { sum: number; count: number } | null;
+      const from = batchesFrom as HubStats | null;
+      const to = batchesTo as HubStats | null;
       const batches = from && to ? to.count - from.count : NaN;
       phases.push({
         mode: phase.mode,
@@ -342,6 +365,7 @@ async function measure(hub: HubProcess, label: string): Promise<RunResult> {
         cpu,
         loopDelayP99: loopDelay.count ? loopDelay.percentile(99) / 1e6 : NaN,
         meanBatch: from && to ? (to.sum - from.sum) / batches : NaN,
+        hubAck: { p50: from && to ? hubAckQuantile(from, to, 0.5) : NaN, p99: from && to ? hubAckQuantile(from, to, 0.99) : NaN },
         batches,
       });
       await sleep(1000); // let the hub settle between phases
@@ -435,20 +459,20 @@ function report(factLines: string[], pgb: Pgbench | Error, results: Map<string, 
       `CPU in the measured window, in % of one core (${os.availableParallelism() * 100}% = every core): the hub process, all PostgreSQL processes, redis-server, this load generator, and the whole machine (whatever else runs is the difference).`,
     '',
   );
-  out.push('| mode | load | punches/s acked | ack p50 | ack p95 | ack p99 | delivery p50 | delivery p99 | deliveries received / expected | errors | punches per transaction | ÷ pgbench tps | CPU during the window |');
-  out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
-  if (pgb instanceof Error) out.push(`| pgbench single-row INSERT | | failed: ${pgb.message.split('\n')[0]} | | | | | | | | | | |`);
-  else out.push(`| pgbench single-row INSERT (baseline, tps) | ${PGBENCH_CLIENTS} clients | ${int(pgb.tps)} | — | — | — | — | — | — | — | 1 | 1.00 | ${cpuCell(pgb.cpu, false)} |`);
+  out.push('| mode | load | punches/s acked | ack p50 | ack p95 | ack p99 | hub ack p50 / p99 | delivery p50 | delivery p99 | deliveries received / expected | errors | punches per transaction | ÷ pgbench tps | CPU during the window |');
+  out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  if (pgb instanceof Error) out.push(`| pgbench single-row INSERT | | failed: ${pgb.message.split('\n')[0]} | | | | | | | | | | | |`);
+  else out.push(`| pgbench single-row INSERT (baseline, tps) | ${PGBENCH_CLIENTS} clients | ${int(pgb.tps)} | — | — | — | — | — | — | — | — | 1 | 1.00 | ${cpuCell(pgb.cpu, false)} |`);
   const names: Record<string, string> = { embedded: 'embedded (PGlite, one process)', postgres: 'PostgreSQL + Redis (one hub process)' };
   for (const [mode, r] of results) {
     if (r instanceof Error) {
-      out.push(`| ${names[mode]} | | failed: ${r.message.split('\n')[0].replace(/\|/g, '\\|')} | | | | | | | | | | |`);
+      out.push(`| ${names[mode]} | | failed: ${r.message.split('\n')[0].replace(/\|/g, '\\|')} | | | | | | | | | | | |`);
       continue;
     }
     for (const ph of r.phases) {
       const load = ph.mode === 'closed' ? `closed loop, ${r.kiosks} kiosks` : `${int(ph.rate!)}/s offered`;
       out.push(
-        `| ${names[mode]} | ${load} | ${int(ph.punchesPerSecond)} | ${ms(ph.ack.p50)} | ${ms(ph.ack.p95)} | ${ms(ph.ack.p99)} | ${ms(ph.delivery.p50)} | ${ms(ph.delivery.p99)} | ` +
+        `| ${names[mode]} | ${load} | ${int(ph.punchesPerSecond)} | ${ms(ph.ack.p50)} | ${ms(ph.ack.p95)} | ${ms(ph.ack.p99)} | ${ms(ph.hubAck.p50)} / ${ms(ph.hubAck.p99)} | ${ms(ph.delivery.p50)} | ${ms(ph.delivery.p99)} | ` +
           `${int(ph.delivered)} / ${int(ph.expected)} | ${int(ph.errors)} | ${Number.isFinite(ph.meanBatch) ? ph.meanBatch.toFixed(1) : '—'} | ${Number.isFinite(tps) ? (ph.punchesPerSecond / tps).toFixed(2) : '—'} | ${cpuCell(ph.cpu, true)} |`,
       );
     }
@@ -469,6 +493,7 @@ function report(factLines: string[], pgb: Pgbench | Error, results: Map<string, 
   }
   out.push(
     '- A punch is validated, looked up by badge, decided against the day’s record (locked), written with its record and its raw punch, committed, acked, numbered per team and broadcast; pgbench’s transaction is one INSERT. Punches that arrive while a transaction is being written go together in the next one (group commit): the "punches per transaction" column.',
+    '- Ack latency is timed in this process from the kiosk’s emit (open loop: its scheduled moment) to the ack, so it includes the network path and this load generator’s own event-loop delay; “hub ack” is the hub’s own histogram (`checkin_punch_ack_seconds` in /metrics, receipt to ack, interpolated within its buckets).',
     `- Delivery latency: from the kiosk’s emit (open loop: its scheduled moment) to each watcher’s \`attendance:changed\`, timed in this process (so it includes this process’s own event-loop delay). PostgreSQL mode: DB_POOL_MAX=10 (the default); rate limits raised (${Object.entries(UNLIMITED).map(([k, v]) => `${k}=${v}`).join(', ')}).`,
   );
   return out.join('\n');

@@ -21,7 +21,7 @@ function build() {
     punchAck: new Histogram({
       name: 'checkin_punch_ack_seconds',
       help: 'Time from receiving a socket punch to acknowledging it (after commit)',
-      buckets: [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2],
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2],
       registers: [registry],
     }),
     punchBatch: new Histogram({
