@@ -8,6 +8,8 @@
 // Prints the raw latencies (ms) as one JSON line; bench/history.ts merges several runs (hub, pg, pg, hub).
 // --explain: instead of timing, runs the recompute once (pg) and prints EXPLAIN (ANALYZE, BUFFERS) of each of its
 // SELECT statements. Environment: the hub's (DATABASE_URL, TIMEZONE, DB_POOL_MAX). Prints one JSON line on stdout.
+// Without DATABASE_URL (--impl hub only), the hub's code runs on the embedded database under DATA_DIR (PGlite), as
+// bench/history.ts -- --embedded times it.
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
@@ -34,7 +36,7 @@ const SEQUENTIAL_SECONDS = Number(args['sequential-seconds']);
 const MIN_SEQUENTIAL = Number(args['min-sequential']);
 
 const config = loadConfig();
-if (!config.database) throw new Error('DATABASE_URL is required');
+if (!config.database && (args.impl !== 'hub' || args.explain)) throw new Error('DATABASE_URL is required (only --impl hub runs on the embedded database)');
 
 /** `?` placeholders → `$1…` (the statements have no `?` inside literals). */
 const dollars = (sql: string) => {

@@ -1,4 +1,5 @@
 // npm run bench:history [-- --employees 10000 --days 365 --concurrency 32 --seconds 10 --keep-db]
+// npm run bench:history -- --embedded [--employees 1000 --days 365 --keep-db]
 //
 // Reading a long attendance history: the hub's list endpoints and the summary recompute on a year of a large
 // organisation, next to a practical ceiling measured in the same run on the same machine:
@@ -17,16 +18,23 @@
 //      (bench/history-summary.ts) on the hub's code (MikroORM) and on plain pg with the same SQL;
 //   5. EXPLAIN (ANALYZE, BUFFERS) of each statement once: the plan's top line, the indexes used;
 //   6. drops the database (unless --keep-db), stops the children; every wait is bounded.
+// --embedded: the same queries against the hub on PGlite (embedded mode: no DATABASE_URL, DATA_DIR seeded with
+// `db:seed -- --employees N --days D --reset --no-punches`, timed; default 1,000 × 365), next to the hub on PostgreSQL
+// seeded with the same volume, in the same run (there is no plain baseline for PGlite); the summary recompute on both;
+// --keep-db keeps the PGlite DATA_DIR as $TMPDIR/bench_history_pglite_<employees>_<days> too (bench/history-embedded.ts).
+// --hub-cpu-prof DIR: a V8 CPU profile of the hub (the embedded one with --embedded), summarised on stderr at the end.
 // Progress goes to stderr; the result (machine facts, the Markdown tables, notes) to stdout.
 // Not a test: it measures, it does not assert (the targets are marked, the exit code does not depend on them; failed
 // requests under load are counted in the table). Exit code 1 when the run itself failed: a phase that could not run,
 // the servers disagreeing on an answer, the hub logging errors.
 import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { summariseProfile } from './cpuprofile-summary.ts';
+import { openEmbedded, prepareEmbedded } from './history-embedded.ts';
 import { ownerStatement, recordStatements, teamExistsStatement, userStatement, type Filter, type Statement } from './history-sql.ts';
 import {
   ADMIN_EMAIL,
@@ -66,7 +74,7 @@ import {
 
 const { values: args } = parseArgs({
   options: {
-    employees: { type: 'string', default: '10000' },
+    employees: { type: 'string' },
     days: { type: 'string', default: '365' },
     concurrency: { type: 'string', default: '32' },
     seconds: { type: 'string', default: '10' },
@@ -76,6 +84,7 @@ const { values: args } = parseArgs({
     'keep-db': { type: 'boolean', default: false },
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     'hub-cpu-prof': { type: 'string' },
+    embedded: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -83,12 +92,14 @@ if (args.help) {
   console.error(
     'npm run bench:history -- [--employees 10000] [--days 365] [--concurrency 32] [--seconds 10] [--warmup 2] [--sequential 200]\n' +
       '                         [--queries team,employee,late,summary] [--keep-db] [--pg-url postgres://…/postgres]\n' +
-      '                         [--hub-cpu-prof DIR]   (writes a V8 CPU profile of the hub process to DIR)\n' +
+      '                         [--hub-cpu-prof DIR]   (writes a V8 CPU profile of the hub process to DIR and summarises it)\n' +
+      '                         [--embedded]   (the hub on PGlite next to the hub on PostgreSQL; default --employees 1000)\n' +
       '--keep-db keeps the seeded database as bench_history_<employees>_<days> and reuses it when its row counts match.',
   );
   process.exit(0);
 }
-const EMPLOYEES = Math.floor(numberFlag('employees', args.employees, 10, 200_000));
+const EMBEDDED = args.embedded;
+const EMPLOYEES = Math.floor(numberFlag('employees', args.employees ?? (EMBEDDED ? '1000' : '10000'), 10, 200_000));
 const DAYS = Math.floor(numberFlag('days', args.days, 1, 3660));
 const CONCURRENCY = Math.floor(numberFlag('concurrency', args.concurrency, 1, 1000));
 const SECONDS = numberFlag('seconds', args.seconds, 1, 600);
@@ -277,21 +288,21 @@ type HttpQuery = {
   detail: string;
 };
 
-async function pickQueries(url: string): Promise<HttpQuery[]> {
-  const [{ today }] = await adminQuery<{ today: string }>(url, "select to_char(current_date, 'YYYY-MM-DD') as today");
+/** A query on the benchmark's data: `$n` placeholders, rows back. */
+type QueryFn = <T extends Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<T[]>;
+
+async function pickQueries(query: QueryFn): Promise<HttpQuery[]> {
+  const [{ today }] = await query<{ today: string }>("select to_char(current_date, 'YYYY-MM-DD') as today");
   const out: HttpQuery[] = [];
   if (QUERY_KEYS.includes('team')) {
     // The latest complete month in which a team has over 1,000 records (else the largest team-month there is).
     const pick = async (complete: boolean) =>
       (
-        await adminQuery<{ team_id: number; first: string; last: string; n: string }>(
-          url,
+        await query<{ team_id: number; first: string; last: string; n: string }>(
           `select team_id, to_char(m, 'YYYY-MM-DD') as first, to_char(m + interval '1 month' - interval '1 day', 'YYYY-MM-DD') as last, n
              from (select team_id, date_trunc('month', attendance_date)::date as m, count(*) as n
                      from attendance ${complete ? "where attendance_date < date_trunc('month', current_date)" : ''} group by 1, 2) x
             ${complete ? 'where n > 1000 order by m desc, team_id' : 'order by n desc, m desc, team_id'} limit 1`,
-          [],
-          300_000,
         )
       )[0];
     const row = (await pick(true)) ?? (await pick(false));
@@ -307,13 +318,13 @@ async function pickQueries(url: string): Promise<HttpQuery[]> {
     });
   }
   if (QUERY_KEYS.includes('employee')) {
-    const [{ n }] = await adminQuery<{ n: string }>(url, "select count(*) as n from employees where access <> 'admin'");
-    const [emp] = await adminQuery<{ employee_id: number }>(url, "select employee_id from employees where access = 'employee' and active order by employee_id offset $1 limit 1", [
+    const [{ n }] = await query<{ n: string }>("select count(*) as n from employees where access <> 'admin'");
+    const [emp] = await query<{ employee_id: number }>("select employee_id from employees where access = 'employee' and active order by employee_id offset $1 limit 1", [
       Math.floor(Number(n) / 2),
     ]);
     if (!emp) throw new Error('no employee to pick');
-    const [{ from }] = await adminQuery<{ from: string }>(url, "select to_char(current_date - 364, 'YYYY-MM-DD') as from");
-    const [{ rows }] = await adminQuery<{ rows: string }>(url, 'select count(*) as rows from attendance where employee_id = $1 and attendance_date between $2 and $3', [
+    const [{ from }] = await query<{ from: string }>("select to_char(current_date - 364, 'YYYY-MM-DD') as from");
+    const [{ rows }] = await query<{ rows: string }>('select count(*) as rows from attendance where employee_id = $1 and attendance_date between $2 and $3', [
       emp.employee_id,
       from,
       today,
@@ -327,11 +338,8 @@ async function pickQueries(url: string): Promise<HttpQuery[]> {
     });
   }
   if (QUERY_KEYS.includes('late')) {
-    const [day] = await adminQuery<{ d: string; n: string }>(
-      url,
+    const [day] = await query<{ d: string; n: string }>(
       "select to_char(attendance_date, 'YYYY-MM-DD') as d, count(*) as n from attendance where status = 'Late' and attendance_date < current_date group by attendance_date order by attendance_date desc limit 1",
-      [],
-      300_000,
     );
     if (!day) throw new Error('no Late record to pick a day from');
     out.push({
@@ -415,14 +423,14 @@ class CpuAccount {
   }
 }
 
-type Side = { server: ServerProcess; latencies: number[]; measuredMs: number; errors: number; firstError: string; cpu: CpuAccount };
+type Side = { server: ServerProcess; token: string; latencies: number[]; measuredMs: number; errors: number; firstError: string; cpu: CpuAccount };
 
 /**
  * `CONCURRENCY` clients in a closed loop on one server for `durationMs`; `measure` false for a warm-up. Each slice
  * has its own keep-alive agent: sockets left idle while the other server is measured would meet the server's
  * keep-alive timeout (5 s) and could be reused just as it closes them.
  */
-async function slice(side: Side, path: string, token: string, durationMs: number, measure: boolean) {
+async function slice(side: Side, path: string, durationMs: number, measure: boolean) {
   const base = new URL(side.server.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY, maxFreeSockets: CONCURRENCY });
   // Measured: completions in [from, to), after an unmeasured ramp of RAMP_MS.
@@ -435,7 +443,7 @@ async function slice(side: Side, path: string, token: string, durationMs: number
     while (performance.now() < to && !isFinishing()) {
       const t0 = performance.now();
       try {
-        const res = await get(agent, base, path, token);
+        const res = await get(agent, base, path, side.token);
         const t1 = performance.now();
         if (res.status !== 200) {
           side.errors++;
@@ -482,28 +490,32 @@ const loadResult = (side: Side): LoadResult => {
   };
 };
 
-/** Both servers under `CONCURRENCY` clients: warm-up each, then SECONDS each in slices hub, baseline, baseline, hub, twice. */
-async function closedLoops(servers: [ServerProcess, ServerProcess], path: string, token: string, label: string): Promise<[LoadResult, LoadResult]> {
-  const sides: Side[] = servers.map((server) => ({
+/**
+ * Both servers under `CONCURRENCY` clients: warm-up each, then SECONDS each in slices hub, baseline, baseline, hub,
+ * twice. `tokens`: each server's bearer token (the same one when the servers share the signing key).
+ */
+async function closedLoops(servers: [ServerProcess, ServerProcess], path: string, tokens: [string, string], label: string, names = ['hub', 'baseline']): Promise<[LoadResult, LoadResult]> {
+  const sides: Side[] = servers.map((server, i) => ({
     server,
+    token: tokens[i],
     latencies: [],
     measuredMs: 0,
     errors: 0,
     firstError: '',
     cpu: new CpuAccount(),
   }));
-  for (const side of sides) if (WARMUP > 0) await slice(side, path, token, WARMUP * 1000, false);
+  for (const side of sides) if (WARMUP > 0) await slice(side, path, WARMUP * 1000, false);
   for (const [i, who] of ORDER.entries()) {
     if (isFinishing()) break;
-    progress(`${label}: slice ${i + 1}/${ORDER.length}, ${who === 0 ? 'hub' : 'baseline'}`);
-    await slice(sides[who], path, token, (SECONDS * 1000 * 2) / ORDER.length, true);
+    progress(`${label}: slice ${i + 1}/${ORDER.length}, ${names[who]}`);
+    await slice(sides[who], path, (SECONDS * 1000 * 2) / ORDER.length, true);
   }
   return [loadResult(sides[0]), loadResult(sides[1])];
 }
 
 /** One request at a time on each server: 5 warm-up each, then blocks (hub, baseline, baseline, hub, twice) of up to SEQUENTIAL/4 requests within SECONDS/4. */
-async function oneAtATime(servers: [ServerProcess, ServerProcess], path: string, token: string): Promise<[SeqResult, SeqResult]> {
-  const sides = servers.map((server) => ({ server, base: new URL(server.url), latencies: [] as number[], errors: 0, firstError: '' }));
+async function oneAtATime(servers: [ServerProcess, ServerProcess], path: string, tokens: [string, string]): Promise<[SeqResult, SeqResult]> {
+  const sides = servers.map((server, i) => ({ server, token: tokens[i], base: new URL(server.url), latencies: [] as number[], errors: 0, firstError: '' }));
   // One keep-alive agent per block (see slice()).
   const agents: http.Agent[] = [];
   const newAgent = () => {
@@ -514,7 +526,7 @@ async function oneAtATime(servers: [ServerProcess, ServerProcess], path: string,
   try {
     for (const side of sides) {
       const agent = newAgent();
-      for (let i = 0; i < 5; i++) await get(agent, side.base, path, token);
+      for (let i = 0; i < 5; i++) await get(agent, side.base, path, side.token);
       agent.destroy();
     }
     const blocks = ORDER.length / 2;
@@ -529,7 +541,7 @@ async function oneAtATime(servers: [ServerProcess, ServerProcess], path: string,
       while (!isFinishing() && n < blockMax && (n < blockMin || performance.now() - start < blockMs) && side.errors <= 20) {
         const t0 = performance.now();
         try {
-          const res = await get(agent, side.base, path, token);
+          const res = await get(agent, side.base, path, side.token);
           if (res.status !== 200) {
             side.errors++;
             side.firstError ||= `HTTP ${res.status}`;
@@ -691,29 +703,38 @@ type SummaryRun = {
   sequential: { latencies: number[] };
 };
 
-function summaryEnv(url: string) {
-  return hubEnv({ DATABASE_URL: url, DB_POOL_MAX: String(POOL_MAX), LOG_LEVEL: 'warn', SEED_DEMO: 'false', DATA_DIR: os.tmpdir() });
+/** The environment of bench/history-summary.ts: on PostgreSQL (`url`), or on the embedded database in `dataDir`. */
+function summaryEnv(where: { url: string } | { dataDir: string }) {
+  return hubEnv({
+    ...('url' in where ? { DATABASE_URL: where.url, DATA_DIR: os.tmpdir() } : { DATA_DIR: where.dataDir }),
+    DB_POOL_MAX: String(POOL_MAX),
+    LOG_LEVEL: 'warn',
+    SEED_DEMO: 'false',
+  });
 }
 
+/** One side of the summary comparison: which implementation, where, and its name in the progress lines. */
+type SummarySide = { impl: 'hub' | 'pg'; env: NodeJS.ProcessEnv; name: string };
+
 /** One run of bench/history-summary.ts: half the time and half the one-at-a-time calls (its ABBA slice). */
-async function runSummary(url: string, impl: 'hub' | 'pg'): Promise<SummaryRun> {
+async function runSummary(side: SummarySide): Promise<SummaryRun> {
   const argv = [
-    'bench/history-summary.ts', '--impl', impl, '--concurrency', String(CONCURRENCY), '--seconds', String(SECONDS / 2), '--warmup', String(WARMUP),
+    'bench/history-summary.ts', '--impl', side.impl, '--concurrency', String(CONCURRENCY), '--seconds', String(SECONDS / 2), '--warmup', String(WARMUP),
     '--sequential', String(Math.ceil(SEQUENTIAL / 2)), '--sequential-seconds', String(Math.max(SECONDS, 5) / 2), '--min-sequential', String(Math.ceil(MIN_SEQUENTIAL / 2)),
   ];
-  const { stdout } = await run(process.execPath, argv, { env: summaryEnv(url), timeoutMs: (WARMUP + SECONDS) * 1000 + 900_000 });
+  const { stdout } = await run(process.execPath, argv, { env: side.env, timeoutMs: (WARMUP + SECONDS) * 1000 + 900_000 });
   const line = stdout.trim().split('\n').pop() ?? '';
   return JSON.parse(line) as SummaryRun;
 }
 
-/** The hub's code and plain pg, each in two runs, in the order hub, pg, pg, hub. */
-async function summaryRuns(url: string): Promise<{ hub: [LoadResult, SeqResult, number]; pg: [LoadResult, SeqResult, number] }> {
-  const runs: Record<'hub' | 'pg', SummaryRun[]> = { hub: [], pg: [] };
+/** Two sides (the hub's code and plain pg, or the hub's code embedded and on PostgreSQL), each in two runs: A, B, B, A. */
+async function summaryRuns(url: string, sides: [SummarySide, SummarySide]): Promise<[[LoadResult, SeqResult, number], [LoadResult, SeqResult, number]]> {
+  const runs: [SummaryRun[], SummaryRun[]] = [[], []];
   for (const who of ABBA) {
     if (isFinishing()) throw new Error('the benchmark is being stopped');
-    const impl = who === 0 ? 'hub' : 'pg';
-    progress(`summary: refreshSummaries on ${impl === 'hub' ? "the hub's code (MikroORM)" : 'plain pg'}, ${CONCURRENCY} callers for ${SECONDS / 2} s, then one at a time`);
-    runs[impl].push(await unlessRestarted(`summary recompute (${impl})`, url, () => runSummary(url, impl)));
+    const side = sides[who];
+    progress(`summary: refreshSummaries on ${side.name}, ${CONCURRENCY} callers for ${SECONDS / 2} s, then one at a time`);
+    runs[who].push(await unlessRestarted(`summary recompute (${side.name})`, url, () => runSummary(side)));
   }
   const merge = (list: SummaryRun[]): [LoadResult, SeqResult, number] => {
     const lat = list.flatMap((r) => r.concurrent.latencies).sort((a, b) => a - b);
@@ -726,11 +747,11 @@ async function summaryRuns(url: string): Promise<{ hub: [LoadResult, SeqResult, 
       list.reduce((sum, r) => sum + r.concurrent.cpuPct, 0) / list.length,
     ];
   };
-  return { hub: merge(runs.hub), pg: merge(runs.pg) };
+  return [merge(runs[0]), merge(runs[1])];
 }
 
 async function explainSummary(url: string): Promise<{ plans: Plan[]; full: string[] }> {
-  const { stdout } = await run(process.execPath, ['bench/history-summary.ts', '--explain'], { env: summaryEnv(url), timeoutMs: 300_000 });
+  const { stdout } = await run(process.execPath, ['bench/history-summary.ts', '--explain'], { env: summaryEnv({ url }), timeoutMs: 300_000 });
   const { plans } = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { plans: { sql: string; plan: string[] }[] };
   return {
     plans: plans.map((p) => summarisePlan('summary recompute (org)', p.sql.startsWith('with days') ? 'dailyStats' : p.sql.slice(0, 40), p.plan)),
@@ -857,7 +878,8 @@ function planTable(plans: Plan[]) {
 // Main
 
 const budgetMs = (SEED_TIMEOUT_MS + 1800_000 + 12 * (WARMUP + 2 * SECONDS + 60) * 1000) | 0;
-await runMain(budgetMs, async () => {
+/** The hub on PostgreSQL against plain pg + node:http at the same SQL (the default). */
+async function postgresMain(): Promise<boolean> {
   let ok = true;
   // Other work on this machine may be restarting PostgreSQL right now: wait for it (bounded).
   await retryTransient(() => adminQuery(PG_URL, 'select 1'), 180_000, 'waiting for PostgreSQL');
@@ -865,7 +887,7 @@ await runMain(budgetMs, async () => {
   progress(`${os.availableParallelism()} cores, Node ${process.version}; the servers, PostgreSQL and the load generator share them`);
 
   const db = await prepareDatabase();
-  const queries = await pickQueries(db.url);
+  const queries = await pickQueries((sql, params = []) => adminQuery(db.url, sql, params, 300_000));
   for (const q of queries) progress(`${q.key}: ${q.path} — ${q.detail}`);
 
   // The seeder (or an earlier run) created the admin from ADMIN_EMAIL; deactivated here, it is re-created with this
@@ -909,9 +931,9 @@ await runMain(budgetMs, async () => {
         row.answer = `${int(same.rows)} / ${int(same.total)}`;
         progress(`${q.key}: both servers answer ${same.rows} rows of ${same.total} (${int(same.bytes)} bytes of JSON), identical`);
         progress(`${q.key}: ${CONCURRENCY} clients, ${WARMUP} s warm-up each, then ${SECONDS} s each in slices hub, baseline, baseline, hub, twice`);
-        [row.hub, row.baseline] = await closedLoops([hub, baseline], q.path, token, q.key);
+        [row.hub, row.baseline] = await closedLoops([hub, baseline], q.path, [token, token], q.key);
         progress(`${q.key}: one at a time`);
-        [row.hubSeq, row.baseSeq] = await oneAtATime([hub, baseline], q.path, token);
+        [row.hubSeq, row.baseSeq] = await oneAtATime([hub, baseline], q.path, [token, token]);
         row.sql = await sqlAlone(db.url, q, adminId);
       });
       if (!row.hub || !row.baseline || !row.hubSeq || !row.baseSeq) throw new Error('not measured');
@@ -950,11 +972,14 @@ await runMain(budgetMs, async () => {
     try {
       progress('summary: GET /summarize_attendance/ on the hub after deleting the stored summary, 3 times');
       summaryHttp = await unlessRestarted('summary through HTTP', db.url, () => summaryThroughHttp(hub, db.url, token, 3));
-      const both = await summaryRuns(db.url);
-      [row.hub, row.hubSeq] = both.hub;
-      [row.baseline, row.baseSeq] = both.pg;
-      for (const impl of ['hub', 'pg'] as const) {
-        const [load, seq, cpuPct] = both[impl];
+      const both = await summaryRuns(db.url, [
+        { impl: 'hub', env: summaryEnv({ url: db.url }), name: "the hub's code (MikroORM)" },
+        { impl: 'pg', env: summaryEnv({ url: db.url }), name: 'plain pg' },
+      ]);
+      [row.hub, row.hubSeq] = both[0];
+      [row.baseline, row.baseSeq] = both[1];
+      for (const [i, impl] of (['hub', 'pg'] as const).entries()) {
+        const [load, seq, cpuPct] = both[i];
         if (load.errors) progress(`summary: ${impl}: ${load.errors} failed recomputes under load (first: ${load.firstError})`);
         cpuNotes.push(
           `- summary recompute, ${impl === 'hub' ? 'hub code (MikroORM)' : 'plain pg'} at ${CONCURRENCY} callers: ${int(load.count)} recomputes measured, ${load.errors} errors${load.firstError ? ` (first: ${load.firstError})` : ''}; ` +
@@ -997,6 +1022,7 @@ await runMain(budgetMs, async () => {
   await hub.stop();
   await baseline.stop();
   if (isFinishing()) return false;
+  printProfile(hub.pid);
 
   // Full plans on stderr (for the curious); the report on stdout.
   process.stderr.write(`\n${fullPlans.join('\n')}\n`);
@@ -1041,4 +1067,214 @@ await runMain(budgetMs, async () => {
   );
   process.stdout.write(`${out.join('\n')}\n`);
   return ok;
-});
+}
+
+/** The hub's CPU profile (--hub-cpu-prof DIR), summarised on stderr: self time by package and by function. */
+function printProfile(pid: number) {
+  const dir = args['hub-cpu-prof'];
+  if (!dir) return;
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile') && f.includes(`.${pid}.`))
+    .map((f) => join(dir, f))
+    .sort((a, b) => statSync(b).size - statSync(a).size);
+  // The main thread's profile is the largest (worker threads, such as bcrypt's, write their own).
+  if (files[0]) process.stderr.write(`\nCPU profile of the hub (${files[0]}):\n${summariseProfile(files[0], { top: 25 }).join('\n')}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Embedded mode (--embedded): the hub on PGlite next to the hub on PostgreSQL, at the same volume
+
+/** Compares two answers to one URL, record timestamps aside (each database was seeded at its own moment). */
+function sameRecords(a: { body: unknown[]; total: string | null }, b: { body: unknown[]; total: string | null }) {
+  const strip = (rows: unknown[]) => JSON.stringify(rows.map((r) => ({ ...(r as Record<string, unknown>), created_at: undefined, updated_at: undefined })));
+  return a.total === b.total && strip(a.body) === strip(b.body);
+}
+
+async function signIn(server: ServerProcess) {
+  const { body } = await api<{ access_token: string }>(server.url, 'POST', '/token', { json: { username: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
+  return body.access_token;
+}
+
+type EmbeddedRow = {
+  label: string;
+  detail: string;
+  answer: string;
+  embedded: LoadResult | null;
+  postgres: LoadResult | null;
+  embeddedSeq: SeqResult | null;
+  postgresSeq: SeqResult | null;
+  targetMs: number;
+  error?: string;
+};
+
+function embeddedTable(rows: EmbeddedRow[]) {
+  const out = [
+    `| query | rows returned / X-Total-Count | embedded req/s | PostgreSQL hub req/s | req/s embedded ÷ PostgreSQL | embedded p50 / p99 | PostgreSQL hub p50 / p99 | p99 embedded ÷ PostgreSQL | one at a time: embedded p50 / p99 | one at a time: PostgreSQL hub p50 / p99 | embedded one at a time p99 < target | errors embedded / PostgreSQL |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|',
+  ];
+  for (const r of rows) {
+    if (r.error) {
+      out.push(`| ${r.label} | failed: ${r.error.split('\n')[0].replace(/\|/g, '\\|').slice(0, 300)} | | | | | | | | | | |`);
+      continue;
+    }
+    const rps = ratio(r.embedded?.rps ?? NaN, r.postgres?.rps ?? NaN);
+    const p99 = ratio(r.embedded?.p99 ?? NaN, r.postgres?.p99 ?? NaN);
+    const seqOk = (r.embeddedSeq?.p99 ?? Infinity) < r.targetMs;
+    out.push(
+      `| ${r.label} | ${r.answer} | ${r.embedded ? int(r.embedded.rps) : '—'} | ${r.postgres ? int(r.postgres.rps) : '—'} | ${fmtRatio(rps)} | ${p5099(r.embedded)} | ${p5099(r.postgres)} | ${fmtRatio(p99)} | ` +
+        `${p5099(r.embeddedSeq)} | ${p5099(r.postgresSeq)} | < ${int(r.targetMs)} ms ${r.embeddedSeq ? mark(seqOk) : ''} | ${errs(r.embedded, r.embeddedSeq)} / ${errs(r.postgres, r.postgresSeq)} |`,
+    );
+  }
+  return out;
+}
+
+/**
+ * --embedded: the same queries against the hub on PGlite (no DATABASE_URL, DATA_DIR seeded with db:seed) and, beside
+ * it in the same run, the hub on PostgreSQL seeded with the same volume. There is no plain baseline for PGlite: the
+ * PostgreSQL hub is the comparison, so a user sees what moving to PostgreSQL buys at this volume.
+ */
+async function embeddedMain(): Promise<boolean> {
+  let ok = true;
+  await retryTransient(() => adminQuery(PG_URL, 'select 1'), 180_000, 'waiting for PostgreSQL');
+  const factLines = await machineFacts(PG_URL);
+  progress(`${os.availableParallelism()} cores, Node ${process.version}; embedded mode: the hub on PGlite next to the hub on PostgreSQL, ${int(EMPLOYEES)} employees × ${DAYS} days`);
+
+  const embedded = await prepareEmbedded({ employees: EMPLOYEES, days: DAYS, keep: KEEP_DB, timeoutMs: SEED_TIMEOUT_MS });
+  const db = await prepareDatabase();
+
+  // Queries picked from the embedded data (the same seeder on both sides: the same teams, employees and days).
+  const local = await openEmbedded(embedded.dataDir);
+  let queries: HttpQuery[];
+  try {
+    queries = await pickQueries(local.query);
+    // Re-created with this run's password by the hub's start-up (ensureAdmin), as on PostgreSQL below.
+    await local.query("update employees set active = false where access = 'admin'");
+  } finally {
+    await local.close();
+  }
+  await adminQuery(db.url, "update employees set active = false where access = 'admin'");
+  for (const q of queries) progress(`${q.key}: ${q.path} — ${q.detail} (embedded data)`);
+
+  const rows: EmbeddedRow[] = [];
+  const cpuNotes: string[] = [];
+  const otherNotes: string[] = [];
+  // The summary first: its script opens the embedded database itself, so no hub may have it open yet.
+  if (QUERY_KEYS.includes('summary') && !isFinishing()) {
+    const row: EmbeddedRow = { label: 'summary recompute (org): refreshSummaries', detail: '', answer: '1 body', embedded: null, postgres: null, embeddedSeq: null, postgresSeq: null, targetMs: TARGETS.summaryMs };
+    try {
+      const both = await summaryRuns(db.url, [
+        { impl: 'hub', env: summaryEnv({ dataDir: embedded.dataDir }), name: "the hub's code on PGlite" },
+        { impl: 'hub', env: summaryEnv({ url: db.url }), name: "the hub's code on PostgreSQL" },
+      ]);
+      [row.embedded, row.embeddedSeq] = both[0];
+      [row.postgres, row.postgresSeq] = both[1];
+      for (const [i, who] of (['embedded', 'PostgreSQL'] as const).entries()) {
+        const [load, seq, cpuPct] = both[i];
+        cpuNotes.push(
+          `- summary recompute, ${who} at ${CONCURRENCY} callers: ${int(load.count)} recomputes measured, ${load.errors} errors${load.firstError ? ` (first: ${load.firstError})` : ''}; ` +
+            `CPU of the script process ${pct(cpuPct)}; one at a time: ${seq.n} recomputes.`,
+        );
+      }
+    } catch (error) {
+      ok = false;
+      row.error = (error as Error).message;
+      progress(`summary failed: ${(error as Error).stack ?? error}`);
+    }
+    rows.push(row);
+  }
+
+  const data = mkdtempSync(join(os.tmpdir(), 'checkin-bench-history-'));
+  onCleanup(`remove ${data}`, async () => rmSync(data, { recursive: true, force: true }));
+  const common = { NODE_ENV: 'production', SEED_DEMO: 'false', JOB_SCHEDULES: 'false', DB_POOL_MAX: String(POOL_MAX) };
+  const nodeArgs = args['hub-cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['hub-cpu-prof']}`] : [];
+  progress('starting the hub on PGlite');
+  const t0 = performance.now();
+  const hubEmbedded = await startServer(hubEnv({ ...common, DATA_DIR: embedded.dataDir }), 'embedded hub', { nodeArgs });
+  const embeddedStart = (performance.now() - t0) / 1000;
+  progress(`embedded hub ready at ${hubEmbedded.url} (pid ${hubEmbedded.pid}) after ${embeddedStart.toFixed(1)} s`);
+  const hubPostgres = await startServer(hubEnv({ ...common, DATABASE_URL: db.url, DATA_DIR: data }), 'PostgreSQL hub');
+  progress(`PostgreSQL hub ready at ${hubPostgres.url} (pid ${hubPostgres.pid})`);
+  const servers: [ServerProcess, ServerProcess] = [hubEmbedded, hubPostgres];
+  const tokens: [string, string] = [await signIn(hubEmbedded), await signIn(hubPostgres)];
+
+  const queryRows: EmbeddedRow[] = [];
+  for (const q of queries) {
+    if (isFinishing()) break;
+    const row: EmbeddedRow = { label: q.label, detail: q.detail, answer: '', embedded: null, postgres: null, embeddedSeq: null, postgresSeq: null, targetMs: TARGETS.sequentialP99Ms };
+    queryRows.push(row);
+    try {
+      const a = await getJson<unknown[]>(hubEmbedded, q.path, tokens[0]);
+      const b = await getJson<unknown[]>(hubPostgres, q.path, tokens[1]);
+      row.answer = `${int(a.body.length)} / ${int(Number(a.total))}`;
+      if (sameRecords(a, b)) progress(`${q.key}: both hubs answer ${a.body.length} rows of ${a.total}, the same records`);
+      else {
+        row.answer += ` (PostgreSQL: ${int(b.body.length)} / ${int(Number(b.total))})`;
+        otherNotes.push(`- ${q.label}: the two databases answer differently (they were seeded at different times: today’s records differ); measured anyway.`);
+        progress(`${q.key}: the hubs answer differently (embedded ${a.body.length} / ${a.total}, PostgreSQL ${b.body.length} / ${b.total}); measuring anyway`);
+      }
+      [row.embedded, row.postgres] = await unlessRestarted(q.label, db.url, () => closedLoops(servers, q.path, tokens, q.key, ['embedded', 'PostgreSQL']));
+      progress(`${q.key}: one at a time`);
+      [row.embeddedSeq, row.postgresSeq] = await unlessRestarted(`${q.label} (one at a time)`, db.url, () => oneAtATime(servers, q.path, tokens));
+      for (const [who, r] of [['embedded hub', row.embedded], ['PostgreSQL hub', row.postgres]] as const) {
+        cpuNotes.push(
+          `- ${q.label}, ${who} at ${CONCURRENCY} clients: ${int(r.count)} requests measured, ${r.errors} errors${r.firstError ? ` (first: ${r.firstError})` : ''}; ` +
+            `CPU: hub process ${pct(r.cpu?.server ?? null)}, PostgreSQL ${pct(r.cpu?.postgres ?? null)}, load generator ${pct(r.cpu?.bench ?? null)}, whole machine ${pct(r.cpu?.machine ?? null)}.`,
+        );
+      }
+      progress(
+        `${q.key}: embedded ${int(row.embedded.rps)} req/s p99 ${ms(row.embedded.p99)} ms; PostgreSQL hub ${int(row.postgres.rps)} req/s p99 ${ms(row.postgres.p99)} ms; ` +
+          `one at a time p99 embedded ${ms(row.embeddedSeq.p99)} / PostgreSQL ${ms(row.postgresSeq.p99)} ms`,
+      );
+    } catch (error) {
+      ok = false;
+      row.error = (error as Error).message;
+      progress(`${q.key} failed: ${(error as Error).stack ?? error}`);
+    }
+  }
+  rows.unshift(...queryRows);
+  for (const hub of servers) {
+    if (hub.errorLines.length) {
+      if (!restarts.length) ok = false;
+      progress(`${hub === hubEmbedded ? 'embedded' : 'PostgreSQL'} hub logged ${hub.errorLines.length} errors; the first: ${hub.errorLines[0].slice(0, 2000)}`);
+    }
+  }
+  progress('stopping the hubs');
+  await hubEmbedded.stop();
+  await hubPostgres.stop();
+  if (isFinishing()) return false;
+  printProfile(hubEmbedded.pid);
+
+  const seedText = (side: { reused: boolean; wall: number; line: string; at: string }) =>
+    side.reused ? `reused (--keep-db; seeded ${side.at}: ${side.line.replace(/^Seeded /, '')}; wall ${side.wall} s)` : `seeded in **${side.wall.toFixed(1)} s** wall (start-up and migrations included): "${side.line}"`;
+  const m = embedded.marker;
+  const out: string[] = [];
+  out.push('## Check-in Hub history benchmark, embedded mode (PGlite) next to PostgreSQL', '', ...factLines, '');
+  out.push(
+    `Data: \`db:seed -- --employees ${EMPLOYEES} --days ${DAYS} --reset --no-punches\` on each side: ${int(m.records)} attendance records. ` +
+      `Embedded (no DATABASE_URL, DATA_DIR on local disk): ${seedText({ reused: embedded.reused, wall: m.wall_s, line: m.seeder_line, at: m.seeded_at })}${m.seeder_rows_per_s != null ? ` — **${int(m.seeder_rows_per_s)} rows/s**` : ''}; VACUUM ANALYZE ${m.vacuum_s} s. ` +
+      `PostgreSQL: ${seedText({ reused: db.seed.reused, wall: db.seed.wallSeconds, line: db.seed.seederLine, at: db.seed.seededAt })}${db.seed.seederRowsPerSecond != null ? ` — **${int(db.seed.seederRowsPerSecond)} rows/s**` : ''}; VACUUM ANALYZE ${db.seed.vacuumSeconds.toFixed(1)} s. ` +
+      `The embedded hub was ready ${embeddedStart.toFixed(1)} s after its start on this data.`,
+    '',
+    `Run: the same queries, URLs and clients as the PostgreSQL run (${CONCURRENCY} keep-alive clients in a closed loop, ${WARMUP} s warm-up + ${SECONDS} s measured, then one request at a time), ` +
+      `the embedded hub and the hub on PostgreSQL interleaved in ${ORDER.length} slices (embedded, PostgreSQL, PostgreSQL, embedded, twice). Both are src/main.ts, NODE_ENV=production; ` +
+      `there is no plain baseline for PGlite: the hub on PostgreSQL (DB_POOL_MAX=${POOL_MAX}) seeded with the same volume is the comparison. ` +
+      `PGlite is one connection inside the hub's process: every statement of every request queues on it, and the hub's CPU includes the database's. ` +
+      `The one-at-a-time mark uses the PostgreSQL targets (< ${TARGETS.sequentialP99Ms} ms, summary < ${TARGETS.summaryMs / 1000} s) as a yardstick.`,
+    '',
+  );
+  out.push(...embeddedTable(rows), '');
+  out.push('Notes:');
+  for (const r of rows) if (r.detail) out.push(`- ${r.label}: ${r.detail} (embedded data).`);
+  out.push(
+    `- Summary recompute: refreshSummaries([null]) for the organisation in bench/history-summary.ts on the hub's code, on PGlite (its own process opening the DATA_DIR, before the hubs start) and on PostgreSQL (MikroORM pool ${POOL_MAX}), ` +
+      `two runs each (embedded, PostgreSQL, PostgreSQL, embedded) of ${SECONDS / 2} s with ${CONCURRENCY} callers, then one at a time.`,
+    ...otherNotes,
+    ...cpuNotes,
+    ...restarts.map((r) => `- ${r}.`),
+    `- CPU in % of one core (${os.availableParallelism() * 100}% = every core), over the measured window. The load generator is this process; “whole machine” includes other work on the machine.`,
+  );
+  process.stdout.write(`${out.join('\n')}\n`);
+  return ok;
+}
+
+await runMain(budgetMs, EMBEDDED ? embeddedMain : postgresMain);
