@@ -62,10 +62,27 @@ class PunchBatcher {
     this.#maxInFlight = maxInFlight;
   }
 
+  #scheduled = false;
+
   submit(item: Item) {
     received++;
     this.#queue.push(item);
-    this.#pump();
+    this.#schedule();
+  }
+
+  /**
+   * Batches start after the event loop has read what is waiting on the sockets (setImmediate runs after the poll
+   * phase), so punches that arrived together go together. This matters most on PGlite: it runs in this thread, so
+   * nothing is read while a batch is written, and starting the next batch at the first new punch made every batch
+   * a single punch.
+   */
+  #schedule() {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#pump();
+    });
   }
 
   /** Resolves once every punch received so far is committed and answered. */
@@ -80,7 +97,7 @@ class PunchBatcher {
       this.#inFlight++;
       void runBatch(batch).finally(() => {
         this.#inFlight--;
-        this.#pump();
+        this.#schedule();
         if (!this.#inFlight && !this.#queue.length) for (const resolve of this.#idle.splice(0)) resolve();
       });
     }
