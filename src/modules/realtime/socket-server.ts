@@ -157,30 +157,50 @@ export function createSocketServer(http: HttpServer, deps: RealtimeDeps) {
   }
 
   // Every committed change goes to the team's boards and to the employee's own sockets, once per socket.
-  // Per team, changes are numbered and sent in order from this instance. Changes that arrive while a team's
-  // previous group is being numbered wait and go together: one counter step for the whole group (a batch of
-  // punches is hundreds of changes), not one round trip each.
-  type Change = DomainEvents['attendance.changed'][0];
-  const waiting = new Map<string, Change[]>();
-  const chains = new Map<string, Promise<void>>();
-  // Each instance delivers a group to its own sockets, and hands it to the other instances as one message (one
-  // Redis publish per group, rather than one stream entry per change that every instance then reads and decodes).
+  // Changes are numbered per team and sent in order from this instance. Those that arrive while the previous group
+  // is being numbered wait and go together: one counter step per team in one round trip for the whole group (a
+  // batch of punches is hundreds of changes over several teams), not one round trip each.
+  // Each instance delivers a group to its own sockets and hands it to the other instances as one message (one
+  // Redis publish, rather than one stream entry per change that every instance then reads and decodes).
   // A board that misses a group (a reconnect, an instance restart) sees the gap in `seq` and takes a fresh snapshot.
+  type Change = DomainEvents['attendance.changed'][0];
+  let waiting: Change[] = [];
+  let sending: Promise<void> | null = null;
   const deliver = (deliveries: ChangeDelivery[]) => {
     for (const { rooms, change } of deliveries) io.local.to(rooms).emit('attendance:changed', change);
   };
-  const sendGroup = async (key: string) => {
-    const group = waiting.get(key) ?? [];
-    waiting.delete(key);
-    if (!group.length) return;
-    const last = await sequencer.reserve(key, group.length);
-    const deliveries = group.map((change, i): ChangeDelivery => {
-      const rooms = [room.user(change.employee.employee_id)];
-      if (change.team_id != null) rooms.push(room.team(change.team_id));
-      return { rooms, change: { ...change, seq: last - group.length + 1 + i } as ChangeDelivery['change'] };
-    });
-    deliver(deliveries);
-    if (deps.redis) io.serverSideEmit('attendance:changes', JSON.stringify(deliveries));
+  const sendWaiting = async () => {
+    while (waiting.length) {
+      const byTeam = new Map<string, Change[]>();
+      for (const change of waiting.splice(0)) {
+        const key = change.team_id == null ? 'none' : String(change.team_id);
+        const list = byTeam.get(key);
+        if (list) list.push(change);
+        else byTeam.set(key, [change]);
+      }
+      const teams = [...byTeam];
+      const lasts = await Promise.all(teams.map(([key, changes]) => sequencer.reserve(key, changes.length)));
+      const deliveries = teams.flatMap(([, changes], t) =>
+        changes.map((change, i): ChangeDelivery => {
+          const rooms = [room.user(change.employee.employee_id)];
+          if (change.team_id != null) rooms.push(room.team(change.team_id));
+          return { rooms, change: { ...change, seq: lasts[t] - changes.length + 1 + i } as ChangeDelivery['change'] };
+        }),
+      );
+      deliver(deliveries);
+      if (deps.redis && otherInstances() > 0) io.serverSideEmit('attendance:changes', JSON.stringify(deliveries));
+    }
+  };
+  // The cluster adapter counts the other instances it has heard from (heartbeats, every 5 s; a new instance
+  // announces itself at start). Alone, a group has nobody to go to. Unknown (another adapter): assume company.
+  const otherInstances = () => (io.of('/').adapter as unknown as { nodesMap?: Map<string, number> }).nodesMap?.size ?? 1;
+  const startSending = () => {
+    sending ??= sendWaiting()
+      .catch((error) => log.error({ err: error }, 'broadcast failed'))
+      .finally(() => {
+        sending = null;
+        if (waiting.length) startSending(); // arrived after the last look
+      });
   };
   io.on('attendance:changes', (json) => {
     try {
@@ -190,17 +210,8 @@ export function createSocketServer(http: HttpServer, deps: RealtimeDeps) {
     }
   });
   const offChanged = bus.subscribe('attendance.changed', (change) => {
-    const key = change.team_id == null ? 'none' : String(change.team_id);
-    const queued = waiting.get(key);
-    if (queued) return void queued.push(change); // a group already waits for its turn: join it
-    waiting.set(key, [change]);
-    const next = (chains.get(key) ?? Promise.resolve())
-      .then(() => sendGroup(key))
-      .catch((error) => log.error({ err: error }, 'broadcast failed'));
-    chains.set(key, next);
-    void next.then(() => {
-      if (chains.get(key) === next) chains.delete(key);
-    });
+    waiting.push(change);
+    startSending();
   });
 
   // Results of jobs (run by a worker process, or in this process) reach this instance's own sockets only:
@@ -270,7 +281,7 @@ export function createSocketServer(http: HttpServer, deps: RealtimeDeps) {
       offChanged();
       offRevoked();
       offDeliveries?.();
-      await Promise.allSettled([...chains.values()]);
+      await sending;
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => io.close(() => resolve()));
     },
