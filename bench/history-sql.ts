@@ -1,8 +1,9 @@
 // The statements behind GET /attendance/, /attendance/team/{id} and /attendance/employee/{id}, written out for the
-// plain-`pg` baseline (bench/history-baseline.ts) and for EXPLAIN in bench/history.ts. They are the hub's statements
-// (src/modules/attendance/attendance.service.ts: recordWhere, queryRecords, findOwner, listTeamRecords; the bearer
-// token's user lookup in src/modules/auth/auth.service.ts), with `$n` parameters where the hub (MikroORM 7) inlines
-// quoted literals: same text otherwise, same filters in the same order, same ORDER BY / LIMIT / OFFSET, same count.
+// plain-`pg` baseline (bench/history-baseline.ts) and for EXPLAIN in bench/history.ts. They are the hub's statements,
+// text and bind parameters alike (src/modules/attendance/attendance.service.ts: recordWhere, queryRecords,
+// listEmployeeRecords, listTeamRecords; the bearer token's user lookup in src/modules/auth/auth.service.ts), which the
+// hub sends straight to the driver (sqlOf): same filters in the same order, same ORDER BY / LIMIT / OFFSET, same count.
+// Keep the two in step when either changes.
 // bench/history.ts checks before measuring that both servers answer each URL with the same body and X-Total-Count.
 import { RECORD_COLUMNS } from '../src/modules/attendance/attendance.records.ts';
 
@@ -53,7 +54,7 @@ export function recordStatements(filter: Filter, scope: Scope): { rows: Statemen
   };
 }
 
-/** findOwner (GET /attendance/employee/{id} runs it before the records). */
+/** The owner lookup GET /attendance/employee/{id} runs before the records. */
 export const ownerStatement = (employeeId: number): Statement => ({
   text: 'select employee_id, name, team_id, active from employees where employee_id = $1',
   values: [employeeId],
@@ -62,10 +63,7 @@ export const ownerStatement = (employeeId: number): Statement => ({
 /** listTeamRecords's existence check (GET /attendance/team/{id} runs it before the records). */
 export const teamExistsStatement = (teamId: number): Statement => ({ text: 'select 1 from teams where team_id = $1', values: [teamId] });
 
-/**
- * authenticate(): the signed-in user behind the bearer token, as MikroORM's findOne with
- * fields ['employee_id', 'access', 'active', 'name', 'team'] selects it; every authenticated request runs it first.
- */
+/** authenticate(): the signed-in user behind the bearer token; every authenticated request runs it first. */
 export const userStatement = (employeeId: number): Statement => ({
   text: 'select "e0"."employee_id", "e0"."access", "e0"."active", "e0"."name", "e0"."team_id" from "employees" as "e0" where "e0"."employee_id" = $1 limit 1',
   values: [employeeId],

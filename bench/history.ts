@@ -1049,7 +1049,7 @@ async function postgresMain(): Promise<boolean> {
   for (const r of rows) if (r.detail) out.push(`- ${r.label}: ${r.detail}.`);
   out.push(
     '- Each list request runs, on both servers: the bearer token’s user lookup, the team / employee check (team and employee routes), then the page and the count concurrently (two pool connections). ' +
-      'The hub (MikroORM 7) sends them with the values inlined as literals; the baseline with `$n` parameters (PostgreSQL plans either with the actual values). ' +
+      'Both send the same statements with the same `$n` bind parameters (unnamed, so PostgreSQL plans each with its values). ' +
       'Before timing, both answered each URL with byte-identical JSON and the same X-Total-Count.',
     '- SQL alone: those statements sent one request’s worth at a time from this process through pg (rows parsed, no HTTP, no JSON). ' +
       'Baseline − SQL alone ≈ HTTP + building and serialising the JSON; hub − baseline ≈ what the hub’s framework, ORM and middleware add.',

@@ -1,5 +1,5 @@
 import type { Config } from '../../config.ts';
-import type { Em } from '../../infra/db.ts';
+import { sqlOf, type Em } from '../../infra/db.ts';
 import { AppError } from '../../infra/errors.ts';
 import type { AuthUser } from '../../infra/http.ts';
 import { Employee } from '../employees/employee.entity.ts';
@@ -46,10 +46,11 @@ type UserRow = { employee_id: number; access: AuthUser['access']; active: boolea
 export async function authenticate(em: Em, config: Config, token: string): Promise<(AuthUser & { exp: number }) | null> {
   const claims = await verifyAccessToken(config, token);
   if (!claims) return null;
-  // Raw SQL (the statement findOne built): every authenticated request runs it, and the ORM's query building and
-  // hydration cost more than the query itself. Not cached: a deactivated user is refused on their next request.
-  const [employee] = await em.execute<UserRow[]>(
-    'select "e0"."employee_id", "e0"."access", "e0"."active", "e0"."name", "e0"."team_id" from "employees" as "e0" where "e0"."employee_id" = ? limit 1',
+  // The statement findOne built, straight on the driver with a bind parameter: every authenticated request runs it,
+  // and the ORM's query building and hydration cost more than the query. Not cached: a deactivated user is refused
+  // on their next request.
+  const [employee] = await sqlOf(em).query<UserRow>(
+    'select "e0"."employee_id", "e0"."access", "e0"."active", "e0"."name", "e0"."team_id" from "employees" as "e0" where "e0"."employee_id" = $1 limit 1',
     [Number(claims.sub)],
   );
   if (!employee || !employee.active) return null;
