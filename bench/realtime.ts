@@ -18,12 +18,12 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import WebSocket from 'ws';
 import type { AttendanceChanged } from '../src/modules/realtime/events.ts';
 import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
   api,
-  type Client,
   type Cpu,
   type CpuMark,
   cpuMark,
@@ -65,6 +65,7 @@ const { values: args } = parseArgs({
     watchers: { type: 'string', default: '10' },
     rates: { type: 'string', default: '1000' },
     closed: { type: 'boolean', default: true },
+    client: { type: 'string', default: 'raw' },
     seconds: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
     employees: { type: 'string', default: '1000' },
@@ -78,7 +79,7 @@ const { values: args } = parseArgs({
 });
 if (args.help) {
   console.error(
-    'npm run bench:realtime -- [--seconds 10] [--warmup 2] [--kiosks 200] [--watchers 10] [--rates 1000] [--no-closed] [--employees 1000]\n' +
+    'npm run bench:realtime -- [--seconds 10] [--warmup 2] [--kiosks 200] [--watchers 10] [--rates 1000] [--no-closed] [--client raw|socket.io] [--employees 1000]\n' +
       '                          [--pgbench-clients 8] [--modes embedded,postgres] [--pg-url postgres://…/postgres] [--redis-url redis://…]\n' +
       '                          [--hub-cpu-prof DIR]   (writes a V8 CPU profile of each hub process to DIR)',
   );
@@ -94,6 +95,11 @@ const PGBENCH_CLIENTS = Math.floor(positive('pgbench-clients', args['pgbench-cli
 const RATES = args.rates.split(',').map((r) => r.trim()).filter((r) => r && r !== '0').map((r) => Math.floor(positive('rates', r, 1, 100_000)));
 /** Each hub mode runs a closed loop (the most it sustains), then each offered rate (latency at that load). */
 const PHASES: { mode: 'closed' | 'open'; rate: number | null }[] = [...(args.closed ? [{ mode: 'closed' as const, rate: null }] : []), ...RATES.map((rate) => ({ mode: 'open' as const, rate }))];
+const CLIENT = args.client;
+if (CLIENT !== 'raw' && CLIENT !== 'socket.io') {
+  console.error('--client must be raw or socket.io');
+  process.exit(2);
+}
 const MODES = args.modes.split(',').map((s) => s.trim()).filter(Boolean);
 for (const m of MODES) {
   if (m !== 'embedded' && m !== 'postgres') {
@@ -131,6 +137,100 @@ type Phase = {
 type RunResult = { phases: Phase[]; kiosks: number; employees: number; watchers: number; teams: number; hubErrorLogs: number };
 
 type Pending = { t0: number; measured: boolean; ok: boolean; received: number; expected: number };
+
+/** The part of a Socket.IO client these loops use; socket.io-client's Socket fits it, and so does RawSocket. */
+type BenchSocket = {
+  readonly connected: boolean;
+  emitWithAck(event: string, payload: unknown, timeoutMs: number): Promise<any>;
+  on(event: string, listener: (payload: any) => void): void;
+  close(): void;
+};
+
+/**
+ * A Socket.IO client in forty lines: the Engine.IO 4 / Socket.IO 5 wire protocol over a bare `ws` WebSocket
+ * (--client raw, the default). CONNECT with `auth: { token }`, events `42[...]`, acknowledgements by id, pings
+ * answered. A kiosk is its own device in real life; this keeps the load generator's share of the two cores small,
+ * so the hub and PostgreSQL get the rest (socket.io-client costs several times more per message).
+ */
+function openRawSocket(base: string, token: string): Promise<BenchSocket> {
+  const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, { perMessageDeflate: false });
+  const pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  const listeners = new Map<string, ((payload: any) => void)[]>();
+  let nextId = 0;
+  let connected = false;
+  const socket: BenchSocket = {
+    get connected() {
+      return connected && ws.readyState === WebSocket.OPEN;
+    },
+    emitWithAck(event, payload, timeoutMs) {
+      return new Promise((resolve, reject) => {
+        const id = nextId++;
+        const timer = setTimeout(() => pending.delete(id) && reject(new Error('ack timeout')), timeoutMs);
+        pending.set(id, { resolve, reject, timer });
+        ws.send(`42${id}${JSON.stringify([event, payload])}`);
+      });
+    },
+    on(event, listener) {
+      listeners.set(event, [...(listeners.get(event) ?? []), listener]);
+    },
+    close() {
+      if (ws.readyState === WebSocket.OPEN) ws.send('41');
+      ws.close();
+    },
+  };
+  return withTimeout(
+    new Promise<BenchSocket>((resolve, reject) => {
+      ws.on('error', reject);
+      ws.on('close', () => {
+        connected = false;
+        for (const [id, p] of pending) {
+          clearTimeout(p.timer);
+          pending.delete(id);
+          p.reject(new Error('disconnected'));
+        }
+        reject(new Error('closed before connecting'));
+      });
+      ws.on('message', (data) => {
+        const frame = String(data);
+        if (frame.startsWith('43')) {
+          const start = frame.indexOf('[');
+          const id = Number(frame.slice(2, start));
+          const p = pending.get(id);
+          if (!p) return;
+          pending.delete(id);
+          clearTimeout(p.timer);
+          p.resolve((JSON.parse(frame.slice(start)) as unknown[])[0]);
+        } else if (frame.startsWith('42')) {
+          const [event, payload] = JSON.parse(frame.slice(2)) as [string, unknown];
+          for (const listener of listeners.get(event) ?? []) listener(payload);
+        } else if (frame === '2') ws.send('3');
+        else if (frame.startsWith('0')) ws.send(`40${JSON.stringify({ token })}`);
+        else if (frame.startsWith('40')) {
+          connected = true;
+          resolve(socket);
+        } else if (frame.startsWith('44')) reject(new Error(`connect refused: ${frame.slice(2)}`));
+      });
+    }),
+    10_000,
+    'raw socket connect',
+  ).catch((error) => {
+    ws.terminate();
+    throw error;
+  });
+}
+
+/** socket.io-client (--client socket.io): what the browser pages run. */
+async function openClientSocket(base: string, token: string): Promise<BenchSocket> {
+  const socket = await openSocket(base, token);
+  return {
+    get connected() {
+      return socket.connected;
+    },
+    emitWithAck: (event, payload, timeoutMs) => (socket.timeout(timeoutMs) as any).emitWithAck(event, payload),
+    on: (event, listener) => void socket.on(event as never, listener as never),
+    close: () => void socket.close(),
+  };
+}
 
 type HubStats = { sum: number; count: number; ackBuckets: [number, number][] };
 
@@ -187,7 +287,7 @@ async function measure(hub: HubProcess, label: string): Promise<RunResult> {
   }
   employees.sort((a, b) => a.employee_id - b.employee_id);
 
-  const sockets: Client[] = [];
+  const sockets: BenchSocket[] = [];
   const closeSockets = onCleanup(`${label} sockets`, async () => {
     for (const s of sockets) s.close();
   });
@@ -204,16 +304,17 @@ async function measure(hub: HubProcess, label: string): Promise<RunResult> {
 
     // Watchers: a manager's board is one team; watcher i watches team i mod teams.
     progress(`${label}: connecting ${WATCHERS} board watchers (round robin over ${teams.length} teams) and ${KIOSKS} kiosks`);
-    const watchers = await Promise.all(Array.from({ length: WATCHERS }, () => openSocket(base, adminToken)));
+    const open = CLIENT === 'raw' ? openRawSocket : openClientSocket;
+    const watchers = await Promise.all(Array.from({ length: WATCHERS }, () => open(base, adminToken)));
     sockets.push(...watchers);
     const watchersOf = new Map<number, number>(teams.map((t) => [t, 0]));
     for (const [i, w] of watchers.entries()) {
       const team_id = teams[i % teams.length];
-      const ack = await w.timeout(EMIT_TIMEOUT_MS).emitWithAck('board:join', { team_id });
+      const ack = await w.emitWithAck('board:join', { team_id }, EMIT_TIMEOUT_MS);
       if (!ack.ok) throw new Error(`board:join ${team_id}: ${ack.error.code} ${ack.error.message}`);
       watchersOf.set(team_id, watchersOf.get(team_id)! + 1);
     }
-    const kiosks = await Promise.all(kioskTokens.map((t) => openSocket(base, t)));
+    const kiosks = await Promise.all(kioskTokens.map((t) => open(base, t)));
     sockets.push(...kiosks);
 
     // Matching a broadcast to its punch: the employee and the punch's time, which becomes the record's check-in
@@ -252,7 +353,7 @@ async function measure(hub: HubProcess, label: string): Promise<RunResult> {
       const measureTo = measureFrom + SECONDS * 1000;
 
       /** One punch of kiosk `index`, timed from `t0` (its scheduled time in the open loop). */
-      async function punchOnce(socket: Client, index: number, mine: Employee[], t0: number) {
+      async function punchOnce(socket: BenchSocket, index: number, mine: Employee[], t0: number) {
         const employee = mine[counters[index] % mine.length];
         const atMs = Math.max(Date.now(), (lastAt.get(employee.employee_id) ?? 0) + 1);
         lastAt.set(employee.employee_id, atMs);
@@ -261,9 +362,7 @@ async function measure(hub: HubProcess, label: string): Promise<RunResult> {
         pending.set(keyOf(employee.employee_id, occurred_at), entry);
         counters[index]++;
         try {
-          const ack = await socket
-            .timeout(EMIT_TIMEOUT_MS)
-            .emitWithAck('attendance:check', { badge_id: employee.badge_id!, client_event_id: `bench-${RUN_ID}-${index}-${counters[index]}`, occurred_at });
+          const ack = await socket.emitWithAck('attendance:check', { badge_id: employee.badge_id!, client_event_id: `bench-${RUN_ID}-${index}-${counters[index]}`, occurred_at }, EMIT_TIMEOUT_MS);
           const latency = performance.now() - t0;
           if (!ack.ok) {
             if (entry.measured) countError(ack.error.code);
@@ -283,14 +382,14 @@ async function measure(hub: HubProcess, label: string): Promise<RunResult> {
         }
       }
 
-      async function closedLoop(socket: Client, index: number, mine: Employee[]) {
+      async function closedLoop(socket: BenchSocket, index: number, mine: Employee[]) {
         while (mine.length && performance.now() < measureTo && socket.connected) await punchOnce(socket, index, mine, performance.now());
         if (!socket.connected && performance.now() < measureTo) countError('kiosk_disconnected');
       }
 
       // Open loop: each kiosk punches at rate/kiosks per second on its own schedule, whether or not its previous
       // punch was answered, and latency runs from the scheduled moment (no coordinated omission).
-      async function openLoop(socket: Client, index: number, mine: Employee[], rate: number) {
+      async function openLoop(socket: BenchSocket, index: number, mine: Employee[], rate: number) {
         const interval = (1000 * KIOSKS) / rate;
         const inFlight: Promise<void>[] = [];
         for (let k = 0, next = t + (index / KIOSKS) * interval; next < measureTo && mine.length; k++, next += interval) {
@@ -453,7 +552,7 @@ function report(factLines: string[], pgb: Pgbench | Error, results: Map<string, 
   const out: string[] = [];
   out.push(`## Check-in Hub realtime benchmark`, '', ...factLines, '');
   out.push(
-    `Run: ${KIOSKS} kiosks, ${WATCHERS} board watchers (one team each), ${WARMUP} s warm-up + ${SECONDS} s measured per phase: a closed loop (one punch in flight per kiosk), ` +
+    `Run: ${KIOSKS} kiosks, ${WATCHERS} board watchers (one team each), all ${CLIENT === 'raw' ? 'speaking the Socket.IO wire protocol over bare ws clients (--client raw)' : 'on socket.io-client'}, ${WARMUP} s warm-up + ${SECONDS} s measured per phase: a closed loop (one punch in flight per kiosk), ` +
       `then ${RATES.length ? RATES.map((r) => `${int(r)} punches/s offered (open loop)`).join(', ') : 'no open-loop rate'}; ` +
       `pgbench ${PGBENCH_CLIENTS} clients for ${Math.ceil(SECONDS)} s. Latencies in ms. ` +
       `CPU in the measured window, in % of one core (${os.availableParallelism() * 100}% = every core): the hub process, all PostgreSQL processes, redis-server, this load generator, and the whole machine (whatever else runs is the difference).`,
