@@ -108,12 +108,12 @@ export function createApp(deps: AppDeps) {
       maxAge: 600,
     }),
   );
-  app.use(
-    bodyLimit({
-      maxSize: deps.config.maxBodyBytes,
-      onError: (c) => c.json({ detail: `Request body larger than ${deps.config.maxBodyBytes} bytes`, code: 'payload_too_large' }, 413),
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: deps.config.maxBodyBytes,
+    onError: (c) => c.json({ detail: `Request body larger than ${deps.config.maxBodyBytes} bytes`, code: 'payload_too_large' }, 413),
+  });
+  // GET and HEAD carry no body; asking (c.req.raw.body) would build a whole web Request out of Node's on every read.
+  app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
   app.use(async (c, next) => {
     const header = c.req.header('Authorization');
     if (header) {
