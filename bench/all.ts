@@ -10,6 +10,11 @@ const runs: { title: string; script: string; args: string[] }[] = [
   { title: 'Fan-out to 1,000 board watchers (vs a plain ws server)', script: 'bench/fanout.ts', args: quick ? ['--seconds', '5'] : [] },
   { title: 'Idle authenticated connections (vs a plain ws server)', script: 'bench/connections.ts', args: quick ? ['--sockets', '2000'] : [] },
   { title: 'History queries at volume (vs the same SQL through pg + node:http)', script: 'bench/history.ts', args: quick ? ['--employees', '2000', '--seconds', '5'] : ['--keep-db'] },
+  {
+    title: 'History queries, embedded mode (PGlite) next to the hub on PostgreSQL',
+    script: 'bench/history.ts',
+    args: quick ? ['--embedded', '--employees', '200', '--seconds', '5'] : ['--embedded', '--keep-db'],
+  },
 ];
 
 const sections: string[] = [];
@@ -19,7 +24,8 @@ for (const run of runs) {
   const result = spawnSync(process.execPath, [run.script, ...run.args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 30 * 60_000 });
   const secs = Math.round((Date.now() - started) / 1000);
   const body = result.status === 0 ? result.stdout.trim() : `_Did not finish (exit ${result.status ?? result.signal}); see the console output._`;
-  sections.push(`### ${run.title}\n\n\`npm run ${run.script.replace('bench/', 'bench:').replace('.ts', '')}\` — ${secs} s\n\n${body}`);
+  const command = `npm run ${run.script.replace('bench/', 'bench:').replace('.ts', '')}${run.args.length ? ` -- ${run.args.join(' ')}` : ''}`;
+  sections.push(`### ${run.title}\n\n\`${command}\` — ${secs} s\n\n${body}`);
 }
 
 const header = [
