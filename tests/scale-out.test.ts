@@ -65,6 +65,37 @@ describe('two API processes sharing PostgreSQL and Redis', () => {
     expect(seen.map((e) => e.seq)).toEqual([snapshot.seq + 1, snapshot.seq + 2]);
   });
 
+  it('when two teams are punched in a burst on both instances, then each board on either instance gets every change of its team once, numbered without a gap', async () => {
+    const { admin, kiosk } = await orgWithKiosk(a);
+    const teams = await Promise.all([hub.makeTeam(), hub.makeTeam()]);
+    const people = await Promise.all(Array.from({ length: 24 }, (_, i) => hub.makeEmployee({ team_id: teams[i % 2].team_id })));
+    const boards = [track(await openSocket(a.url, admin.token)), track(await openSocket(b.url, admin.token))];
+    const seen = new Map<string, { employee_id: number; seq: number }[]>();
+    const start = new Map<string, number>();
+    for (const [i, board] of boards.entries()) {
+      for (const team of teams) {
+        const snapshot = await board.emitWithAck('board:join', { team_id: team.team_id });
+        if (!snapshot.ok) throw new Error('join failed');
+        start.set(`${i}:${team.team_id}`, snapshot.seq);
+        seen.set(`${i}:${team.team_id}`, []);
+      }
+      board.on('attendance:changed', (e) => seen.get(`${i}:${e.team_id}`)?.push({ employee_id: e.employee.employee_id, seq: e.seq }));
+    }
+    const kiosks = [track(await openSocket(a.url, kiosk.token)), track(await openSocket(b.url, kiosk.token))];
+    const acks = await Promise.all(people.map((p, i) => kiosks[i % 2].emitWithAck('attendance:check', { badge_id: p.badge_id!, client_event_id: `burst-${uid()}` })));
+    expect(acks.every((x) => x.ok && !x.duplicate)).toBe(true);
+    await sleep(500);
+    for (const [i] of boards.entries()) {
+      for (const team of teams) {
+        const events = seen.get(`${i}:${team.team_id}`)!;
+        const members = people.filter((p) => p.team_id === team.team_id).map((p) => p.employee_id);
+        expect(events.map((e) => e.employee_id).sort((x, y) => x - y)).toEqual(members.sort((x, y) => x - y));
+        const first = start.get(`${i}:${team.team_id}`)!;
+        expect(events.map((e) => e.seq).sort((x, y) => x - y)).toEqual(members.map((_, k) => first + 1 + k));
+      }
+    }
+  });
+
   it('when the same client_event_id reaches both instances at once, then one punch row and one answer', async () => {
     const { alice, kiosk } = await orgWithKiosk(a);
     const onA = track(await openSocket(a.url, kiosk.token));
