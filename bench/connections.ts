@@ -25,36 +25,38 @@ import {
   cell,
   type Client,
   type Cpu,
-  cpuCell,
   cpuMark,
   cpuSince,
-  fdLimits,
   int,
   isFinishing,
   listEmployees,
   login,
   machineFacts,
-  type Memory,
   ms,
   numberFlag,
   onCleanup,
-  openFds,
   openSocket,
   percentile,
-  procMemory,
   progress,
-  quietMemory,
-  raiseFdLimit,
   ratio,
   runMain,
-  SEEDED_PASSWORD,
-  serviceIds,
-  disturbance,
   type ServerProcess,
   sleep,
   startPostgresHub,
+} from './lib.ts';
+import {
+  cpuCell,
+  disturbance,
+  fdLimits,
+  type Memory,
+  openFds,
+  openWs,
+  procMemory,
+  quietMemory,
+  raiseFdLimit,
+  SEEDED_PASSWORD,
+  serviceIds,
   startWsServer,
-  withTimeout,
 } from './socket-lib.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -148,7 +150,7 @@ const exitOf = (server: ServerProcess) =>
 function weighCpu(x: Cpu | null, a: number, y: Cpu, b: number): Cpu {
   if (!x || a <= 0) return y;
   const mix = (p: number | null, q: number | null) => (p == null || q == null ? null : (p * a + q * b) / (a + b));
-  return { server: mix(x.server, y.server), bench: mix(x.bench, y.bench)!, postgres: mix(x.postgres, y.postgres)!, redis: mix(x.redis, y.redis)!, machine: mix(x.machine, y.machine) };
+  return { hub: mix(x.hub, y.hub), bench: mix(x.bench, y.bench)!, postgres: mix(x.postgres, y.postgres)!, redis: mix(x.redis, y.redis)!, machine: mix(x.machine, y.machine) };
 }
 
 async function ramp(label: string, server: ServerProcess, target: number, open: Opener): Promise<RampResult> {
@@ -315,23 +317,6 @@ async function runHub(target: number): Promise<HubResult> {
   }
 }
 
-function openWs(url: string): Promise<WebSocket> {
-  const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: CONNECT_TIMEOUT_MS - 1000 });
-  ws.on('error', () => undefined);
-  return withTimeout(
-    new Promise<WebSocket>((resolve, reject) => {
-      ws.once('open', () => resolve(ws));
-      ws.once('error', reject);
-      ws.once('close', (code) => reject(new Error(`closed with ${code} before open`)));
-    }),
-    CONNECT_TIMEOUT_MS,
-    'websocket open',
-  ).catch((error) => {
-    ws.terminate();
-    throw error;
-  });
-}
-
 /** The bare Socket.IO server of bench/ws-server.ts (no auth, no handlers, no adapter), with socket.io-client clients. */
 async function runSio(target: number): Promise<RampResult> {
   const label = 'bare Socket.IO';
@@ -355,7 +340,7 @@ async function runWs(target: number): Promise<RampResult> {
   try {
     const url = `ws://127.0.0.1:${server.port}/idle`;
     return await ramp(label, server, target, async () => {
-      const ws = await openWs(url);
+      const ws = await openWs(url, CONNECT_TIMEOUT_MS);
       return { close: () => ws.close(), connected: () => ws.readyState === WebSocket.OPEN };
     });
   } finally {
@@ -368,7 +353,7 @@ async function runWs(target: number): Promise<RampResult> {
 // The report
 
 /** The server's CPU time per accepted connection while connecting, in ms (robust to other work on the machine). */
-const cpuPerConnection = (r: RampResult) => (r.cpu.server != null && r.connected > 0 ? ((r.cpu.server / 100) * r.seconds * 1000) / r.connected : NaN);
+const cpuPerConnection = (r: RampResult) => (r.cpu.hub != null && r.connected > 0 ? ((r.cpu.hub / 100) * r.seconds * 1000) / r.connected : NaN);
 
 function report(factLines: string[], hub: HubResult | Error, sio: RampResult | Error | null, ws: RampResult | Error, limitText: string, target: number) {
   const out: string[] = [];

@@ -28,15 +28,13 @@ import {
   cell,
   type Client,
   type Cpu,
-  cpuCell,
   cpuMark,
   cpuSince,
   type Employee,
-  fdLimits,
-  inWaves,
   int,
   isFinishing,
   listEmployees,
+  listFlag,
   login,
   machineFacts,
   ms,
@@ -45,20 +43,26 @@ import {
   openSocket,
   percentile,
   progress,
-  raiseFdLimit,
   ratio,
   RUN_ID,
   runMain,
-  SEEDED_PASSWORD,
-  serviceIds,
-  disturbance,
   type ServerProcess,
   sleep,
   startEmbeddedHub,
   startPostgresHub,
-  startWsServer,
   UNLIMITED,
   withTimeout,
+} from './lib.ts';
+import {
+  cpuCell,
+  disturbance,
+  fdLimits,
+  inWaves,
+  openWs,
+  raiseFdLimit,
+  SEEDED_PASSWORD,
+  serviceIds,
+  startWsServer,
 } from './socket-lib.ts';
 
 const EMIT_TIMEOUT_MS = 10_000;
@@ -109,13 +113,7 @@ if (HUB_CLIENT !== 'raw' && HUB_CLIENT !== 'socket.io') {
   console.error('--hub-client must be raw or socket.io');
   process.exit(2);
 }
-const MODES = args.modes.split(',').map((s) => s.trim()).filter(Boolean);
-for (const m of MODES) {
-  if (m !== 'embedded' && m !== 'postgres') {
-    console.error(`--modes: unknown mode "${m}" (postgres, embedded)`);
-    process.exit(2);
-  }
-}
+const MODES = listFlag('modes', args.modes, ['postgres', 'embedded'] as const);
 const PG_URL = new URL(args['pg-url']);
 const REDIS_URL = args['redis-url'] || null;
 /** Members punched in turn: each is punched every MEMBERS / RATE seconds, so one punch per person is in flight. */
@@ -505,23 +503,6 @@ async function hubRun(setup: HubSetup, round: number): Promise<FanoutResult> {
 // ---------------------------------------------------------------------------------------------------------------
 // The plain ws baseline
 
-function openWs(url: string, timeoutMs = 30_000): Promise<WebSocket> {
-  const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: Math.min(10_000, timeoutMs) });
-  ws.on('error', () => undefined);
-  return withTimeout(
-    new Promise<WebSocket>((resolve, reject) => {
-      ws.once('open', () => resolve(ws));
-      ws.once('error', reject);
-      ws.once('close', (code) => reject(new Error(`closed with ${code} before open`)));
-    }),
-    timeoutMs,
-    'websocket open',
-  ).catch((error) => {
-    ws.terminate();
-    throw error;
-  });
-}
-
 async function wsRun(server: ServerProcess, payloadBytes: number, round: number): Promise<FanoutResult> {
   const label = 'plain ws';
   const sockets: WebSocket[] = [];
@@ -587,7 +568,7 @@ type Row = { round: number; target: string; result: FanoutResult | Error };
 const NAMES: Record<string, string> = { postgres: 'Check-in Hub (PostgreSQL + Redis)', embedded: 'Check-in Hub (embedded PGlite)', ws: 'plain `ws` broadcast (baseline)' };
 
 /** The server's CPU time per message delivered in the measured window, in µs (robust to other work on the machine). */
-const cpuPerMessage = (r: FanoutResult) => (r.cpu?.server != null && r.messagesPerSecond > 0 ? (r.cpu.server / 100 / r.messagesPerSecond) * 1e6 : NaN);
+const cpuPerMessage = (r: FanoutResult) => (r.cpu?.hub != null && r.messagesPerSecond > 0 ? (r.cpu.hub / 100 / r.messagesPerSecond) * 1e6 : NaN);
 
 /** This process's CPU time per message received in the measured window, in µs (the client side's cost). */
 const benchPerMessage = (r: FanoutResult) => (r.cpu && r.messagesPerSecond > 0 ? (r.cpu.bench / 100 / r.messagesPerSecond) * 1e6 : NaN);

@@ -1,6 +1,8 @@
-// Helpers shared by the benchmarks (bench/realtime.ts, bench/history.ts): progress lines, bounded waits, cleanups that
-// run on every path (normal end, error, signal, watchdog), child processes (the hub and other servers), scratch
-// PostgreSQL databases, /proc CPU accounting. One benchmark per process: the state here is the process's.
+// Helpers shared by the benchmarks (bench/realtime.ts, bench/history.ts, bench/fanout.ts, bench/connections.ts) and
+// scripts/faults.ts: progress lines, bounded waits, cleanups that run on every path (normal end, error, signal,
+// watchdog), child processes (the hub and other servers), scratch PostgreSQL databases, /proc CPU accounting, REST and
+// socket helpers. The socket benchmarks' own extras (memory, fd limits, the ws baseline) are in bench/socket-lib.ts.
+// One benchmark per process: the state here is the process's. Nothing here asserts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -36,13 +38,17 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
 }
 
 /** Nearest-rank percentile of an ascending array. */
-export function percentile(sorted: number[], p: number): number {
+export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 export const ms = (n: number) => (Number.isFinite(n) ? (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2)) : '—');
-export const int = (n: number) => Math.round(n).toLocaleString('en');
+export const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en') : '—');
 export const pct = (n: number | null) => (n == null ? '—' : `${Math.round(n)}%`);
+/** `a / b` as "1.23×", or — when either is missing. */
+export const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : '—');
+/** Text for a Markdown table cell: no pipes, no newlines. */
+export const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 
 /** A numeric command-line value within bounds, or exit 2 with a message. */
 export function numberFlag(name: string, value: string | undefined, min: number, max: number) {
@@ -52,6 +58,18 @@ export function numberFlag(name: string, value: string | undefined, min: number,
     process.exit(2);
   }
   return n;
+}
+
+/** A comma-separated list flag whose every item is one of `allowed`, or exit 2 with a message. */
+export function listFlag<T extends string>(name: string, value: string, allowed: readonly T[]): T[] {
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const item of items) {
+    if (!allowed.includes(item as T)) {
+      console.error(`--${name}: unknown value "${item}" (${allowed.join(', ')})`);
+      process.exit(2);
+    }
+  }
+  return items as T[];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -193,33 +211,47 @@ export function hubEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   };
 }
 
+/** A long-running child (the hub, a baseline server) that prints JSON lines on stdout. */
 export type ServerProcess = {
   child: ChildProcess;
   url: string;
+  port: number;
   pid: number;
   /** The last log lines (for error messages). */
   tail: string[];
   /** Log lines at level error or above since start. */
   errorLines: string[];
+  /** The inspector's WebSocket URL when the child was started with --inspect (from its "Debugger listening on" line). */
+  inspectorUrl: string | null;
   stop: () => Promise<void>;
 };
 
+/** The hub's ready line: `{"msg":"ready on …","port":N}`. */
+export const hubReady = (entry: { msg?: string; port?: number }) => (entry.msg?.startsWith('ready on') && typeof entry.port === 'number' ? entry.port : null);
+
 /**
- * Starts a Node server script (src/main.ts by default) as a child process on this process's Node binary, and resolves
- * once it logs a JSON line whose `msg` starts with "ready on" and carries its `port`. Its stdout is read for its whole
- * life (a full pipe would stall it); `stop` sends SIGTERM, then SIGKILL after 20 s.
+ * Starts `node <nodeArgs> <script> <scriptArgs>` (src/main.ts by default) as a child process on this process's Node
+ * binary, and resolves once a stdout JSON line satisfies `isReady`, which returns the port (default: the hub's "ready
+ * on" line). Its stdout is read for its whole life (a full pipe would stall it); its stop (SIGTERM, then SIGKILL after
+ * `stopGraceMs`, default 20 s) is registered as a cleanup.
  */
 export async function startServer(
   env: NodeJS.ProcessEnv,
   label: string,
-  opts: { script?: string; nodeArgs?: string[]; timeoutMs?: number } = {},
+  opts: { script?: string; nodeArgs?: string[]; scriptArgs?: string[]; timeoutMs?: number; stopGraceMs?: number; isReady?: (entry: Record<string, any>) => number | null } = {},
 ): Promise<ServerProcess> {
   checkNotFinishing();
   const timeoutMs = opts.timeoutMs ?? 180_000;
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.script ?? 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const isReady: (entry: Record<string, any>) => number | null = opts.isReady ?? hubReady;
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.script ?? 'src/main.ts', ...(opts.scriptArgs ?? [])], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.add(child);
   const tail: string[] = [];
   const errorLines: string[] = [];
+  let inspectorUrl: string | null = null;
   const remember = (line: string) => {
     tail.push(line);
     if (tail.length > 60) tail.shift();
@@ -237,9 +269,10 @@ export async function startServer(
     stopping = true;
     if (!exited) {
       child.kill('SIGTERM');
-      const graceful = await withTimeout(exitedPromise, 20_000, `${label} stop`).then(() => true, () => false);
+      const grace = opts.stopGraceMs ?? 20_000;
+      const graceful = await withTimeout(exitedPromise, grace, `${label} stop`).then(() => true, () => false);
       if (!graceful) {
-        progress(`${label}: did not stop within 20 s of SIGTERM; killing it`);
+        progress(`${label}: did not stop within ${grace / 1000} s of SIGTERM (still busy with its backlog?); killing it`);
         child.kill('SIGKILL');
         await withTimeout(exitedPromise, 5_000, `${label} kill`).catch(() => undefined);
       }
@@ -250,7 +283,11 @@ export async function startServer(
   const unregister = onCleanup(`stop ${label}`, stop);
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (chunk: string) => {
-    for (const line of chunk.split('\n')) if (line.trim()) remember(line);
+    for (const line of chunk.split('\n')) {
+      if (!line.trim()) continue;
+      remember(line);
+      inspectorUrl ??= /^Debugger listening on (ws:\/\/\S+)/.exec(line)?.[1] ?? null;
+    }
   });
   return new Promise<ServerProcess>((resolve, reject) => {
     let buffered = '';
@@ -271,29 +308,31 @@ export async function startServer(
         remember(line);
         // Once ready, only error lines matter: no JSON.parse of every request log line in the load generator.
         if (ready && !/"level":\s*[56]\d/.test(line)) continue;
-        let entry: { level?: number; msg?: string; port?: number } | null = null;
+        let entry: Record<string, any> | null = null;
         try {
           entry = line.startsWith('{') ? JSON.parse(line) : null;
         } catch {
           entry = null;
         }
         if (entry && (entry.level ?? 0) >= 50) errorLines.push(line);
-        if (!ready && entry?.msg?.startsWith('ready on') && typeof entry.port === 'number') {
+        const port = !ready && entry ? isReady(entry) : null;
+        if (port != null) {
           ready = true;
           clearTimeout(timer);
-          resolve({ child, url: `http://127.0.0.1:${entry.port}`, pid: child.pid!, tail, errorLines, stop: unregister });
+          resolve({ child, url: `http://127.0.0.1:${port}`, port, pid: child.pid!, tail, errorLines, inspectorUrl, stop: unregister });
         }
       }
     });
     child.once('exit', (code, signal) => {
       if (!ready) fail(`exited with ${code ?? signal} before it was ready`);
+      // A server that dies on its own during a measurement says why (its last lines) before the run notices.
       else if (!stopping) progress(`${label} (pid ${child.pid}) exited unexpectedly with ${code ?? signal}; its last lines:\n${tail.slice(-20).join('\n')}`);
     });
   });
 }
 
-/** One JSON request (bounded to 30 s); throws on a non-2xx answer. */
-export async function api<T = any>(base: string, method: string, path: string, opts: { token?: string; json?: unknown } = {}) {
+/** One JSON request (bounded to `timeoutMs`, default 30 s); throws on a non-2xx answer. */
+export async function api<T = any>(base: string, method: string, path: string, opts: { token?: string; json?: unknown; timeoutMs?: number } = {}) {
   const res = await fetch(`${base}${path}`, {
     method,
     headers: {
@@ -301,7 +340,7 @@ export async function api<T = any>(base: string, method: string, path: string, o
       ...(opts.json !== undefined ? { 'Content-Type': 'application/json' } : {}),
     },
     body: opts.json !== undefined ? JSON.stringify(opts.json) : undefined,
-    signal: AbortSignal.timeout(30_000),
+    signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
   }).catch((error: Error & { cause?: { message?: string; code?: string } }) => {
     // fetch's own message is only "fetch failed": say why.
     const cause = error.cause ? ` (${error.cause.code ?? ''} ${error.cause.message ?? ''})`.replace('( ', '(') : '';
@@ -310,6 +349,12 @@ export async function api<T = any>(base: string, method: string, path: string, o
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
   return { body: (text ? JSON.parse(text) : null) as T, headers: res.headers };
+}
+
+/** Signs in (POST /token) and returns the access token. */
+export async function login(base: string, email: string, password: string, timeoutMs?: number): Promise<string> {
+  const { body } = await api<{ access_token: string }>(base, 'POST', '/token', { json: { username: email, password }, timeoutMs });
+  return body.access_token;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -452,23 +497,26 @@ export async function runMain(budgetMs: number, body: () => Promise<boolean>) {
   exitSoonIfStuck();
 }
 
-/** Markdown bullet lines describing the machine, Node, PostgreSQL (and Redis when given). */
-export async function machineFacts(pgUrl: URL, redisUrl?: string) {
+/** Markdown bullet lines describing the machine, Node, PostgreSQL and Redis (each when given). */
+export async function machineFacts(pgUrl: URL | null, redisUrl?: string | null) {
   const cpus = os.cpus();
+  const load = os.loadavg().map((n) => n.toFixed(2)).join(' / ');
   const lines = [
     `- date: ${new Date().toISOString()}`,
-    `- machine: ${os.availableParallelism()} cores (${cpus[0]?.model?.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}`,
-    `- Node ${process.version} (children run the same binary: ${process.execPath.replace(ROOT, './')})`,
+    `- machine: ${os.availableParallelism()} cores (${cpus[0]?.model?.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}; load average at start ${load} (1/5/15 min)`,
+    `- Node ${process.version} for this load generator and every child (${process.execPath.replace(ROOT, './')})`,
   ];
-  try {
-    const [row] = await adminQuery<{ v: string; fsync: string; sc: string; sb: string; wm: string }>(
-      pgUrl,
-      "select current_setting('server_version') as v, current_setting('fsync') as fsync, current_setting('synchronous_commit') as sc, " +
-        "current_setting('shared_buffers') as sb, current_setting('work_mem') as wm",
-    );
-    lines.push(`- PostgreSQL ${row.v} at ${pgUrl.host} (fsync=${row.fsync}, synchronous_commit=${row.sc}, shared_buffers=${row.sb}, work_mem=${row.wm})`);
-  } catch (error) {
-    lines.push(`- PostgreSQL: unreachable (${(error as Error).message})`);
+  if (pgUrl) {
+    try {
+      const [row] = await adminQuery<{ v: string; fsync: string; sc: string; sb: string; wm: string }>(
+        pgUrl,
+        "select current_setting('server_version') as v, current_setting('fsync') as fsync, current_setting('synchronous_commit') as sc, " +
+          "current_setting('shared_buffers') as sb, current_setting('work_mem') as wm",
+      );
+      lines.push(`- PostgreSQL ${row.v} at ${pgUrl.host} (fsync=${row.fsync}, synchronous_commit=${row.sc}, shared_buffers=${row.sb}, work_mem=${row.wm})`);
+    } catch (error) {
+      lines.push(`- PostgreSQL: unreachable (${(error as Error).message})`);
+    }
   }
   if (redisUrl) {
     try {
@@ -485,7 +533,7 @@ export async function machineFacts(pgUrl: URL, redisUrl?: string) {
     }
   }
   lines.push(
-    `- **The servers, PostgreSQL${redisUrl ? ', Redis' : ''} and this load generator all share these ${os.availableParallelism()} cores** (with whatever else runs on the machine): the numbers are a floor, not the capacity of a dedicated machine.`,
+    `- **Only ${os.availableParallelism()} cores, shared** by the servers under test, ${pgUrl ? 'PostgreSQL, ' : ''}${redisUrl ? 'Redis, ' : ''}this load generator and whatever else runs on the machine: absolute numbers are a floor, not the capacity of a dedicated machine. Compare each with the baseline measured in the same run.`,
   );
   return lines;
 }
@@ -495,6 +543,7 @@ export async function machineFacts(pgUrl: URL, redisUrl?: string) {
 
 export type CpuMark = {
   at: number;
+  /** The process under test: the hub, or a baseline server. */
   hub: number | null;
   self: NodeJS.CpuUsage;
   postgres: Map<number, number>;
@@ -562,36 +611,45 @@ function tempDir(prefix: string) {
   return { dir, remove };
 }
 
+export type StartedHub = { hub: ServerProcess; mode: string; stop: () => Promise<void> };
+
 /** The hub on a fresh PGlite DATA_DIR with the demo organisation (60 employees, 90 days); `stop` also removes the directory. */
-export async function startEmbeddedHub(label: string, opts: { nodeArgs?: string[] } = {}) {
+export async function startEmbeddedHub(label: string, opts: { nodeArgs?: string[]; extraEnv?: Record<string, string> } = {}): Promise<StartedHub> {
   const data = tempDir('checkin-bench-embedded-');
   try {
     progress(`${label}: starting the hub on PGlite in ${data.dir} (demo organisation: 60 employees, 90 days)`);
-    const hub = await startServer(hubEnv({ DATA_DIR: data.dir, SEED_DEMO: 'true', ...UNLIMITED }), `${label} hub`, { nodeArgs: opts.nodeArgs });
-    progress(`${label}: ready at ${hub.url} (pid ${hub.pid})`);
-    const stop = async () => {
-      progress(`${label}: stopping the hub`);
-      try {
-        await hub.stop();
-      } finally {
-        await data.remove();
-      }
-    };
-    return { hub, stop };
+    const env = hubEnv({ DATA_DIR: data.dir, SEED_DEMO: 'true', ...UNLIMITED, ...opts.extraEnv });
+    return await startHub(label, env, opts.nodeArgs, 'embedded PGlite, no Redis', data.remove);
   } catch (error) {
     await data.remove();
     throw error;
   }
 }
 
+/** Starts src/main.ts on `env`; the hub's `stop` then runs `teardown` (its data directory, database, Redis keys). */
+async function startHub(label: string, env: NodeJS.ProcessEnv, nodeArgs: string[] | undefined, mode: string, teardown: () => Promise<void>): Promise<StartedHub> {
+  const hub = await startServer(env, /\bhub\b/.test(label) ? label : `${label} hub`, { nodeArgs });
+  progress(`${label}: ready at ${hub.url} (pid ${hub.pid})`);
+  const stop = async () => {
+    progress(`${label}: stopping the hub`);
+    try {
+      await hub.stop();
+    } finally {
+      await teardown();
+    }
+  };
+  return { hub, mode, stop };
+}
+
 /**
  * The hub on a fresh scratch PostgreSQL database seeded with exactly what `npm run db:seed -- --employees N --days D
- * --reset` runs, and Redis under a unique key prefix; `stop` also deletes the keys, drops the database and the directory.
+ * [--teams T] --reset` runs, and Redis (when given) under a unique key prefix; `stop` stops the hub, then deletes the
+ * keys (the sessions the hub keeps for disconnected sockets included), drops the database and removes the directory.
  */
 export async function startPostgresHub(
   label: string,
-  opts: { pgUrl: URL; redisUrl: string; employees: number; days: number; nodeArgs?: string[] },
-) {
+  opts: { pgUrl: URL; redisUrl: string | null; employees: number; days: number; teams?: number; nodeArgs?: string[]; extraEnv?: Record<string, string> },
+): Promise<StartedHub> {
   const name = `bench_hub_${RUN_ID}`;
   const prefix = `bench:${RUN_ID}:`;
   const data = tempDir('checkin-bench-pg-');
@@ -607,28 +665,24 @@ export async function startPostgresHub(
   };
   try {
     db = await scratchDatabase(opts.pgUrl, name);
-    dropKeys = onCleanup(`Redis keys ${prefix}*`, () => deleteRedisKeys(opts.redisUrl, prefix));
-    const env = hubEnv({ DATA_DIR: data.dir, DATABASE_URL: db.url, REDIS_URL: opts.redisUrl, REDIS_PREFIX: prefix, SEED_DEMO: 'false', ...UNLIMITED });
-    progress(`${label}: seeding ${name} (db:seed --employees ${opts.employees} --days ${opts.days} --reset)`);
+    const redisUrl = opts.redisUrl;
+    if (redisUrl) dropKeys = onCleanup(`Redis keys ${prefix}*`, () => deleteRedisKeys(redisUrl, prefix));
+    const env = hubEnv({
+      DATA_DIR: data.dir,
+      DATABASE_URL: db.url,
+      ...(redisUrl ? { REDIS_URL: redisUrl, REDIS_PREFIX: prefix } : {}),
+      SEED_DEMO: 'false',
+      ...UNLIMITED,
+      ...opts.extraEnv,
+    });
+    const seedArgs = ['--employees', String(opts.employees), '--days', String(opts.days), ...(opts.teams ? ['--teams', String(opts.teams)] : []), '--reset'];
+    progress(`${label}: seeding ${name} (db:seed ${seedArgs.join(' ')})`);
     const seedEnv = { ...env };
     delete seedEnv.REDIS_URL;
-    const seeded = await run(process.execPath, ['src/cli/seed.ts', '--employees', String(opts.employees), '--days', String(opts.days), '--reset'], {
-      env: seedEnv,
-      timeoutMs: 600_000,
-    });
+    const seeded = await run(process.execPath, ['src/cli/seed.ts', ...seedArgs], { env: seedEnv, timeoutMs: 600_000 });
     progress(`${label}: ${seeded.stdout.split('\n').find((l) => l.startsWith('Seeded')) ?? 'seeded'}`);
-    progress(`${label}: starting the hub on ${name} with Redis prefix ${prefix}`);
-    const hub = await startServer(env, `${label} hub`, { nodeArgs: opts.nodeArgs });
-    progress(`${label}: ready at ${hub.url} (pid ${hub.pid})`);
-    const stop = async () => {
-      progress(`${label}: stopping the hub`);
-      try {
-        await hub.stop();
-      } finally {
-        await teardown();
-      }
-    };
-    return { hub, stop };
+    progress(`${label}: starting the hub on ${name}${redisUrl ? ` with Redis prefix ${prefix}` : ' without Redis'}`);
+    return await startHub(label, env, opts.nodeArgs, redisUrl ? 'PostgreSQL + Redis streams adapter' : 'PostgreSQL, no Redis', teardown);
   } catch (error) {
     await teardown();
     throw error;
@@ -640,14 +694,15 @@ export async function startPostgresHub(
 
 export type Client = Socket<ServerToClient, ClientToServer>;
 
-export function openSocket(url: string, token: string): Promise<Client> {
-  const socket: Client = connect(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true, timeout: 10_000 });
+/** A Socket.IO client on the websocket transport only, no reconnection; resolves once connected (bounded). */
+export function openSocket(url: string, token: string, timeoutMs = 15_000): Promise<Client> {
+  const socket: Client = connect(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true, timeout: Math.max(1000, timeoutMs - 5000) });
   return withTimeout(
     new Promise<Client>((resolve, reject) => {
       socket.once('connect', () => resolve(socket));
       socket.once('connect_error', (error) => reject(error));
     }),
-    15_000,
+    timeoutMs,
     'socket connect',
   ).catch((error) => {
     socket.close();
@@ -655,7 +710,7 @@ export function openSocket(url: string, token: string): Promise<Client> {
   });
 }
 
-export type Employee = { employee_id: number; team_id: number | null; badge_id: string | null; active: boolean; access: string };
+export type Employee = { employee_id: number; name: string; email: string; team_id: number | null; badge_id: string | null; active: boolean; access: string };
 
 export async function listEmployees(base: string, token: string): Promise<Employee[]> {
   const all: Employee[] = [];
