@@ -23,11 +23,11 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, readdirSync, type WriteStream } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
+import { api, children, login, ROOT, RUN_ID, sleep, withTimeout } from '../bench/lib.ts';
 import { arrivalStatus, DEFAULT_SCHEDULE } from '../src/modules/attendance/attendance.records.ts';
 import type { BoardSnapshot, CheckResult, ClientToServer, ErrorAck, ServerToClient } from '../src/modules/realtime/events.ts';
 
@@ -70,8 +70,6 @@ for (const f of FAULTS) {
   }
 }
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const RUN_ID = `${process.pid}_${randomBytes(3).toString('hex')}`;
 const TZ = 'UTC';
 const PG_HOST = '127.0.0.1';
 const PG_PORT = 5432;
@@ -88,6 +86,8 @@ const EVENT_PREFIX = `faults-${RUN_ID}-`;
 const LOG_DIR = join(os.tmpdir(), `checkin-faults-${RUN_ID}`);
 
 const ACK_TIMEOUT_MS = 6_000;
+/** REST calls may wait for a hub that is reconnecting to PostgreSQL or Redis. */
+const API_TIMEOUT_MS = 60_000;
 const WINDOW = 8; // punches in flight per kiosk
 const DRAIN_DEADLINE_MS = args.short ? 120_000 : 300_000;
 const PERMANENT_CODES = new Set([
@@ -101,17 +101,7 @@ const PERMANENT_CODES = new Set([
 const t0 = Date.now();
 const stamp = () => `${new Date().toISOString()} +${((Date.now() - t0) / 1000).toFixed(1)}s`;
 const log = (msg: string) => process.stderr.write(`[faults ${stamp()}] ${msg}\n`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const fmt = (n: number) => n.toLocaleString('en');
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 200) {
   const until = Date.now() + timeoutMs;
@@ -141,21 +131,6 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string, para
   } finally {
     await client.end().catch(() => undefined);
   }
-}
-
-async function api<T = any>(base: string, method: string, path: string, opts: { token?: string; json?: unknown } = {}): Promise<T> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(opts.token ? { Authorization: `Bearer ${opts.token}` } : {}),
-      ...(opts.json !== undefined ? { 'Content-Type': 'application/json' } : {}),
-    },
-    body: opts.json !== undefined ? JSON.stringify(opts.json) : undefined,
-    signal: AbortSignal.timeout(60_000),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
-  return (text ? JSON.parse(text) : null) as T;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -199,11 +174,6 @@ async function ensureServicesUp() {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Child processes: the two API instances and the worker
-
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
 
 type Proc = {
   name: string;
@@ -823,13 +793,13 @@ async function main(): Promise<number> {
   everyProc.push(a, b, w);
   log(`hub A ${a.url}, hub B ${b.url}, worker pid ${w.child.pid}`);
 
-  const { access_token: adminToken } = await api<{ access_token: string }>(b.url!, 'POST', '/token', { json: { username: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
+  const adminToken = await login(b.url!, ADMIN_EMAIL, ADMIN_PASSWORD, API_TIMEOUT_MS);
   const employees = (await query<Employee>(DB_URL, 'select employee_id, badge_id, team_id from employees where active and badge_id is not null order by employee_id'))
     .map((e) => ({ employee_id: Number(e.employee_id), badge_id: e.badge_id, team_id: e.team_id == null ? null : Number(e.team_id) }));
   const teams = (await query<{ team_id: number }>(DB_URL, 'select team_id from teams order by team_id')).map((t) => Number(t.team_id));
   log(`${employees.length} badged employees in ${teams.length} teams; registering ${KIOSKS} kiosks`);
   for (let i = 0; i < KIOSKS; i++) {
-    const created = await api<{ token: string }>(i % 2 ? b.url! : a.url!, 'POST', '/kiosks/', { token: adminToken, json: { name: `faults kiosk ${i + 1}` } });
+    const { body: created } = await api<{ token: string }>(i % 2 ? b.url! : a.url!, 'POST', '/kiosks/', { token: adminToken, json: { name: `faults kiosk ${i + 1}` }, timeoutMs: API_TIMEOUT_MS });
     kiosks.push(new Kiosk(i, created.token));
   }
   for (const k of kiosks) k.connect(k.index % 2);
@@ -1106,7 +1076,7 @@ async function main(): Promise<number> {
   else {
     const yesterday = (await query<{ d: string }>(DB_URL, `select ($1::date - 1)::text as d`, [today]))[0].d;
     try {
-      const closed = await api<{ days?: unknown }>(base, 'POST', '/attendance/end-of-day', { token: adminToken, json: { date: yesterday } });
+      const { body: closed } = await api<{ days?: unknown }>(base, 'POST', '/attendance/end-of-day', { token: adminToken, json: { date: yesterday }, timeoutMs: API_TIMEOUT_MS });
       log(`end of day ${yesterday} through the worker: ${JSON.stringify(closed).slice(0, 200)}`);
     } catch (error) {
       summaryProblems.push(`POST /attendance/end-of-day ${yesterday}: ${(error as Error).message}`);
@@ -1122,7 +1092,7 @@ async function main(): Promise<number> {
         summaryProblems.push(`team ${team_id}: no earlier record to touch`);
         continue;
       }
-      await api(base, 'PUT', `/attendance/${record.record_id}`, { token: adminToken, json: { notes: `fault run ${RUN_ID}: recompute` } });
+      await api(base, 'PUT', `/attendance/${record.record_id}`, { token: adminToken, json: { notes: `fault run ${RUN_ID}: recompute` }, timeoutMs: API_TIMEOUT_MS });
       touched.push(`team ${team_id} → record ${record.record_id}`);
     }
     log(`summaries: recompute caused by a note on ${touched.join(', ')}`);
@@ -1146,8 +1116,8 @@ async function main(): Promise<number> {
       let last = '';
       const matched = await waitFor(`summary of ${what}`, async () => {
         const want = await sqlToday(teamId);
-        const got = await api<{ today: { date: string; expected: number; present: number; late: number; checked_out: number } }>(
-          base, 'GET', `/summarize_attendance/${teamId === null ? '' : `?team_id=${teamId}`}`, { token: adminToken },
+        const { body: got } = await api<{ today: { date: string; expected: number; present: number; late: number; checked_out: number } }>(
+          base, 'GET', `/summarize_attendance/${teamId === null ? '' : `?team_id=${teamId}`}`, { token: adminToken, timeoutMs: API_TIMEOUT_MS },
         );
         last = `summary ${got.today.date} expected ${got.today.expected} present ${got.today.present} late ${got.today.late} checked out ${got.today.checked_out}; ` +
           `SQL ${today} expected ${want.expected} present ${want.present} late ${want.late} checked out ${want.checked_out}`;
