@@ -6,12 +6,12 @@
 //   kiosk     — paired by the admin, right after a demo badge of the Engineering team was read;
 //   board     — the Engineering board, signed in as its manager (ada.lovelace@example.com);
 //   assistant — signed in as the admin, after a question to the built-in planner.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { spawnHub, type HubProcess } from '../tests/process-utils.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = join(ROOT, 'docs', 'screenshots');
@@ -23,57 +23,7 @@ const VIEWPORT = { width: 834, height: 1112 }; // a 10.5" tablet, portrait
 const START_TIMEOUT_MS = 120_000;
 const WAIT_MS = 15_000;
 
-type Hub = { child: ChildProcess; url: string };
-
-/** Runs `src/main.ts` on an empty embedded database and resolves with its address once it logs "ready on …". */
-function startHub(dataDir: string): Promise<Hub> {
-  const child = spawn(process.execPath, ['src/main.ts'], {
-    cwd: ROOT,
-    // A clean environment: never a DATABASE_URL or REDIS_URL from the shell, always the embedded demo.
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', ADMIN_EMAIL, ADMIN_PASSWORD, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the hub did not start within ${START_TIMEOUT_MS / 1000} s:\n${logs.join('')}`));
-    }, START_TIMEOUT_MS);
-    child.stderr!.on('data', (chunk) => logs.push(String(chunk)));
-    let buffered = '';
-    child.stdout!.on('data', (chunk) => {
-      logs.push(String(chunk));
-      buffered += String(chunk);
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        if (!line.startsWith('{')) continue;
-        const entry = JSON.parse(line) as { msg?: string; port?: number };
-        if (entry.msg?.startsWith('ready on') && entry.port) {
-          clearTimeout(timer);
-          resolve({ child, url: `http://127.0.0.1:${entry.port}` });
-        }
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the hub exited with ${code}:\n${logs.join('')}`));
-    });
-  });
-}
-
-/** SIGTERM, then SIGKILL if it has not exited after 20 s. */
-function stopHub(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const force = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
+type Hub = HubProcess;
 
 async function api<T>(hub: Hub, path: string, token?: string): Promise<T> {
   const res = await fetch(`${hub.url}${path}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
@@ -138,7 +88,8 @@ async function main() {
   let browser: Browser | null = null;
   try {
     console.error('starting the hub (embedded, demo data)…');
-    hub = await startHub(dataDir);
+    // A clean environment: never a DATABASE_URL or REDIS_URL from the shell, always the embedded demo.
+    hub = await spawnHub({ DATA_DIR: dataDir, ADMIN_EMAIL, ADMIN_PASSWORD }, START_TIMEOUT_MS);
     const started = hub;
     const badge = await badgeToRead(started);
     browser = await chromium.launch({
@@ -176,7 +127,7 @@ async function main() {
     });
   } finally {
     await browser?.close();
-    if (hub) await stopHub(hub.child);
+    await hub?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
