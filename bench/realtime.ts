@@ -132,6 +132,9 @@ type Phase = {
   meanBatch: number;
   /** The hub's own time from receiving a punch to acking it (its /metrics histogram), p50 and p99. */
   hubAck: { p50: number; p99: number };
+  /** The hub's garbage-collection pauses in the window (ms per second) and its event-loop delay (ms). */
+  hubGcMsPerSecond: number;
+  hubLoopLag: { p99: number; max: number };
   batches: number;
 };
 type RunResult = { phases: Phase[]; kiosks: number; employees: number; watchers: number; teams: number; hubErrorLogs: number };
@@ -232,7 +235,7 @@ async function openClientSocket(base: string, token: string): Promise<BenchSocke
   };
 }
 
-type HubStats = { sum: number; count: number; ackBuckets: [number, number][] };
+type HubStats = { sum: number; count: number; ackBuckets: [number, number][]; gcSeconds: number; loopLagP99: number; loopLagMax: number };
 
 /** From the hub's /metrics: the punch batch histogram (transactions, punches in them) and the ack-time buckets. */
 async function batchStats(base: string, token: string): Promise<HubStats> {
@@ -240,7 +243,16 @@ async function batchStats(base: string, token: string): Promise<HubStats> {
   const text = await res.text();
   const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+]+)$`, 'm').exec(text)?.[1] ?? NaN);
   const ackBuckets = [...text.matchAll(/^checkin_punch_ack_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)].map((m) => [m[1] === '+Inf' ? Infinity : Number(m[1]) * 1000, Number(m[2])] as [number, number]);
-  return { sum: value('checkin_punch_batch_size_sum'), count: value('checkin_punch_batch_size_count'), ackBuckets };
+  const gcSeconds = [...text.matchAll(/^checkin_nodejs_gc_duration_seconds_sum\{[^}]*\} ([\d.e+-]+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+  // The event-loop delay gauges cover the time since the previous scrape (prom-client resets its histogram).
+  return {
+    sum: value('checkin_punch_batch_size_sum'),
+    count: value('checkin_punch_batch_size_count'),
+    ackBuckets,
+    gcSeconds,
+    loopLagP99: value('checkin_nodejs_eventloop_lag_p99_seconds') * 1000,
+    loopLagMax: value('checkin_nodejs_eventloop_lag_max_seconds') * 1000,
+  };
 }
 
 /** A quantile of the hub's own ack times (receipt to ack, ms) between two readings, interpolated within its bucket. */
@@ -465,6 +477,8 @@ async function measure(hub: HubProcess, label: string): Promise<RunResult> {
         loopDelayP99: loopDelay.count ? loopDelay.percentile(99) / 1e6 : NaN,
         meanBatch: from && to ? (to.sum - from.sum) / batches : NaN,
         hubAck: { p50: from && to ? hubAckQuantile(from, to, 0.5) : NaN, p99: from && to ? hubAckQuantile(from, to, 0.99) : NaN },
+        hubGcMsPerSecond: from && to ? ((to.gcSeconds - from.gcSeconds) * 1000) / SECONDS : NaN,
+        hubLoopLag: { p99: to?.loopLagP99 ?? NaN, max: to?.loopLagMax ?? NaN },
         batches,
       });
       await sleep(1000); // let the hub settle between phases
@@ -585,7 +599,7 @@ function report(factLines: string[], pgb: Pgbench | Error, results: Map<string, 
       out.push(
         `- ${mode}, ${ph.mode === 'closed' ? 'closed loop' : `${int(ph.rate!)}/s offered`}: ${int(ph.acked)} punches acked in the window by ${r.kiosks} kiosks over ${r.employees} employees in ${r.teams} teams ` +
           `(${Number.isFinite(ph.batches) ? int(ph.batches) : '—'} transactions); ${int(ph.delivery.samples)} delivery samples over ${r.watchers} watchers; errors: ${codes}; broadcasts matching no punch: ${ph.unmatched}; ` +
-          `load-generator event-loop delay p99: ${ms(ph.loopDelayP99)} ms.`,
+          `load-generator event-loop delay p99: ${ms(ph.loopDelayP99)} ms; hub event-loop delay p99 ${ms(ph.hubLoopLag.p99)} ms, max ${ms(ph.hubLoopLag.max)} ms; hub GC pauses ${ms(ph.hubGcMsPerSecond)} ms per second.`,
       );
     }
     out.push(`- ${mode}: hub error log lines: ${r.hubErrorLogs}.`);
