@@ -493,7 +493,7 @@ async function measure(hub: HubProcess, label: string): Promise<RunResult> {
 // ---------------------------------------------------------------------------------------------------------------
 // The three measurements
 
-type Pgbench = { tps: number; latencyMs: number; cpu: Cpu };
+type Pgbench = { tps: number; latencyMs: number; cpu: Cpu | null };
 
 async function runPgbench(): Promise<Pgbench> {
   const name = `bench_pgbench_${RUN_ID}`;
@@ -517,9 +517,19 @@ async function runPgbench(): Promise<Pgbench> {
     ];
     progress(`pgbench: ${argv.join(' ')}`);
     const env = { ...process.env, ...(PG_URL.password ? { PGPASSWORD: decodeURIComponent(PG_URL.password) } : {}) };
-    const mark = cpuMark();
-    const { stdout } = await run('pgbench', argv, { env, timeoutMs: (Math.ceil(SECONDS) + 60) * 1000 });
-    const cpu = cpuSince(mark);
+    // pgbench's server processes end with it, taking their CPU counters along: read them while it runs, from 1 s
+    // in (connected) to 0.5 s before the end.
+    let mark: CpuMark | null = null;
+    let cpu: Cpu | null = null;
+    const markTimer = setTimeout(() => (mark = cpuMark()), 1000);
+    const cpuTimer = setTimeout(() => mark && (cpu = cpuSince(mark)), Math.ceil(SECONDS) * 1000 - 500);
+    let stdout: string;
+    try {
+      ({ stdout } = await run('pgbench', argv, { env, timeoutMs: (Math.ceil(SECONDS) + 60) * 1000 }));
+    } finally {
+      clearTimeout(markTimer);
+      clearTimeout(cpuTimer);
+    }
     const tps = Number(/^tps = ([\d.]+)/m.exec(stdout)?.[1]);
     const latencyMs = Number(/^latency average = ([\d.]+) ms/m.exec(stdout)?.[1]);
     if (!Number.isFinite(tps)) throw new Error(`pgbench: no "tps =" line in its output:\n${stdout}`);
@@ -572,21 +582,22 @@ function report(factLines: string[], pgb: Pgbench | Error, results: Map<string, 
       `CPU in the measured window, in % of one core (${os.availableParallelism() * 100}% = every core): the hub process, all PostgreSQL processes, redis-server, this load generator, and the whole machine (whatever else runs is the difference).`,
     '',
   );
-  out.push('| mode | load | punches/s acked | ack p50 | ack p95 | ack p99 | hub ack p50 / p99 | delivery p50 | delivery p99 | deliveries received / expected | errors | punches per transaction | ÷ pgbench tps | CPU during the window |');
-  out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
-  if (pgb instanceof Error) out.push(`| pgbench single-row INSERT | | failed: ${pgb.message.split('\n')[0]} | | | | | | | | | | | |`);
-  else out.push(`| pgbench single-row INSERT (baseline, tps) | ${PGBENCH_CLIENTS} clients | ${int(pgb.tps)} | — | — | — | — | — | — | — | — | 1 | 1.00 | ${cpuCell(pgb.cpu, false)} |`);
+  out.push('| mode | load | punches/s acked | ack p50 | ack p95 | ack p99 | hub ack p50 / p99 | delivery p50 | delivery p99 | deliveries received / expected | errors | punches per transaction | CPU per punch: hub / PostgreSQL (µs) | ÷ pgbench tps | CPU during the window |');
+  out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  const perPunch = (pctOfCore: number | null | undefined, rate: number) => (pctOfCore != null && rate > 0 ? int((pctOfCore / 100 / rate) * 1e6) : '—');
+  if (pgb instanceof Error) out.push(`| pgbench single-row INSERT | | failed: ${pgb.message.split('\n')[0]} | | | | | | | | | | | | |`);
+  else out.push(`| pgbench single-row INSERT (baseline, tps) | ${PGBENCH_CLIENTS} clients | ${int(pgb.tps)} | — | — | — | — | — | — | — | — | 1 | — / ${perPunch(pgb.cpu?.postgres, pgb.tps)} per INSERT | 1.00 | ${cpuCell(pgb.cpu, false)} |`);
   const names: Record<string, string> = { embedded: 'embedded (PGlite, one process)', postgres: 'PostgreSQL + Redis (one hub process)' };
   for (const [mode, r] of results) {
     if (r instanceof Error) {
-      out.push(`| ${names[mode]} | | failed: ${r.message.split('\n')[0].replace(/\|/g, '\\|')} | | | | | | | | | | | |`);
+      out.push(`| ${names[mode]} | | failed: ${r.message.split('\n')[0].replace(/\|/g, '\\|')} | | | | | | | | | | | | |`);
       continue;
     }
     for (const ph of r.phases) {
       const load = ph.mode === 'closed' ? `closed loop, ${r.kiosks} kiosks` : `${int(ph.rate!)}/s offered`;
       out.push(
         `| ${names[mode]} | ${load} | ${int(ph.punchesPerSecond)} | ${ms(ph.ack.p50)} | ${ms(ph.ack.p95)} | ${ms(ph.ack.p99)} | ${ms(ph.hubAck.p50)} / ${ms(ph.hubAck.p99)} | ${ms(ph.delivery.p50)} | ${ms(ph.delivery.p99)} | ` +
-          `${int(ph.delivered)} / ${int(ph.expected)} | ${int(ph.errors)} | ${Number.isFinite(ph.meanBatch) ? ph.meanBatch.toFixed(1) : '—'} | ${Number.isFinite(tps) ? (ph.punchesPerSecond / tps).toFixed(2) : '—'} | ${cpuCell(ph.cpu, true)} |`,
+          `${int(ph.delivered)} / ${int(ph.expected)} | ${int(ph.errors)} | ${Number.isFinite(ph.meanBatch) ? ph.meanBatch.toFixed(1) : '—'} | ${perPunch(ph.cpu?.hub, ph.punchesPerSecond)} / ${mode === 'embedded' ? 'in the hub' : perPunch(ph.cpu?.postgres, ph.punchesPerSecond)} | ${Number.isFinite(tps) ? (ph.punchesPerSecond / tps).toFixed(2) : '—'} | ${cpuCell(ph.cpu, true)} |`,
       );
     }
   }
