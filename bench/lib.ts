@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -183,6 +184,18 @@ export function run(
   });
 }
 
+/** Calls `onLine` with each complete, non-blank line of a child's output stream (a line split over chunks waits for its end). */
+export function eachLine(stream: Readable, onLine: (line: string) => void) {
+  let buffered = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buffered += chunk;
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) if (line.trim()) onLine(line);
+  });
+}
+
 /** Every variable the hub reads (src/config.ts): removed from the inherited environment, then set explicitly. */
 export const HUB_VARS = [
   'NODE_ENV', 'PORT', 'HOST', 'DATABASE_URL', 'DB_HOST', 'DB_PORT', 'DB_NAME', 'DB_USER', 'DB_PASSWORD', 'DB_POOL_MAX', 'REDIS_URL',
@@ -281,16 +294,11 @@ export async function startServer(
     child.stderr?.destroy();
   };
   const unregister = onCleanup(`stop ${label}`, stop);
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (chunk: string) => {
-    for (const line of chunk.split('\n')) {
-      if (!line.trim()) continue;
-      remember(line);
-      inspectorUrl ??= /^Debugger listening on (ws:\/\/\S+)/.exec(line)?.[1] ?? null;
-    }
+  eachLine(child.stderr!, (line) => {
+    remember(line);
+    inspectorUrl ??= /^Debugger listening on (ws:\/\/\S+)/.exec(line)?.[1] ?? null;
   });
   return new Promise<ServerProcess>((resolve, reject) => {
-    let buffered = '';
     let ready = false;
     const fail = (message: string) => {
       clearTimeout(timer);
@@ -298,29 +306,22 @@ export async function startServer(
       reject(new Error(`${label}: ${message}\n${tail.slice(-30).join('\n')}`));
     };
     const timer = setTimeout(() => fail(`not ready within ${timeoutMs / 1000} s`), timeoutMs);
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (chunk: string) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        if (!line.trim()) continue;
-        remember(line);
-        // Once ready, only error lines matter: no JSON.parse of every request log line in the load generator.
-        if (ready && !/"level":\s*[56]\d/.test(line)) continue;
-        let entry: Record<string, any> | null = null;
-        try {
-          entry = line.startsWith('{') ? JSON.parse(line) : null;
-        } catch {
-          entry = null;
-        }
-        if (entry && (entry.level ?? 0) >= 50) errorLines.push(line);
-        const port = !ready && entry ? isReady(entry) : null;
-        if (port != null) {
-          ready = true;
-          clearTimeout(timer);
-          resolve({ child, url: `http://127.0.0.1:${port}`, port, pid: child.pid!, tail, errorLines, inspectorUrl, stop: unregister });
-        }
+    eachLine(child.stdout!, (line) => {
+      remember(line);
+      // Once ready, only error lines matter: no JSON.parse of every request log line in the load generator.
+      if (ready && !/"level":\s*[56]\d/.test(line)) return;
+      let entry: Record<string, any> | null = null;
+      try {
+        entry = line.startsWith('{') ? JSON.parse(line) : null;
+      } catch {
+        entry = null;
+      }
+      if (entry && (entry.level ?? 0) >= 50) errorLines.push(line);
+      const port = !ready && entry ? isReady(entry) : null;
+      if (port != null) {
+        ready = true;
+        clearTimeout(timer);
+        resolve({ child, url: `http://127.0.0.1:${port}`, port, pid: child.pid!, tail, errorLines, inspectorUrl, stop: unregister });
       }
     });
     child.once('exit', (code, signal) => {

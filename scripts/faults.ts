@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
-import { api, children, login, ROOT, RUN_ID, sleep, withTimeout } from '../bench/lib.ts';
+import { api, children, eachLine, login, ROOT, RUN_ID, sleep, withTimeout } from '../bench/lib.ts';
 import { arrivalStatus, DEFAULT_SCHEDULE } from '../src/modules/attendance/attendance.records.ts';
 import type { BoardSnapshot, CheckResult, ClientToServer, ErrorAck, ServerToClient } from '../src/modules/realtime/events.ts';
 
@@ -235,37 +235,29 @@ function startProc(name: string, script: 'src/main.ts' | 'src/worker.ts', timeou
   });
   return new Promise<Proc>((resolve, reject) => {
     let ready = false;
-    let buffered = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${name} not ready within ${timeoutMs / 1000} s:\n${proc.tail.join('\n')}`));
     }, timeoutMs);
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (chunk: string) => {
-      file.write(chunk);
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        if (!line.trim()) continue;
-        remember(line);
-        let entry: { level?: number; msg?: string; port?: number } | null = null;
-        try {
-          entry = line.startsWith('{') ? JSON.parse(line) : null;
-        } catch {
-          entry = null;
-        }
-        if (entry && (entry.level ?? 0) >= 50) proc.errorLines.push(line);
-        if (ready) continue;
-        if (script === 'src/main.ts' && entry?.msg?.startsWith('ready on') && typeof entry.port === 'number') {
-          proc.url = `http://127.0.0.1:${entry.port}`;
-        } else if (!(script === 'src/worker.ts' && entry?.msg === 'worker ready')) {
-          continue;
-        }
-        ready = true;
-        clearTimeout(timer);
-        resolve(proc);
+    child.stdout!.on('data', (chunk: string) => file.write(chunk));
+    eachLine(child.stdout!, (line) => {
+      remember(line);
+      let entry: { level?: number; msg?: string; port?: number } | null = null;
+      try {
+        entry = line.startsWith('{') ? JSON.parse(line) : null;
+      } catch {
+        entry = null;
       }
+      if (entry && (entry.level ?? 0) >= 50) proc.errorLines.push(line);
+      if (ready) return;
+      if (script === 'src/main.ts' && entry?.msg?.startsWith('ready on') && typeof entry.port === 'number') {
+        proc.url = `http://127.0.0.1:${entry.port}`;
+      } else if (!(script === 'src/worker.ts' && entry?.msg === 'worker ready')) {
+        return;
+      }
+      ready = true;
+      clearTimeout(timer);
+      resolve(proc);
     });
     child.once('exit', (code, signal) => {
       children.delete(child);
