@@ -6,8 +6,8 @@
 //     Redis (unique key prefix, deleted afterwards).
 //   - This process opens the sockets in waves of --wave at a time (each wave settles before the next: no SYN flood),
 //     on loopback only, with --tokens different user tokens (the admin and seeded employees) in turn.
-//   - Memory: each server child runs with --inspect=127.0.0.1:0 (the benchmark's children only; the hub's code is
-//     unchanged). Before each reading this process asks the child's inspector for full garbage collections
+//   - Memory: each server child runs with --inspect=127.0.0.1:0 --no-flush-bytecode (the benchmark's children only;
+//     the hub's code is unchanged). Before each reading this process asks the child's inspector for full garbage collections
 //     (HeapProfiler.collectGarbage), repeated until RSS is steady, then reads process.memoryUsage() in the child (JS
 //     heap used, external memory) and /proc/<pid>/status (VmRSS, RssAnon). So a reading is what the sockets retain,
 //     not how much garbage V8 had left at that moment. Readings: after a warm-up wave was opened and closed, then with
@@ -93,6 +93,7 @@ const { values: args } = parseArgs({
     'heap-diff': { type: 'boolean', default: false },
     'heap-dir': { type: 'string' },
     'cpu-prof': { type: 'string' },
+    'node-args': { type: 'string', default: '' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -104,7 +105,8 @@ if (args.help) {
       '                             [--no-gc]  (no inspector in the servers: RSS after a quiet period instead of after full GCs)\n' +
       '                             [--heap-diff]  (heap snapshots before and at N/4 sockets: what grew per socket; inflates later RSS readings)\n' +
       '                             [--heap-dir DIR]  (with --heap-diff: also write the snapshots there, <server>-<sockets>.heapsnapshot, for Chrome DevTools)\n' +
-      '                             [--cpu-prof DIR]  (a CPU profile of each server while it accepts the first N/4, through its inspector; summarised in the report)',
+      '                             [--cpu-prof DIR]  (a CPU profile of each server while it accepts the first N/4, through its inspector; summarised in the report)\n' +
+      '                             [--node-args "…"]  (more Node flags for the server children)',
   );
   process.exit(0);
 }
@@ -131,8 +133,14 @@ if (HEAP_DIFF && !GC) {
   console.error('--heap-diff needs the inspector: drop --no-gc');
   process.exit(2);
 }
-/** The servers' Node flags: an inspector on loopback, on a free port, for the full GCs and snapshots. */
-const SERVER_NODE_ARGS = GC ? ['--inspect=127.0.0.1:0'] : [];
+/**
+ * The servers' Node flags: an inspector on loopback, on a free port, for the full GCs and snapshots. The forced GCs
+ * age bytecode like idle time would, and V8 then flushes the accept path's bytecode between segments: recompiling it
+ * made each connection cost 1.1 ms of server CPU instead of 0.8-0.9 (the memory per socket is the same either way).
+ * So bytecode is kept (--no-flush-bytecode), and the CPU and accept numbers stay those of a server that was not
+ * made to collect.
+ */
+const SERVER_NODE_ARGS = [...(GC ? ['--inspect=127.0.0.1:0', '--no-flush-bytecode'] : []), ...args['node-args'].split(/\s+/).filter(Boolean)];
 const CONNECT_TIMEOUT_MS = 60_000;
 /** Where the ramp pauses for a quiet memory reading, as shares of the sockets. */
 const CHECKPOINTS = [0.25, 0.5, 0.75, 1];
