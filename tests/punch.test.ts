@@ -462,6 +462,32 @@ describe('idempotency with client_event_id', () => {
     expect(records[0].record_id).toBe([...recordIds][0]);
   });
 
+  it('when a batch waits on a record locked by another session, then punches of other people are committed and answered meanwhile', async () => {
+    const { team, employee, admin } = await setup();
+    const other = await hub.makeEmployee({ team_id: team.team_id });
+    const day = daysAgo(1);
+    await checkIn(admin.token, { employee_id: employee.employee_id, occurred_at: at(day, '09:00') });
+    const [record] = await recordsOf(hub, employee.employee_id);
+    // Another session (an edit in progress, say) holds the row lock of the record the next punch must change.
+    let release!: () => void;
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const held = hub.orm.em.fork().transactional(async (tx) => {
+      await tx.execute('select 1 from attendance where record_id = ? for update', [record.record_id]);
+      locked();
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    await isLocked;
+    let blockedDone = false;
+    const blocked = checkOut(admin.token, { employee_id: employee.employee_id, occurred_at: at(day, '17:00') }).finally(() => (blockedDone = true));
+    const free = await checkIn(admin.token, { employee_id: other.employee_id, occurred_at: at(day, '09:05') });
+    expect(free.status).toBe(200);
+    expect(blockedDone).toBe(false);
+    release();
+    await held;
+    expect((await blocked).body).toMatchObject({ action: 'check_out', record: { record_id: record.record_id } });
+  });
+
   it('when several first punches of one employee with different client_event_ids arrive at once, then one record is opened', async () => {
     const { employee, admin } = await setup();
     const day = daysAgo(1);

@@ -48,21 +48,29 @@ function assertMayPunch(ctx: Ctx, req: PunchRequest, who: Who) {
 /**
  * Punches are applied in batches ("group commit"): while one batch is being written, new punches queue up, and the
  * next transaction takes them all. At low load a batch is a single punch and nothing waits; under a shift-change
- * burst, one transaction and a handful of statements carry hundreds of punches. Every caller is answered only
+ * burst, one transaction and a handful of statements carry a hundred punches or more. Every caller is answered only
  * after its punch is committed.
+ *
+ * One batch is written at a time: measured with 200 kiosks, that gave the largest batches and the most punches per
+ * second (4 at once: 3,600/s with 40 per transaction; 1 at a time: 4,450/s with 100), as every transaction has a
+ * fixed cost on both sides. A batch still in flight after STALL_MS (a lock held elsewhere, a slow disk) no longer
+ * holds the others back: more start beside it, up to `maxInFlight`.
  */
+const STALL_MS = 100;
+
 class PunchBatcher {
   readonly #queue: Item[] = [];
-  #inFlight = 0;
+  /** Start times of the batches in flight, by batch number. */
+  readonly #started = new Map<number, number>();
+  #nextBatch = 0;
   #idle: (() => void)[] = [];
   readonly #maxInFlight: number;
   readonly #maxBatch = 256;
+  #scheduled = false;
 
   constructor(maxInFlight: number) {
     this.#maxInFlight = maxInFlight;
   }
-
-  #scheduled = false;
 
   submit(item: Item) {
     received++;
@@ -87,18 +95,27 @@ class PunchBatcher {
 
   /** Resolves once every punch received so far is committed and answered. */
   drain(): Promise<void> {
-    if (!this.#inFlight && !this.#queue.length) return Promise.resolve();
+    if (!this.#started.size && !this.#queue.length) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
+  #mayStart(now: number) {
+    if (!this.#started.size) return true;
+    if (this.#started.size >= this.#maxInFlight) return false;
+    return Math.min(...this.#started.values()) <= now - STALL_MS;
+  }
+
   #pump() {
-    while (this.#inFlight < this.#maxInFlight && this.#queue.length) {
+    while (this.#queue.length && this.#mayStart(performance.now())) {
       const batch = this.#queue.splice(0, this.#maxBatch);
-      this.#inFlight++;
+      const id = this.#nextBatch++;
+      this.#started.set(id, performance.now());
+      const stalled = setTimeout(() => this.#schedule(), STALL_MS + 1);
       void runBatch(batch).finally(() => {
-        this.#inFlight--;
+        clearTimeout(stalled);
+        this.#started.delete(id);
         this.#schedule();
-        if (!this.#inFlight && !this.#queue.length) for (const resolve of this.#idle.splice(0)) resolve();
+        if (!this.#started.size && !this.#queue.length) for (const resolve of this.#idle.splice(0)) resolve();
       });
     }
   }
