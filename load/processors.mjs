@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
+import { Socket } from 'socket.io-client';
 
 const DATA_DIR = process.env.LOAD_DATA_DIR ?? '';
 const TARGET = process.env.LOAD_TARGET ?? 'http://127.0.0.1:8000';
@@ -213,6 +214,19 @@ export function checkRetry(context, events, done) {
 
 const socketOf = (context) => context.sockets?.[''];
 
+// How long each virtual user's socket took to connect (TCP, websocket upgrade, Engine.IO open, the hub's handshake
+// auth, namespace connect): artillery's socketio engine does not measure it, and a burst of connections is what
+// shift-change is about (a hub that accepts too slowly shows here first, before connect timeouts). The engine creates
+// the socket, which opens at once, waits for `connect`, then runs the flow, whose first step is guardAcks: it reports
+// the time since the open as `socketio.connect_ms`. The socket class is the engine's own (one socket.io-client here).
+// (`open()` is an alias of `connect()`, which the constructor reaches through it.)
+const OPENED_AT = Symbol('openedAt');
+const connect = Socket.prototype.connect;
+Socket.prototype.connect = function connectStamped(...args) {
+  this[OPENED_AT] ??= performance.now();
+  return connect.apply(this, args);
+};
+
 /**
  * Bounds every acknowledgement: artillery's socketio engine waits for an ack forever, so a hub that never answers
  * would keep the run going. Each emit with an ack callback gets ACK_TIMEOUT_MS; then the callback receives
@@ -224,6 +238,7 @@ export function guardAcks(context, events, done) {
     events.emit('error', 'no_socket');
     return done(new Error('no socket'));
   }
+  if (socket[OPENED_AT] !== undefined) events.emit('histogram', 'socketio.connect_ms', performance.now() - socket[OPENED_AT]);
   const proto = Object.getPrototypeOf(socket);
   socket.emit = function emit(event, ...args) {
     if (typeof args[args.length - 1] !== 'function') return proto.emit.call(this, event, ...args);

@@ -41,7 +41,7 @@ const STREAMS = [
   { title: 'Socket.IO acknowledgements', requests: 'socketio.emit', latency: 'socketio.response_time' },
 ];
 /** Our own histograms (processors.mjs), shown over time too. */
-const CUSTOM = ['board.delivery_ms', 'board.rejoin_ms', 'assistant.answer_ms', 'assistant.first_step_ms'];
+const CUSTOM = ['socketio.connect_ms', 'board.delivery_ms', 'board.rejoin_ms', 'assistant.answer_ms', 'assistant.first_step_ms'];
 const ENDPOINT = 'plugins.metrics-by-endpoint.response_time.';
 const WINDOW_MS = 10_000; // artillery's reporting period
 

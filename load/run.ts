@@ -170,6 +170,11 @@ try {
   const badges = await listBadges(hub, admin.token);
   const managers = await signInManagers(hub, admin.token, args['manager-password'], maxManagers);
   console.error(`load: ${teams.length} teams, ${badges.length} badges, ${managers.length} managers signed in`);
+  // Without them every virtual user would fail its first step, and the run would still take its whole duration.
+  if (badges.length === 0 && (scenario === 'shift-change' || scenario === 'rest-mix')) {
+    throw new Error('the hub has no active employee with a badge: nothing to punch. Load data first (npm run db:seed on PostgreSQL; an embedded hub loads the demo organisation by itself)');
+  }
+  if (teams.length === 0 && scenario === 'boards') throw new Error('the hub has no team: no board to watch. Load data first (npm run db:seed)');
   // Without managers (another password, no demo data), the admin watches every team's board instead.
   const watchers = managers.length ? managers : teams.map((t) => ({ ...admin, team_id: t.team_id }));
 
