@@ -79,7 +79,8 @@ function coalesceWrites(socket: HubSocket) {
     };
   };
   patch();
-  socket.conn.once('upgrade', patch);
+  // Only a connection that started on long-polling can still upgrade.
+  if ((socket.conn.transport as unknown as WsTransport).name !== 'websocket') socket.conn.once('upgrade', patch);
 }
 
 async function identify(deps: RealtimeDeps, em: Em, token: unknown): Promise<SocketIdentity | null> {
@@ -120,10 +121,13 @@ export function createSocketServer(http: HttpServer, deps: RealtimeDeps) {
       : {}),
   });
   const sequencer: Sequencer = deps.sequencer ?? createSequencer(deps.redis ?? null, prefix);
+  const handlerDeps = { ...deps, sequencer, io };
+  const gauges = { user: metrics().socketsConnected.labels('user'), kiosk: metrics().socketsConnected.labels('kiosk') };
 
   io.use(async (socket, next) => {
     try {
-      const who = await identify(deps, deps.orm.em.fork() as Em, socket.handshake.auth?.token);
+      // Plain SQL only: the root entity manager, no fork per handshake.
+      const who = await identify(deps, deps.orm.em as Em, socket.handshake.auth?.token);
       if (!who) return next(new Error('unauthorized'));
       socket.data.who = who;
       next();
@@ -135,21 +139,32 @@ export function createSocketServer(http: HttpServer, deps: RealtimeDeps) {
 
   io.on('connection', (socket: HubSocket) => {
     coalesceWrites(socket);
+    // What an idle socket keeps costs memory times ten thousand: the token (checked already; a recovering client
+    // sends it again) and Engine.IO's copy of the first HTTP request (the handshake holds what we use of it).
+    delete (socket.handshake.auth as { token?: unknown }).token;
+    (socket.conn as unknown as { request: unknown }).request = null;
     const who = socket.data.who;
-    const gauge = metrics().socketsConnected.labels(who.kind);
-    gauge.inc();
-    socket.once('disconnect', () => gauge.dec());
+    gauges[who.kind].inc();
+    socket.once('disconnect', onDisconnect);
     if (who.kind === 'user') {
       void socket.join(who.access === 'admin' ? [room.user(who.employee_id), room.admins] : room.user(who.employee_id));
-      // A socket lives no longer than its token.
-      const ms = who.exp * 1000 - Date.now();
-      const timer = setTimeout(() => endSession(socket, 'token_expired'), Math.max(0, Math.min(ms, 2 ** 31 - 1)));
-      socket.once('disconnect', () => clearTimeout(timer));
     } else {
       void socket.join([room.kiosk(who.kiosk_id), room.kiosks]);
     }
-    registerHandlers(socket, { ...deps, sequencer, io });
+    registerHandlers(socket, handlerDeps);
   });
+  function onDisconnect(this: HubSocket) {
+    gauges[this.data.who.kind].dec();
+  }
+  // A socket lives no longer than its token: one sweep a second over the sockets rather than a timer each.
+  const expiry = setInterval(() => {
+    const now = Date.now() / 1000;
+    for (const socket of io.of('/').sockets.values()) {
+      const who = socket.data.who;
+      if (who?.kind === 'user' && who.exp <= now) endSession(socket, 'token_expired');
+    }
+  }, 1000);
+  expiry.unref();
 
   function endSession(socket: HubSocket, reason: 'token_expired' | 'deactivated' | 'revoked' | 'access_changed') {
     socket.emit('session:ended', { reason });
@@ -278,6 +293,7 @@ export function createSocketServer(http: HttpServer, deps: RealtimeDeps) {
     revalidate,
     async close() {
       clearInterval(sweep);
+      clearInterval(expiry);
       offChanged();
       offRevoked();
       offDeliveries?.();
