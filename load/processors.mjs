@@ -349,16 +349,9 @@ export function watchBoard(context, events, done) {
 
 // --- assistant ------------------------------------------------------------------------------------------------
 
+// The planner's own examples (src/modules/assistant/examples.json), and a few more shapes it understands.
 const QUESTIONS = [
-  'What was the attendance rate last week?',
-  'Who was late three times this month in Support?',
-  'How many people were absent yesterday?',
-  'Which team had the best attendance last month?',
-  'Show me departments with attendance issues last month',
-  'Who forgot to check out last week?',
-  'How often was Ada Lovelace late this month?',
-  'Which weekday has the most absences?',
-  'Who is in the office right now in Sales?',
+  ...JSON.parse(readFileSync(new URL('../src/modules/assistant/examples.json', import.meta.url), 'utf8')),
   'Compare Engineering and Support last month',
   'What was the attendance rate in Engineering this month?',
   'Who was remote last Friday?',

@@ -3,6 +3,7 @@
  * same tools as the agent, and writes the answer from templates. Every number in an answer comes from a tool result.
  */
 import { addDays } from '../../infra/time.ts';
+import examples from './examples.json' with { type: 'json' };
 import { numberFrom, resolvePeriod, type Period } from './dates.ts';
 import { runTool, similarity, type StatusKey, type ToolContext } from './tools.ts';
 
@@ -10,17 +11,8 @@ export type ToolUse = { name: string; args: Record<string, unknown> };
 export type PlannerEvents = { onStep?: (step: ToolUse) => void };
 export type Answer = { response: string; tools_used: ToolUse[]; data: unknown; understood: boolean };
 
-export const EXAMPLES = [
-  'What was the attendance rate last week?',
-  'Who was late three times this month in Support?',
-  'How many people were absent yesterday?',
-  'Which team had the best attendance last month?',
-  'Show me departments with attendance issues last month',
-  'Who forgot to check out last week?',
-  'How often was Ada Lovelace late this month?',
-  'Which weekday has the most absences?',
-  'Who is in the office right now in Sales?',
-];
+/** Questions the planner answers, shown to people whose question it did not understand (the load suite asks them too). */
+export const EXAMPLES: string[] = examples;
 
 type Team = { team_id: number; team_name: string; members: number };
 type Person = { employee_id: number; name: string; team_id: number | null; team_name: string | null };
