@@ -41,6 +41,7 @@ import {
   numberFlag,
   onCleanup,
   openSocket,
+  openWireSocket,
   percentile,
   progress,
   ratio,
@@ -361,44 +362,17 @@ async function setupHub(mode: string): Promise<HubSetup> {
  * the comparison is of the servers, not of socket.io-client against a bare ws client.
  */
 type Watcher = { close: () => void };
-function openRawWatcher(base: string, token: string, team: number, onChanged: (change: AttendanceChanged, frameBytes: number) => void): Promise<Watcher> {
-  const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, { perMessageDeflate: false, handshakeTimeout: 29_000 });
-  ws.on('error', () => undefined);
-  return withTimeout(
-    new Promise<Watcher>((resolve, reject) => {
-      ws.once('close', (code) => reject(new Error(`closed with ${code} before joining`)));
-      ws.once('error', reject);
-      let joined = false;
-      ws.on('message', (data) => {
-        const frame = String(data);
-        if (frame.startsWith('42')) {
-          // 42["attendance:changed",{…},"<offset>"]
-          const [event, change] = JSON.parse(frame.slice(2)) as [string, AttendanceChanged];
-          if (event === 'attendance:changed') onChanged(change, Buffer.byteLength(frame));
-        } else if (frame === '2') ws.send('3');
-        else if (frame.startsWith('0')) ws.send(`40${JSON.stringify({ token })}`);
-        else if (frame.startsWith('40')) ws.send(`421${JSON.stringify(['board:join', { team_id: team }])}`);
-        else if (frame.startsWith('44')) reject(new Error(`connect refused: ${frame.slice(2)}`));
-        else if (frame.startsWith('431') && !joined) {
-          const [ack] = JSON.parse(frame.slice(3)) as [{ ok: boolean; error?: { code: string; message: string } }];
-          if (!ack.ok) return reject(new Error(`board:join ${team}: ${ack.error?.code} ${ack.error?.message}`));
-          joined = true;
-          // Leave like a client does: a Socket.IO DISCONNECT, then the close handshake.
-          resolve({
-            close: () => {
-              if (ws.readyState === WebSocket.OPEN) ws.send('41');
-              ws.close();
-            },
-          });
-        }
-      });
-    }),
-    30_000,
-    'watcher connect + board:join',
-  ).catch((error) => {
-    ws.terminate();
+async function openRawWatcher(base: string, token: string, team: number, onChanged: (change: AttendanceChanged, frameBytes: number) => void): Promise<Watcher> {
+  const socket = await openWireSocket(base, token, 30_000);
+  try {
+    const ack = await socket.emitWithAck('board:join', { team_id: team }, EMIT_TIMEOUT_MS);
+    if (!ack.ok) throw new Error(`board:join ${team}: ${ack.error?.code} ${ack.error?.message}`);
+  } catch (error) {
+    socket.close();
     throw error;
-  });
+  }
+  socket.on('attendance:changed', onChanged);
+  return socket;
 }
 
 /** A board watcher on socket.io-client (--hub-client socket.io): what a browser page runs. */

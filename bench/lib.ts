@@ -12,6 +12,7 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import WebSocket from 'ws';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ClientToServer, ServerToClient } from '../src/modules/realtime/events.ts';
 
@@ -721,4 +722,89 @@ export async function listEmployees(base: string, token: string): Promise<Employ
     if (body.length < 1000 || all.length >= Number(headers.get('x-total-count') ?? 0)) break;
   }
   return all;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// A light Socket.IO client for load generators
+
+/** The part of a Socket.IO client these loops use; socket.io-client's Socket fits it, and so does RawSocket. */
+export type BenchSocket = {
+  readonly connected: boolean;
+  emitWithAck(event: string, payload: unknown, timeoutMs: number): Promise<any>;
+  /** `frameBytes`: the size of the frame it came in (the wire client only). */
+  on(event: string, listener: (payload: any, frameBytes: number) => void): void;
+  close(): void;
+};
+
+/**
+ * A Socket.IO client in forty lines: the Engine.IO 4 / Socket.IO 5 wire protocol over a bare `ws` WebSocket.
+ * CONNECT with `auth: { token }`, events `42[...]` (one JSON.parse each), acknowledgements by id, pings answered.
+ * Kiosks and boards are separate devices in real life; in a benchmark they share the machine with the hub, and
+ * socket.io-client costs several times more per message, so this keeps the load generator's share small.
+ */
+export function openWireSocket(base: string, token: string, timeoutMs = 10_000): Promise<BenchSocket> {
+  const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, { perMessageDeflate: false, handshakeTimeout: timeoutMs - 1000 });
+  const pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  const listeners = new Map<string, ((payload: any, frameBytes: number) => void)[]>();
+  let nextId = 0;
+  let connected = false;
+  const socket: BenchSocket = {
+    get connected() {
+      return connected && ws.readyState === WebSocket.OPEN;
+    },
+    emitWithAck(event, payload, timeoutMs) {
+      return new Promise((resolve, reject) => {
+        const id = nextId++;
+        const timer = setTimeout(() => pending.delete(id) && reject(new Error('ack timeout')), timeoutMs);
+        pending.set(id, { resolve, reject, timer });
+        ws.send(`42${id}${JSON.stringify([event, payload])}`);
+      });
+    },
+    on(event, listener) {
+      listeners.set(event, [...(listeners.get(event) ?? []), listener]);
+    },
+    close() {
+      if (ws.readyState === WebSocket.OPEN) ws.send('41');
+      ws.close();
+    },
+  };
+  return withTimeout(
+    new Promise<BenchSocket>((resolve, reject) => {
+      ws.on('error', reject);
+      ws.on('close', () => {
+        connected = false;
+        for (const [id, p] of pending) {
+          clearTimeout(p.timer);
+          pending.delete(id);
+          p.reject(new Error('disconnected'));
+        }
+        reject(new Error('closed before connecting'));
+      });
+      ws.on('message', (data) => {
+        const frame = String(data);
+        if (frame.startsWith('43')) {
+          const start = frame.indexOf('[');
+          const id = Number(frame.slice(2, start));
+          const p = pending.get(id);
+          if (!p) return;
+          pending.delete(id);
+          clearTimeout(p.timer);
+          p.resolve((JSON.parse(frame.slice(start)) as unknown[])[0]);
+        } else if (frame.startsWith('42')) {
+          const [event, payload] = JSON.parse(frame.slice(2)) as [string, unknown];
+          for (const listener of listeners.get(event) ?? []) listener(payload, Buffer.byteLength(frame));
+        } else if (frame === '2') ws.send('3');
+        else if (frame.startsWith('0')) ws.send(`40${JSON.stringify({ token })}`);
+        else if (frame.startsWith('40')) {
+          connected = true;
+          resolve(socket);
+        } else if (frame.startsWith('44')) reject(new Error(`connect refused: ${frame.slice(2)}`));
+      });
+    }),
+    timeoutMs,
+    'socket connect (wire protocol)',
+  ).catch((error) => {
+    ws.terminate();
+    throw error;
+  });
 }

@@ -18,7 +18,6 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import WebSocket from 'ws';
 import type { AttendanceChanged } from '../src/modules/realtime/events.ts';
 import {
   ADMIN_EMAIL,
@@ -38,6 +37,8 @@ import {
   numberFlag,
   onCleanup,
   openSocket,
+  openWireSocket,
+  type BenchSocket,
   pct,
   percentile,
   progress,
@@ -141,87 +142,6 @@ type RunResult = { phases: Phase[]; kiosks: number; employees: number; watchers:
 
 type Pending = { t0: number; measured: boolean; ok: boolean; received: number; expected: number };
 
-/** The part of a Socket.IO client these loops use; socket.io-client's Socket fits it, and so does RawSocket. */
-type BenchSocket = {
-  readonly connected: boolean;
-  emitWithAck(event: string, payload: unknown, timeoutMs: number): Promise<any>;
-  on(event: string, listener: (payload: any) => void): void;
-  close(): void;
-};
-
-/**
- * A Socket.IO client in forty lines: the Engine.IO 4 / Socket.IO 5 wire protocol over a bare `ws` WebSocket
- * (--client raw, the default). CONNECT with `auth: { token }`, events `42[...]`, acknowledgements by id, pings
- * answered. A kiosk is its own device in real life; this keeps the load generator's share of the two cores small,
- * so the hub and PostgreSQL get the rest (socket.io-client costs several times more per message).
- */
-function openRawSocket(base: string, token: string): Promise<BenchSocket> {
-  const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, { perMessageDeflate: false });
-  const pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
-  const listeners = new Map<string, ((payload: any) => void)[]>();
-  let nextId = 0;
-  let connected = false;
-  const socket: BenchSocket = {
-    get connected() {
-      return connected && ws.readyState === WebSocket.OPEN;
-    },
-    emitWithAck(event, payload, timeoutMs) {
-      return new Promise((resolve, reject) => {
-        const id = nextId++;
-        const timer = setTimeout(() => pending.delete(id) && reject(new Error('ack timeout')), timeoutMs);
-        pending.set(id, { resolve, reject, timer });
-        ws.send(`42${id}${JSON.stringify([event, payload])}`);
-      });
-    },
-    on(event, listener) {
-      listeners.set(event, [...(listeners.get(event) ?? []), listener]);
-    },
-    close() {
-      if (ws.readyState === WebSocket.OPEN) ws.send('41');
-      ws.close();
-    },
-  };
-  return withTimeout(
-    new Promise<BenchSocket>((resolve, reject) => {
-      ws.on('error', reject);
-      ws.on('close', () => {
-        connected = false;
-        for (const [id, p] of pending) {
-          clearTimeout(p.timer);
-          pending.delete(id);
-          p.reject(new Error('disconnected'));
-        }
-        reject(new Error('closed before connecting'));
-      });
-      ws.on('message', (data) => {
-        const frame = String(data);
-        if (frame.startsWith('43')) {
-          const start = frame.indexOf('[');
-          const id = Number(frame.slice(2, start));
-          const p = pending.get(id);
-          if (!p) return;
-          pending.delete(id);
-          clearTimeout(p.timer);
-          p.resolve((JSON.parse(frame.slice(start)) as unknown[])[0]);
-        } else if (frame.startsWith('42')) {
-          const [event, payload] = JSON.parse(frame.slice(2)) as [string, unknown];
-          for (const listener of listeners.get(event) ?? []) listener(payload);
-        } else if (frame === '2') ws.send('3');
-        else if (frame.startsWith('0')) ws.send(`40${JSON.stringify({ token })}`);
-        else if (frame.startsWith('40')) {
-          connected = true;
-          resolve(socket);
-        } else if (frame.startsWith('44')) reject(new Error(`connect refused: ${frame.slice(2)}`));
-      });
-    }),
-    10_000,
-    'raw socket connect',
-  ).catch((error) => {
-    ws.terminate();
-    throw error;
-  });
-}
-
 /** socket.io-client (--client socket.io): what the browser pages run. */
 async function openClientSocket(base: string, token: string): Promise<BenchSocket> {
   const socket = await openSocket(base, token);
@@ -316,7 +236,7 @@ async function measure(hub: HubProcess, label: string): Promise<RunResult> {
 
     // Watchers: a manager's board is one team; watcher i watches team i mod teams.
     progress(`${label}: connecting ${WATCHERS} board watchers (round robin over ${teams.length} teams) and ${KIOSKS} kiosks`);
-    const open = CLIENT === 'raw' ? openRawSocket : openClientSocket;
+    const open = CLIENT === 'raw' ? openWireSocket : openClientSocket;
     const watchers = await Promise.all(Array.from({ length: WATCHERS }, () => open(base, adminToken)));
     sockets.push(...watchers);
     const watchersOf = new Map<number, number>(teams.map((t) => [t, 0]));
