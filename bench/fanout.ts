@@ -84,6 +84,7 @@ const { values: args } = parseArgs({
     wave: { type: 'string', default: '200' },
     rounds: { type: 'string', default: '1' },
     'hub-client': { type: 'string', default: 'raw' },
+    'hub-cpu-prof': { type: 'string' },
     modes: { type: 'string', default: 'postgres' },
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
@@ -95,6 +96,7 @@ if (args.help) {
     'npm run bench:fanout -- [--watchers 1000] [--rate 100] [--seconds 10] [--warmup 2] [--kiosks 4]\n' +
       '                        [--employees 400 --teams 2]  (postgres mode: db:seed size)  [--wave 200]  (sockets opened at a time)\n' +
       '                        [--rounds 1]  (hub then ws, repeated: each hub run is compared with the ws run of its round)\n' +
+      '                        [--hub-cpu-prof DIR]  (a V8 CPU profile of the hub process)\n' +
       '                        [--hub-client raw|socket.io]  (the hub watchers: the wire protocol over a bare ws client, or socket.io-client)\n' +
       '                        [--modes postgres,embedded] [--pg-url postgres://…/postgres] [--redis-url redis://…  ("" for none)]',
   );
@@ -110,6 +112,7 @@ const SEED_TEAMS = Math.floor(numberFlag('teams', args.teams, 1, 7));
 const WAVE = Math.floor(numberFlag('wave', args.wave, 1, 5000));
 const ROUNDS = Math.floor(numberFlag('rounds', args.rounds, 1, 20));
 const HUB_CLIENT = args['hub-client'];
+const HUB_NODE_ARGS = args['hub-cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['hub-cpu-prof']}`] : [];
 if (HUB_CLIENT !== 'raw' && HUB_CLIENT !== 'socket.io') {
   console.error('--hub-client must be raw or socket.io');
   process.exit(2);
@@ -325,8 +328,8 @@ async function setupHub(mode: string): Promise<HubSetup> {
   const label = `hub (${mode})`;
   const started =
     mode === 'embedded'
-      ? await startEmbeddedHub(label)
-      : await startPostgresHub(label, { pgUrl: PG_URL, redisUrl: REDIS_URL, employees: SEED_EMPLOYEES, days: 1, teams: SEED_TEAMS });
+      ? await startEmbeddedHub(label, { nodeArgs: HUB_NODE_ARGS })
+      : await startPostgresHub(label, { pgUrl: PG_URL, redisUrl: REDIS_URL, employees: SEED_EMPLOYEES, days: 1, teams: SEED_TEAMS, nodeArgs: HUB_NODE_ARGS });
   try {
     const base = started.hub.url;
     const adminToken = await login(base, ADMIN_EMAIL, ADMIN_PASSWORD);
