@@ -7,7 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const quick = process.argv.includes('--quick');
 const runs: { title: string; script: string; args: string[] }[] = [
   { title: 'Punch ingest and board delivery (vs pgbench single-row INSERT)', script: 'bench/realtime.ts', args: quick ? ['--seconds', '5'] : [] },
-  { title: 'Fan-out to 1,000 board watchers (vs a plain ws server)', script: 'bench/fanout.ts', args: quick ? ['--seconds', '5'] : [] },
+  { title: 'Fan-out to 1,000 board watchers at 100 punches/s (vs a plain ws server)', script: 'bench/fanout.ts', args: quick ? ['--seconds', '5'] : [] },
+  { title: 'Fan-out to 1,000 board watchers at 20 punches/s (vs a plain ws server)', script: 'bench/fanout.ts', args: quick ? ['--seconds', '5', '--rate', '20'] : ['--rate', '20'] },
   { title: 'Idle authenticated connections (vs a plain ws server)', script: 'bench/connections.ts', args: quick ? ['--sockets', '2000'] : [] },
   { title: 'History queries at volume (vs the same SQL through pg + node:http)', script: 'bench/history.ts', args: quick ? ['--employees', '2000', '--seconds', '5'] : ['--keep-db'] },
   {
@@ -34,8 +35,21 @@ const header = [
 ].join(' ');
 const report = `${header}\n\n${sections.join('\n\n')}\n`;
 writeFileSync('bench/RESULTS.md', `# Benchmark results\n\n${report}`);
+
+// The README gets one table: the summary rows every benchmark leaves at the end of its report.
+type Row = { benchmark: string; hub: string; baseline: string; ratio: string };
+const rows: Row[] = [...report.matchAll(/<!-- summary (\{.*\}) -->/g)].map((m) => JSON.parse(m[1]) as Row);
+const failed = runs.filter((_, i) => sections[i].includes('_Did not finish'));
+const esc = (t: string) => t.replace(/\|/g, '\\|');
+const table = [
+  '| benchmark | hub | same-run baseline | ratio |',
+  '|---|---|---|---|',
+  ...rows.map((r) => `| ${esc(r.benchmark)} | ${esc(r.hub)} | ${esc(r.baseline)} | ${esc(r.ratio)} |`),
+  ...failed.map((r) => `| ${esc(r.title)} | did not finish | | |`),
+].join('\n');
+const section = `${header} Full reports, with the notes on how each number is taken: [bench/RESULTS.md](bench/RESULTS.md).\n\n${table}\n`;
 const readme = readFileSync('README.md', 'utf8');
 if (readme.includes('<!-- bench:start -->')) {
-  writeFileSync('README.md', readme.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, `<!-- bench:start -->\n${report}<!-- bench:end -->`));
+  writeFileSync('README.md', readme.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, `<!-- bench:start -->\n${section}<!-- bench:end -->`));
 }
 process.stderr.write('\nwrote bench/RESULTS.md and the README section\n');

@@ -30,6 +30,7 @@ import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { summariseProfile } from './cpuprofile-summary.ts';
 import {
+  summaryLines,
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
   cell,
@@ -626,6 +627,21 @@ function report(factLines: string[], rows: Row[], limitText: string, target: num
         : 'No GC was forced (--no-gc): a reading depends on when V8 last collected (runs of this script saw a hub with 10,000 idle sockets go from 501 to 387 MB within one quiet period). Treat the KB per socket as ± several KB.'),
     '- Node raises its own soft open-files limit to the hard limit at start, and children inherit it; the hard limit can only be raised with CAP_SYS_RESOURCE outside a container that forbids it. The heartbeat keeps running (Socket.IO pings every 25 s; the plain ws server sends nothing). Every client lives in this one Node process.',
   );
+  const hubRow = rows.find((r) => r.key === 'hub')?.result;
+  if (hubRow && !(hubRow instanceof Error)) {
+    const h = hubRow;
+    out.push(
+      '',
+      ...summaryLines([
+        {
+          benchmark: `idle authenticated sockets, ${int(h.connected)} connected`,
+          hub: `${kb(h.perSocket.rssKb.average)} KB RSS per socket (JS heap ${kb(h.perSocket.heapUsedKb.average)} KB); accepted in ${h.seconds.toFixed(1)} s (${int(h.perSecond)}/s)`,
+          baseline: base ? `plain ws: ${kb(base.perSocket.rssKb.average)} KB; ${base.seconds.toFixed(1)} s` : '—',
+          ratio: `${base ? `${ratio(h.perSocket.rssKb.average, base.perSocket.rssKb.average)} memory; ` : ''}target < 30 KB ${h.perSocket.rssKb.average < 30 ? '✓' : '✗'}`,
+        },
+      ]),
+    );
+  }
   return out.join('\n');
 }
 

@@ -42,6 +42,8 @@ import {
   onCleanup,
   openSocket,
   openWireSocket,
+  summaryLines,
+  type SummaryRow,
   percentile,
   progress,
   ratio,
@@ -633,9 +635,24 @@ function report(factLines: string[], rows: Row[], limits: string, wsFrame: numbe
   }
   out.push(
     `- plain ws: bench/ws-server.ts (ws ${WS_VERSION}, no Socket.IO, no database, no Redis) answers each kiosk message with \`send()\` of a ${int(wsFrame)}-byte JSON text message (the size of the hub's frame) to every watcher, then an ack; its watchers are \`ws\` clients that JSON.parse each message.`,
-    '- A hub delivery includes the whole punch: validation, the group-committed PostgreSQL transaction, the per-team sequence number and the Redis streams adapter (XADD before local delivery), then Socket.IO encoding and one websocket frame per watcher. The ws baseline only relays.',
+    '- A hub delivery includes the whole punch: validation, the group-committed PostgreSQL transaction, the per-team sequence number, then Socket.IO encoding and a websocket frame per watcher (frames queued for one socket leave in one write). The ws baseline only relays.',
     `- Every client (watchers and kiosks) lives in this one Node process: a broadcast is ${int(WATCHERS)} messages this process handles one after the other, so a delivery p99 includes the client-side time to get through the burst (on real devices that work is spread over ${int(WATCHERS)} machines); its event loop delays the timestamps of both servers alike; hub and ws runs alternate, so load from other work on the machine differs between them. Rate limits raised for the hub (${Object.entries(UNLIMITED).map(([k, v]) => `${k}=${v}`).join(', ')}).`,
   );
+  const summary: SummaryRow[] = [];
+  for (const { round, target, result: r } of rows) {
+    const b = baselineOf(round);
+    if (target === 'ws' || r instanceof Error || !b) continue;
+    const sat = saturation(r) || saturation(b);
+    summary.push({
+      benchmark: `board fan-out, ${int(WATCHERS)} watchers of one team, ${RATE} punches/s (${int(WATCHERS * RATE)} messages/s)${ROUNDS > 1 ? `, round ${round}` : ''}`,
+      hub: `delivery p50 ${ms(r.delivery.p50)} / p99 ${ms(r.delivery.p99)} ms${sat ? ' (saturated: a backlog)' : ''}; ${int(r.messagesPerSecond)} messages/s at ${ms(cpuPerMessage(r))} µs CPU each`,
+      baseline: `plain ws: p99 ${ms(b.delivery.p99)} ms; ${int(b.messagesPerSecond)} messages/s at ${ms(cpuPerMessage(b))} µs`,
+      ratio: sat
+        ? `messages/s ${ratio(r.messagesPerSecond, b.messagesPerSecond)}, CPU per message ${ratio(cpuPerMessage(r), cpuPerMessage(b))}`
+        : `p99 ${ratio(r.delivery.p99, b.delivery.p99)} (target ≤ 2×, < 100 ms)`,
+    });
+  }
+  out.push('', ...summaryLines(summary));
   return out.join('\n');
 }
 

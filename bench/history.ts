@@ -37,6 +37,7 @@ import { summariseProfile } from './cpuprofile-summary.ts';
 import { openEmbedded, prepareEmbedded } from './history-embedded.ts';
 import { ownerStatement, recordStatements, teamExistsStatement, userStatement, type Filter, type Statement } from './history-sql.ts';
 import {
+  summaryLines,
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
   adminQuery,
@@ -1065,6 +1066,17 @@ async function postgresMain(): Promise<boolean> {
     ...restarts.map((r) => `- ${r}.`),
     `- CPU in % of one core (${os.availableParallelism() * 100}% = every core), over the measured window. The load generator is this process; “whole machine” includes other work on the machine.`,
   );
+  out.push(
+    '',
+    ...summaryLines(
+      rows.filter((r) => !r.error && r.hub && r.baseline).map((r) => ({
+        benchmark: `${r.label}, ${CONCURRENCY} clients (${int(EMPLOYEES)} × ${DAYS} on PostgreSQL)`,
+        hub: `${int(r.hub!.rps)} req/s, p99 ${ms(r.hub!.p99)} ms; one at a time p99 ${r.hubSeq ? ms(r.hubSeq.p99) : '—'} ms`,
+        baseline: `same SQL, pg + node:http: ${int(r.baseline!.rps)} req/s, p99 ${ms(r.baseline!.p99)} ms`,
+        ratio: `${(r.hub!.rps / r.baseline!.rps).toFixed(2)}× req/s ${mark(r.hub!.rps / r.baseline!.rps >= TARGETS.rpsRatio)}, p99 ${(r.hub!.p99 / r.baseline!.p99).toFixed(2)}× ${mark(r.hub!.p99 / r.baseline!.p99 <= TARGETS.p99Ratio)}, one at a time < ${int(r.seqTargetMs)} ms ${mark((r.hubSeq?.p99 ?? Infinity) < r.seqTargetMs)}`,
+      })),
+    ),
+  );
   process.stdout.write(`${out.join('\n')}\n`);
   return ok;
 }
@@ -1272,6 +1284,17 @@ async function embeddedMain(): Promise<boolean> {
     ...cpuNotes,
     ...restarts.map((r) => `- ${r}.`),
     `- CPU in % of one core (${os.availableParallelism() * 100}% = every core), over the measured window. The load generator is this process; “whole machine” includes other work on the machine.`,
+  );
+  out.push(
+    '',
+    ...summaryLines(
+      rows.filter((r) => !r.error && r.embedded && r.postgres).map((r) => ({
+        benchmark: `embedded (PGlite): ${r.label}, ${CONCURRENCY} clients (${int(EMPLOYEES)} × ${DAYS})`,
+        hub: `${int(r.embedded!.rps)} req/s, p99 ${ms(r.embedded!.p99)} ms; one at a time p99 ${r.embeddedSeq ? ms(r.embeddedSeq.p99) : '—'} ms`,
+        baseline: `the hub on PostgreSQL: ${int(r.postgres!.rps)} req/s, p99 ${ms(r.postgres!.p99)} ms`,
+        ratio: `${(r.embedded!.rps / r.postgres!.rps).toFixed(2)}× req/s`,
+      })),
+    ),
   );
   process.stdout.write(`${out.join('\n')}\n`);
   return ok;

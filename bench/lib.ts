@@ -808,3 +808,15 @@ export function openWireSocket(base: string, token: string, timeoutMs = 10_000):
     throw error;
   });
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// The README's results table
+
+/** One row of the README's results table: what was measured, the hub's figure, the same-run baseline's, the ratio. */
+export type SummaryRow = { benchmark: string; hub: string; baseline: string; ratio: string };
+
+/**
+ * The rows a benchmark contributes to the README's results table, as HTML comments at the end of its report
+ * (invisible in bench/RESULTS.md); `npm run bench:all` collects them.
+ */
+export const summaryLines = (rows: SummaryRow[]) => rows.map((r) => `<!-- summary ${JSON.stringify(r)} -->`);

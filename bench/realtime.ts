@@ -39,6 +39,8 @@ import {
   openSocket,
   openWireSocket,
   type BenchSocket,
+  summaryLines,
+  type SummaryRow,
   pct,
   percentile,
   progress,
@@ -535,11 +537,34 @@ function report(factLines: string[], pgb: Pgbench | Error, results: Map<string, 
     }
     out.push(`- ${mode}: hub error log lines: ${r.hubErrorLogs}.`);
   }
+  const summary: SummaryRow[] = [];
+  for (const [mode, r] of results) {
+    if (r instanceof Error) continue;
+    for (const ph of r.phases) {
+      const where = mode === 'embedded' ? 'embedded (PGlite)' : 'PostgreSQL + Redis';
+      if (ph.mode === 'closed') {
+        summary.push({
+          benchmark: `punch ingest, ${where}, ${r.kiosks} kiosks closed loop`,
+          hub: `${int(ph.punchesPerSecond)} punches/s, ack p50 ${ms(ph.ack.p50)} / p99 ${ms(ph.ack.p99)} ms, ${Number.isFinite(ph.meanBatch) ? ph.meanBatch.toFixed(0) : '—'} per transaction`,
+          baseline: `pgbench ${int(tps)} single-row INSERT tx/s`,
+          ratio: Number.isFinite(tps) ? `${(ph.punchesPerSecond / tps).toFixed(2)}× (target ≥ 1.0)` : '—',
+        });
+      } else {
+        summary.push({
+          benchmark: `punch ack latency, ${where}, ${int(ph.rate!)} punches/s offered`,
+          hub: `ack p50 ${ms(ph.ack.p50)} / p99 ${ms(ph.ack.p99)} ms (hub alone p99 ${ms(ph.hubAck.p99)} ms); board delivery p99 ${ms(ph.delivery.p99)} ms`,
+          baseline: 'target p99 < 50 ms',
+          ratio: ph.ack.p99 < 50 ? '✓' : '✗',
+        });
+      }
+    }
+  }
   out.push(
     '- A punch is validated, looked up by badge, decided against the day’s record (locked), written with its record and its raw punch, committed, acked, numbered per team and broadcast; pgbench’s transaction is one INSERT. Punches that arrive while a transaction is being written go together in the next one (group commit): the "punches per transaction" column.',
     '- Ack latency is timed in this process from the kiosk’s emit (open loop: its scheduled moment) to the ack, so it includes the network path and this load generator’s own event-loop delay; “hub ack” is the hub’s own histogram (`checkin_punch_ack_seconds` in /metrics, receipt to ack, interpolated within its buckets).',
     `- Delivery latency: from the kiosk’s emit (open loop: its scheduled moment) to each watcher’s \`attendance:changed\`, timed in this process (so it includes this process’s own event-loop delay). PostgreSQL mode: DB_POOL_MAX=10 (the default); rate limits raised (${Object.entries(UNLIMITED).map(([k, v]) => `${k}=${v}`).join(', ')}).`,
   );
+  out.push('', ...summaryLines(summary));
   return out.join('\n');
 }
 
