@@ -627,9 +627,8 @@ function report(factLines: string[], rows: Row[], limitText: string, target: num
         : 'No GC was forced (--no-gc): a reading depends on when V8 last collected (runs of this script saw a hub with 10,000 idle sockets go from 501 to 387 MB within one quiet period). Treat the KB per socket as ± several KB.'),
     '- Node raises its own soft open-files limit to the hard limit at start, and children inherit it; the hard limit can only be raised with CAP_SYS_RESOURCE outside a container that forbids it. The heartbeat keeps running (Socket.IO pings every 25 s; the plain ws server sends nothing). Every client lives in this one Node process.',
   );
-  const hubRow = rows.find((r) => r.key === 'hub')?.result;
   if (hubRow && !(hubRow instanceof Error)) {
-    const h = hubRow;
+    const h = hubRow as HubResult;
     out.push(
       '',
       ...summaryLines([
