@@ -982,10 +982,7 @@ async function postgresMain(): Promise<boolean> {
       for (const [i, impl] of (['hub', 'pg'] as const).entries()) {
         const [load, seq, cpuPct] = both[i];
         if (load.errors) progress(`summary: ${impl}: ${load.errors} failed recomputes under load (first: ${load.firstError})`);
-        cpuNotes.push(
-          `- summary recompute, ${impl === 'hub' ? 'hub code (MikroORM)' : 'plain pg'} at ${CONCURRENCY} callers: ${int(load.count)} recomputes measured, ${load.errors} errors${load.firstError ? ` (first: ${load.firstError})` : ''}; ` +
-            `CPU of the script process ${pct(cpuPct)}; one at a time: ${seq.n} recomputes.`,
-        );
+        cpuNotes.push(summaryNote(impl === 'hub' ? 'hub code (MikroORM)' : 'plain pg', load, seq, cpuPct));
       }
     } catch (error) {
       ok = false;
@@ -1079,6 +1076,14 @@ async function postgresMain(): Promise<boolean> {
   );
   process.stdout.write(`${out.join('\n')}\n`);
   return ok;
+}
+
+/** The note on one side's summary recompute runs. */
+function summaryNote(who: string, load: { count: number; errors: number; firstError?: string | null }, seq: { n: number }, cpuPct: number | null) {
+  return (
+    `- summary recompute, ${who} at ${CONCURRENCY} callers: ${int(load.count)} recomputes measured, ${load.errors} errors${load.firstError ? ` (first: ${load.firstError})` : ''}; ` +
+    `CPU of the script process ${pct(cpuPct)}; one at a time: ${seq.n} recomputes.`
+  );
 }
 
 /** The hub's CPU profile (--hub-cpu-prof DIR), summarised on stderr: self time by package and by function. */
@@ -1182,10 +1187,7 @@ async function embeddedMain(): Promise<boolean> {
       [row.postgres, row.postgresSeq] = both[1];
       for (const [i, who] of (['embedded', 'PostgreSQL'] as const).entries()) {
         const [load, seq, cpuPct] = both[i];
-        cpuNotes.push(
-          `- summary recompute, ${who} at ${CONCURRENCY} callers: ${int(load.count)} recomputes measured, ${load.errors} errors${load.firstError ? ` (first: ${load.firstError})` : ''}; ` +
-            `CPU of the script process ${pct(cpuPct)}; one at a time: ${seq.n} recomputes.`,
-        );
+        cpuNotes.push(summaryNote(who, load, seq, cpuPct));
       }
     } catch (error) {
       ok = false;
