@@ -179,7 +179,7 @@ export function createSocketServer(http: HttpServer, deps: RealtimeDeps) {
   // Redis publish, rather than one stream entry per change that every instance then reads and decodes).
   // A board that misses a group (a reconnect, an instance restart) sees the gap in `seq` and takes a fresh snapshot.
   type Change = DomainEvents['attendance.changed'][0];
-  let waiting: Change[] = [];
+  const waiting: Change[] = [];
   let sending: Promise<void> | null = null;
   const deliver = (deliveries: ChangeDelivery[]) => {
     for (const { rooms, change } of deliveries) io.local.to(rooms).emit('attendance:changed', change);
