@@ -462,7 +462,7 @@ describe('idempotency with client_event_id', () => {
     expect(records[0].record_id).toBe([...recordIds][0]);
   });
 
-  it('when a batch waits on a record locked by another session, then punches of other people are committed and answered meanwhile', async () => {
+  it('when a batch waits on a record locked by another session, then punches of other people that arrive meanwhile are committed and answered', async () => {
     const { team, employee, admin } = await setup();
     const other = await hub.makeEmployee({ team_id: team.team_id });
     const day = daysAgo(1);
@@ -480,6 +480,12 @@ describe('idempotency with client_event_id', () => {
     await isLocked;
     let blockedDone = false;
     const blocked = checkOut(admin.token, { employee_id: employee.employee_id, occurred_at: at(day, '17:00') }).finally(() => (blockedDone = true));
+    // Until its batch is waiting on the lock (a punch sent at the same moment would share that batch, and its wait).
+    for (let i = 0; i < 200; i++) {
+      const [{ n }] = await hub.rows<{ n: string }>("select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%who as materialized%'");
+      if (Number(n) > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
     const free = await checkIn(admin.token, { employee_id: other.employee_id, occurred_at: at(day, '09:05') });
     expect(free.status).toBe(200);
     expect(blockedDone).toBe(false);
