@@ -143,11 +143,16 @@ function closesNightShift(yesterday: RecordRow | null, p: Decidable): boolean {
 // Every statement below has a fixed text whatever the batch size: values travel as arrays (unnest), so
 // PostgreSQL parses the same few statements over and over and the driver sends no SQL built per punch.
 
-/** Earlier punches with these client_event_ids, with their records. */
-const EARLIER = `
-  select p.client_event_id, p.action, p.employee_id as punch_employee_id, ${prefixed('a')}
+/** Earlier punches with the client_event_ids of parameter `$n`, with their records. */
+const earlierPunchesOf = (n: number) => `
+  p.client_event_id, p.action, p.employee_id as punch_employee_id, ${prefixed('a')}
     from punches p left join attendance a on a.record_id = p.record_id
-   where p.client_event_id = any($1::text[])`;
+   where p.client_event_id = any($${n}::text[])`;
+const EARLIER = `select ${earlierPunchesOf(1)}`;
+
+/** Employees with their team's schedule (the WHERE follows). */
+const WHO_SELECT = `select e.employee_id, e.name, e.active, e.team_id, e.badge_id, t.workday_start, t.grace_minutes
+        from employees e left join teams t on t.team_id = e.team_id`;
 
 const WHO_COLUMNS = ['employee_id', 'name', 'active', 'team_id', 'badge_id', 'workday_start', 'grace_minutes'];
 
@@ -160,11 +165,9 @@ const WHO_COLUMNS = ['employee_id', 'name', 'active', 'team_id', 'badge_id', 'wo
 const WHO_AND_RECORDS = `
   with who as materialized (
     select * from (
-      select e.employee_id, e.name, e.active, e.team_id, e.badge_id, t.workday_start, t.grace_minutes
-        from employees e left join teams t on t.team_id = e.team_id where e.badge_id = any($1::text[])
+      ${WHO_SELECT} where e.badge_id = any($1::text[])
       union
-      select e.employee_id, e.name, e.active, e.team_id, e.badge_id, t.workday_start, t.grace_minutes
-        from employees e left join teams t on t.team_id = e.team_id where e.employee_id = any($2::int[])
+      ${WHO_SELECT} where e.employee_id = any($2::int[])
     ) found order by employee_id
   )
   select 'who' as kind, ${WHO_COLUMNS.map((c) => `w.${c} as w_${c}`).join(', ')},
@@ -176,9 +179,7 @@ const WHO_AND_RECORDS = `
        order by a.attendance_date for update
     ) r on true
   union all
-  select 'earlier', ${WHO_COLUMNS.map(() => 'null').join(', ')}, p.client_event_id, p.action, p.employee_id, ${prefixed('a')}
-    from punches p left join attendance a on a.record_id = p.record_id
-   where p.client_event_id = any($4::text[])`;
+  select 'earlier', ${WHO_COLUMNS.map(() => 'null').join(', ')}, ${earlierPunchesOf(4)}`;
 
 /** New records, changed records and the punches, in one statement; punches of new records get their ids from it. */
 const WRITE = `
