@@ -158,6 +158,8 @@ function toJson(value: unknown): string {
 
 const SQLI = [`' OR 1=1 --`, `1; drop table employees`, `%' --`, `1 OR 1=1`, `') OR ('1'='1`, `1 UNION SELECT password_hash FROM employees`, `"; select pg_sleep(5); --`, `\\'; --`, `%`, `_`, `\\`];
 const UNICODE = ['é', 'Ω≈ç√', '😀👩‍👩‍👧', '\u202e1', '\u0000', '\ufeff', '𝕏', 'ﷺ', '\ud800'];
+/** Strings PostgreSQL cannot store (NUL) or that are not text (an unpaired surrogate): refused at the edge with 422. */
+const UNSAFE = ['nul\u0000inside', '\u0000', 'lone \ud800 high', 'lone \udfff low', '\udc00'];
 const NON_STRINGS: unknown[] = [0, 123, -1, 1.5, true, false, {}, { $gt: '' }, [], ['a'], [[[]]], { a: { b: { c: [1, { d: null }] } } }];
 
 function badValues(f: Field): unknown[] {
@@ -166,7 +168,7 @@ function badValues(f: Field): unknown[] {
   const tooShort = f.min && f.min > 0 ? ['', '   \t\n', ...(f.min > 1 ? ['z'.repeat(f.min - 1)] : [])] : [];
   switch (f.kind) {
     case 'string':
-      return [...NON_STRINGS, ...notNull, ...overLong, ...tooShort, ...(f.regex ? ['has space', 'tab\there', 'ünïcödé', '😀'] : [])];
+      return [...NON_STRINGS, ...notNull, ...overLong, ...tooShort, ...UNSAFE, ...(f.regex ? ['has space', 'tab\there', 'ünïcödé', '😀'] : [])];
     case 'email':
       return [...NON_STRINGS, ...notNull, '', 'not-an-email', 'a@', '@example.com', 'a b@example.com', `${'a'.repeat(250)}@example.com`, `x' OR 1=1 --`];
     case 'number':
@@ -566,6 +568,52 @@ describe('malformed REST requests', () => {
     expect(await checksum()).toEqual(baseline);
   });
 
+  it('when any string field, query parameter or path id carries a NUL or an unpaired surrogate, then 422 naming that field, and nothing changes', async () => {
+    const token = fx.admin.token;
+    const STRING_KINDS: Kind[] = ['string', 'email', 'picklist', 'literal', 'date', 'instant', 'time'];
+    let cases = 0;
+    for (const ep of endpoints.filter((e) => e.body)) {
+      const fields = bodyFields(ep.body);
+      for (const f of fields.filter((x) => STRING_KINDS.includes(x.kind))) {
+        for (const bad of UNSAFE) {
+          const json: Record<string, unknown> = Object.fromEntries(fields.map((x) => [x.name, goodValue(x, counter++)]));
+          json[f.name] = bad;
+          const path = ep.path.replace(/\{\w+\}/g, () => String(fx.recordId));
+          const res = await solo.request(ep.method.toUpperCase(), path, { token, json });
+          cases++;
+          const what = `${ep.method.toUpperCase()} ${ep.path} ${f.name}=${JSON.stringify(bad)} → ${res.status} ${res.text.slice(0, 300)}`;
+          expect(res.status, what).toBe(422);
+          expect(res.body.code, what).toBe('validation_error');
+          expect(res.body.detail.map((d: { loc: string[] }) => d.loc.join('.')), what).toContain(`body.${f.name}`);
+        }
+      }
+    }
+    // The sign-in form, as a form too (a NUL in the username used to reach the database). A form cannot carry an
+    // unpaired surrogate: URL encoding writes U+FFFD in its place, which is text.
+    for (const bad of UNSAFE.filter((x) => x.includes('\u0000'))) {
+      const res = await solo.request('POST', '/token', { form: { username: bad, password: 'whatever-1234' } });
+      expect(res.status, res.text).toBe(422);
+      expect(res.body.detail[0].loc).toEqual(['body', 'username']);
+    }
+    for (const ep of endpoints.filter((e) => e.query)) {
+      const known = Object.keys((ep.query as { entries?: object }).entries ?? {});
+      for (const key of known) {
+        const path = ep.path.replace(/\{\w+\}/g, () => String(fx.alice.employee_id));
+        const res = await solo.request(ep.method.toUpperCase(), `${path}?${key}=a%00b`, { token });
+        cases++;
+        expect(res.status, `${ep.path}?${key} → ${res.text.slice(0, 300)}`).toBe(422);
+        expect(res.body.detail.map((d: { loc: string[] }) => d.loc.join('.'))).toContain(`query.${key}`);
+      }
+    }
+    const pathNul = await solo.request('GET', '/employees/1%00', { token });
+    expect(pathNul.status).toBe(422);
+    expect(pathNul.body.detail[0].loc).toEqual(['path', 'employee_id']);
+    tried.rest += cases;
+    expect(cases).toBeGreaterThan(100);
+    expect(await checksum()).toEqual(baseline);
+    expect(solo.log.filter((line) => line.includes('unhandled error'))).toEqual([]);
+  });
+
   it('when POST /token gets a multipart body that cannot be parsed (no boundary, truncated), then 400 invalid_form rather than a 500', async () => {
     for (const [type, body] of [
       ['multipart/form-data; boundary=----fuzz', '------fuzz\r\nContent-Disposition: form-data; name="username"\r\n\r\nno closing boundary'],
@@ -711,6 +759,27 @@ describe('malformed socket events', () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     expect(Object.prototype).not.toHaveProperty('polluted');
   }, 180_000);
+
+  it('when a socket request carries a NUL or an unpaired surrogate in any string, then validation_error naming the field, and nothing changes', async () => {
+    const cases: [Client, string, Record<string, unknown>, string][] = [];
+    for (const bad of UNSAFE) {
+      cases.push(
+        [kioskSocket, 'attendance:check', { badge_id: bad, client_event_id: `nul-${uid()}` }, 'badge_id'],
+        [kioskSocket, 'attendance:check', { badge_id: fx.alice.badge_id, client_event_id: `c-${bad}` }, 'client_event_id'],
+        [adminSocket, 'attendance:check', { employee_id: fx.alice.employee_id, occurred_at: bad }, 'occurred_at'],
+        [adminSocket, 'assistant:ask', { message: `Who was late ${bad}?` }, 'message'],
+        [adminSocket, 'assistant:ask', { message: 'Who was late?', request_id: bad }, 'request_id'],
+      );
+    }
+    for (const [socket, event, payload, field] of cases) {
+      const reply = await untyped(socket).timeout(5000).emitWithAck(event, payload);
+      expect(reply.ok, `${event} ${JSON.stringify(payload)}`).toBe(false);
+      expect(reply.error.code).toBe('validation_error');
+      expect(reply.error.message.startsWith(`${field}:`), reply.error.message).toBe(true);
+    }
+    expect(adminSocket.connected && kioskSocket.connected).toBe(true);
+    expect(await checksum()).toEqual(baseline);
+  });
 
   it('when one socket sends a payload larger than SOCKET_MAX_PAYLOAD_BYTES, then only that socket is dropped and the server still answers', async () => {
     const victim = await openSocket(server.url, fx.admin.token);

@@ -7,6 +7,7 @@ import type { AppDeps } from '../app.ts';
 import type { Access } from '../modules/employees/employee.entity.ts';
 import type { Em } from './db.ts';
 import { AppError, validationError, type FieldError } from './errors.ts';
+import { UNSAFE_STRING_MESSAGE, unsafeStringPath } from './schemas.ts';
 import type { Logger } from './logger.ts';
 
 /** The signed-in caller, resolved once per request from the bearer token. */
@@ -70,8 +71,11 @@ export function toFieldErrors(where: string, issues: readonly v.BaseIssue<unknow
   });
 }
 
-/** Parses a value against a schema or throws a 422 listing every problem. */
+/** Parses a value against a schema or throws a 422 listing every problem. Strings with a NUL or an unpaired surrogate
+ * are refused first, with their field named: no schema lets them through to the database. */
 export function parseOrThrow<S extends AnySchema>(schema: S, value: unknown, where: string): v.InferOutput<S> {
+  const unsafe = unsafeStringPath(value);
+  if (unsafe) throw validationError([{ loc: [where, ...unsafe], msg: UNSAFE_STRING_MESSAGE, type: 'value_error.str.unsafe' }]);
   const result = v.safeParse(schema, value, { abortPipeEarly: true });
   if (!result.success) throw validationError(toFieldErrors(where, result.issues));
   return result.output;

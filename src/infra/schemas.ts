@@ -66,3 +66,32 @@ export const Email = v.pipe(
 
 export const NonEmpty = (name: string, max: number) =>
   v.pipe(v.string(`${name} must be a string`), v.trim(), v.minLength(1, `${name} must not be empty`), v.maxLength(max, `${name} must be at most ${max} characters`));
+
+/**
+ * Where the first string in `value` is one PostgreSQL cannot store or that is not text at all: a NUL character (text
+ * columns refuse it: the whole statement fails) or an unpaired UTF-16 surrogate (no UTF-8 form). Object keys and
+ * values both count. Walks without recursion, so a deeply nested body cannot overflow the stack. Null when clean.
+ * @example unsafeStringPath({ notes: 'a\u0000b' }) // ['notes']
+ */
+export function unsafeStringPath(value: unknown): (string | number)[] | null {
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
+  while (stack.length) {
+    const { value: v, path } = stack.pop()!;
+    if (typeof v === 'string') {
+      if (!isSafeString(v)) return path;
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], path: [...path, i] });
+    } else if (v !== null && typeof v === 'object') {
+      for (const [key, item] of Object.entries(v)) {
+        if (!isSafeString(key)) return [...path, key];
+        stack.push({ value: item, path: [...path, key] });
+      }
+    }
+  }
+  return null;
+}
+
+/** No NUL character and no unpaired surrogate. */
+export const isSafeString = (s: string) => !s.includes('\u0000') && s.isWellFormed();
+
+export const UNSAFE_STRING_MESSAGE = 'must not contain NUL characters or unpaired UTF-16 surrogates';

@@ -5,7 +5,7 @@ import type { Em } from '../../infra/db.ts';
 import { AppError, isDatabaseDown } from '../../infra/errors.ts';
 import { metrics } from '../../infra/metrics.ts';
 import { TokenBucket } from '../../infra/rate-limit.ts';
-import { Id } from '../../infra/schemas.ts';
+import { Id, UNSAFE_STRING_MESSAGE, unsafeStringPath } from '../../infra/schemas.ts';
 import { AskPayload, takeQuestionBudget } from '../assistant/index.ts';
 import { punch, PunchEntries } from '../attendance/index.ts';
 import { assertCanWatch, teamSnapshot } from '../boards/board.service.ts';
@@ -73,6 +73,8 @@ export function registerHandlers(socket: HubSocket, deps: HandlerDeps) {
           return reply({ ok: false, error: { code: 'rate_limited', message: 'Too many requests; slow down', retry_after: retry } });
         }
       }
+      const unsafe = unsafeStringPath(payload);
+      if (unsafe) return reply({ ok: false, error: { code: 'validation_error', message: `${unsafe.join('.') || 'payload'}: ${UNSAFE_STRING_MESSAGE}` } });
       const parsed = v.safeParse(schema, payload, { abortPipeEarly: true });
       if (!parsed.success) {
         const message = parsed.issues.map((i) => `${v.getDotPath(i) ?? 'payload'}: ${i.message}`).join('; ');
