@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { serializeError } from './log-safety.ts';
 
 export type { Logger };
 
@@ -33,6 +34,8 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
       level,
       base: { service: 'check-in-hub' },
       redact: { paths: REDACT, censor: '[redacted]' },
+      // Errors are logged without the values of the statement that failed (see log-safety.ts).
+      serializers: { err: serializeError },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     destination ?? (stdout ??= pino.destination({ dest: 1, sync: false })),
