@@ -459,6 +459,73 @@ describe('correcting a record (PUT /attendance/{record_id})', () => {
   });
 });
 
+describe('separation of duties and plausible times', () => {
+  it('when a manager creates or corrects their own record, then it is 403 self_correction and nothing changes; an admin may', async () => {
+    const org = await hub.makeOrg();
+    const created = await hub.request('POST', '/attendance/', {
+      token: org.manager.token,
+      json: { employee_id: org.manager.employee_id, attendance_date: '2025-10-06', status: 'Present', check_in_time: '2025-10-06T08:00:00Z' },
+    });
+    expect(created.status).toBe(403);
+    expect(created.body.code).toBe('self_correction');
+    expect(await recordsOf(org.manager.employee_id)).toEqual([]);
+    const byAdmin = await create(org.admin.token, { employee_id: org.manager.employee_id, attendance_date: '2025-10-06', status: 'Late', check_in_time: '2025-10-06T09:30:00Z' });
+    const before = await recordRow(byAdmin.record_id);
+    const edit = await hub.request('PUT', `/attendance/${byAdmin.record_id}`, { token: org.manager.token, json: { status: 'Present' } });
+    expect(edit.status).toBe(403);
+    expect(edit.body.code).toBe('self_correction');
+    expect(await recordRow(byAdmin.record_id)).toEqual(before);
+    // The manager still corrects their team's records, and an admin corrects their own.
+    const alice = await create(org.admin.token, { employee_id: org.alice.employee_id, attendance_date: '2025-10-06', status: 'Late' });
+    expect((await hub.request('PUT', `/attendance/${alice.record_id}`, { token: org.manager.token, json: { status: 'Present' } })).status).toBe(200);
+    const own = await hub.request('POST', '/attendance/', { token: org.admin.token, json: { employee_id: org.admin.employee_id, attendance_date: '2025-10-06', status: 'Present' } });
+    expect(own.status).toBe(201);
+  });
+
+  it('when a record’s times fall outside its local day (beyond MAX_SHIFT_HOURS for a check-out), then 422 naming the field, on create and on correction', async () => {
+    const org = await hub.makeOrg();
+    const cases: [Record<string, unknown>, string][] = [
+      [{ attendance_date: '2020-01-08', check_in_time: '2031-01-08T09:00:00Z' }, 'check_in_time'],
+      [{ attendance_date: '2020-01-08', check_in_time: '2020-01-07T23:59:00Z' }, 'check_in_time'],
+      [{ attendance_date: '2020-01-08', check_in_time: '2020-01-09T00:00:00Z' }, 'check_in_time'],
+      [{ attendance_date: '2020-01-08', check_in_time: '2020-01-08T22:00:00Z', check_out_time: '2020-01-09T16:01:00Z' }, 'check_out_time'],
+      [{ attendance_date: '2020-01-08', check_out_time: '2020-01-07T20:00:00Z' }, 'check_out_time'],
+    ];
+    for (const [times, field] of cases) {
+      const res = await hub.request('POST', '/attendance/', { token: org.admin.token, json: { employee_id: org.alice.employee_id, status: 'Present', ...times } });
+      expect(res.status, JSON.stringify(times)).toBe(422);
+      expect(res.body.detail.map((d: { loc: string[] }) => d.loc.join('.'))).toContain(`body.${field}`);
+    }
+    expect(await recordsOf(org.alice.employee_id)).toEqual([]);
+    // A night shift: in at 22:00, out at 06:00 the next morning, is one record of the day it started.
+    const night = await create(org.admin.token, {
+      employee_id: org.alice.employee_id, attendance_date: '2020-01-08', status: 'Present', check_in_time: '2020-01-08T22:00:00Z', check_out_time: '2020-01-09T06:00:00Z',
+    });
+    const moved = await hub.request('PUT', `/attendance/${night.record_id}`, { token: org.admin.token, json: { attendance_date: '2020-02-08' } });
+    expect(moved.status).toBe(422);
+    const far = await hub.request('PUT', `/attendance/${night.record_id}`, { token: org.admin.token, json: { check_in_time: '2031-01-08T09:00:00Z' } });
+    expect(far.status).toBe(422);
+    expect(far.body.detail[0].loc).toEqual(['body', 'check_in_time']);
+    expect((await recordRow(night.record_id))!.attendance_date).toBe('2020-01-08');
+  });
+
+  it('when an employee asks for a record, a person or a history that is not theirs, then the answer is the same 403 whether the id exists or not', async () => {
+    const org = await hub.makeOrg();
+    const made = await create(org.admin.token, { employee_id: org.bob.employee_id, attendance_date: '2025-08-01', status: 'Present' });
+    for (const [existing, missing] of [
+      [`/attendance/${made.record_id}`, `/attendance/${MISSING_ID}`],
+      [`/employees/${org.bob.employee_id}`, `/employees/${MISSING_ID}`],
+      [`/attendance/employee/${org.bob.employee_id}`, `/attendance/employee/${MISSING_ID}`],
+    ]) {
+      const a = await hub.request('GET', existing, { token: org.alice.token });
+      const b = await hub.request('GET', missing, { token: org.alice.token });
+      expect([a.status, b.status], existing).toEqual([403, 403]);
+      expect(a.body, existing).toEqual(b.body);
+      expect(a.text).not.toContain(org.bob.name);
+    }
+  });
+});
+
 describe('deleting a record (DELETE /attendance/{record_id})', () => {
   it('when an admin deletes a record, then it is 204, the row is gone and reading it is 404', async () => {
     const org = await hub.makeOrg();

@@ -86,13 +86,15 @@ async function expectNothingStored(employeeId: number, h: TestHub = hub) {
 }
 
 describe('the first punch of the day', () => {
-  it('when an employee checks in, then the day’s record is opened and the raw punch is stored with its key', async () => {
+  it('when an employee checks in, then the day’s record is opened at the server’s time and the raw punch is stored with its key', async () => {
     const { team, employee } = await setup();
-    const day = daysAgo(1);
     const key = eventId();
     const before = Date.now();
-    const res = await checkIn(employee.token, { employee_id: employee.employee_id, occurred_at: at(day, '08:55'), client_event_id: key });
+    const res = await checkIn(employee.token, { employee_id: employee.employee_id, client_event_id: key });
     expect(res.status, res.text).toBe(200);
+    const checkInTime: string = res.body.record.check_in_time;
+    const day = checkInTime.slice(0, 10); // TIMEZONE is UTC here
+    const minutes = new Date(checkInTime).getUTCHours() * 60 + new Date(checkInTime).getUTCMinutes();
     expect(res.body).toEqual({
       action: 'check_in',
       duplicate: false,
@@ -102,8 +104,8 @@ describe('the first punch of the day', () => {
         employee_id: employee.employee_id,
         team_id: team.team_id,
         attendance_date: day,
-        status: 'Present',
-        check_in_time: `${day}T08:55:00.000Z`,
+        status: minutes > 9 * 60 + 5 ? 'Late' : 'Present',
+        check_in_time: checkInTime,
         check_out_time: null,
         notes: null,
         source: 'web',
@@ -112,16 +114,18 @@ describe('the first punch of the day', () => {
         updated_at: expect.any(String),
       },
     });
+    expect(new Date(checkInTime).getTime()).toBeGreaterThanOrEqual(before - 1000);
+    expect(new Date(checkInTime).getTime()).toBeLessThanOrEqual(Date.now() + 1000);
 
     const [record] = await recordsOf(hub, employee.employee_id);
-    expect(record).toMatchObject({ record_id: res.body.record.record_id, team_id: team.team_id, attendance_date: day, status: 'Present', source: 'web' });
-    expect(iso(record.check_in_time)).toBe(`${day}T08:55:00.000Z`);
+    expect(record).toMatchObject({ record_id: res.body.record.record_id, team_id: team.team_id, attendance_date: day, source: 'web' });
+    expect(iso(record.check_in_time)).toBe(checkInTime);
     expect(record.check_out_time).toBeNull();
 
     const punches = await punchesOf(hub, employee.employee_id);
     expect(punches).toHaveLength(1);
     expect(punches[0]).toMatchObject({ source: 'web', client_event_id: key, action: 'check_in', record_id: record.record_id });
-    expect(iso(punches[0].occurred_at)).toBe(`${day}T08:55:00.000Z`);
+    expect(iso(punches[0].occurred_at)).toBe(checkInTime);
     const received = new Date(punches[0].received_at).getTime();
     expect(received).toBeGreaterThanOrEqual(before - 1000);
     expect(received).toBeLessThanOrEqual(Date.now() + 1000);
@@ -587,7 +591,7 @@ describe('who may punch', () => {
     const { admin, alice, bob } = await hub.makeOrg();
     const day = daysAgo(1);
     const byAdmin = await checkIn(admin.token, { employee_id: alice.employee_id, occurred_at: at(day, '09:00') });
-    const bySelf = await checkIn(bob.token, { badge_id: bob.badge_id!, occurred_at: at(day, '09:00') });
+    const bySelf = await checkIn(bob.token, { badge_id: bob.badge_id! });
     expect([byAdmin.status, bySelf.status]).toEqual([200, 200]);
     expect((await punchesOf(hub, alice.employee_id))[0].source).toBe('api');
     expect((await recordsOf(hub, alice.employee_id))[0].source).toBe('api');
@@ -647,13 +651,118 @@ describe('who may punch', () => {
   });
 });
 
+describe('who chooses the time of a punch', () => {
+  const auditOf = (recordId: number) =>
+    hub.rows<{ action: string; actor_id: number; actor_kind: string; before: any; after: any }>(
+      `select action, actor_id, actor_kind, before, after from audit_log where entity_type = 'attendance' and entity_id = ? order by audit_id`,
+      [recordId],
+    );
+
+  it('when an employee sends occurred_at for their own punch, then it is 403 occurred_at_not_allowed on check-in and check-out and nothing is written', async () => {
+    const { employee } = await setup();
+    const day = daysAgo(1);
+    for (const [send, occurred] of [[checkIn, at(day, '08:00')], [checkOut, at(day, '17:00')], [checkIn, new Date().toISOString()]] as const) {
+      for (const who of [{ employee_id: employee.employee_id }, { badge_id: employee.badge_id! }]) {
+        const res = await send(employee.token, { ...who, occurred_at: occurred, client_event_id: eventId() });
+        expect(res.status, res.text).toBe(403);
+        expect(res.body.code).toBe('occurred_at_not_allowed');
+      }
+    }
+    await expectNothingStored(employee.employee_id);
+  });
+
+  it('when an employee marked Absent by the end-of-day rule tries to backdate a check-in, then the Absent record stays as it was', async () => {
+    const { employee } = await setup();
+    const day = daysAgo(1);
+    await hub.rows(
+      `insert into attendance (employee_id, team_id, attendance_date, status, notes, source, created_at, updated_at)
+       values (?, ?, ?, 'Absent', 'No check-in by the end of the day', 'system', now(), now())`,
+      [employee.employee_id, employee.team_id, day],
+    );
+    const res = await checkIn(employee.token, { employee_id: employee.employee_id, occurred_at: at(day, '08:55') });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('occurred_at_not_allowed');
+    const [record] = await recordsOf(hub, employee.employee_id);
+    expect(record).toMatchObject({ status: 'Absent', source: 'system', check_in_time: null });
+  });
+
+  it('when a manager sets the time of a punch for a member of their team, then it is applied and audited with the manager as actor', async () => {
+    const { manager, alice } = await hub.makeOrg();
+    const day = daysAgo(1);
+    const res = await checkIn(manager.token, { employee_id: alice.employee_id, occurred_at: at(day, '08:30') });
+    expect(res.status, res.text).toBe(200);
+    const out = await checkOut(manager.token, { employee_id: alice.employee_id, occurred_at: at(day, '16:45') });
+    expect(out.status, out.text).toBe(200);
+    const trail = await auditOf(res.body.record.record_id);
+    expect(trail.map((t) => [t.action, t.actor_id, t.actor_kind])).toEqual([
+      ['create', manager.employee_id, 'manager'],
+      ['update', manager.employee_id, 'manager'],
+    ]);
+    expect(trail[0].before).toBeNull();
+    expect(trail[0].after).toMatchObject({ record_id: res.body.record.record_id, check_in_time: `${day}T08:30:00.000Z`, punch: { occurred_at: `${day}T08:30:00.000Z`, action: 'check_in', source: 'api' } });
+    expect(trail[1].before).toMatchObject({ check_in_time: `${day}T08:30:00.000Z`, check_out_time: null });
+    expect(trail[1].after).toMatchObject({ check_out_time: `${day}T16:45:00.000Z`, punch: { action: 'check_out' } });
+  });
+
+  it('when a manager sends occurred_at for their own punch, then it is 403 occurred_at_not_allowed; for another team, 403 forbidden; without it, their own punch works', async () => {
+    const { manager } = await hub.makeOrg();
+    const other = await hub.makeOrg();
+    const own = await checkIn(manager.token, { employee_id: manager.employee_id, occurred_at: at(daysAgo(1), '08:00') });
+    expect(own.status).toBe(403);
+    expect(own.body.code).toBe('occurred_at_not_allowed');
+    const foreign = await checkIn(manager.token, { employee_id: other.alice.employee_id, occurred_at: at(daysAgo(1), '08:00') });
+    expect(foreign.status).toBe(403);
+    expect(foreign.body.code).toBe('forbidden');
+    await expectNothingStored(manager.employee_id);
+    await expectNothingStored(other.alice.employee_id);
+    expect((await checkIn(manager.token, { employee_id: manager.employee_id })).status).toBe(200);
+  });
+
+  it('when an admin sets the time of anyone’s punch, then it is applied and audited; a punch at the server’s time is not audited', async () => {
+    const { admin, alice, bob } = await hub.makeOrg();
+    const res = await checkIn(admin.token, { employee_id: alice.employee_id, occurred_at: at(daysAgo(1), '09:10') });
+    expect(res.status).toBe(200);
+    expect((await auditOf(res.body.record.record_id)).map((t) => [t.action, t.actor_id, t.actor_kind])).toEqual([['create', admin.employee_id, 'admin']]);
+    const plain = await checkIn(bob.token, { employee_id: bob.employee_id });
+    expect(plain.status).toBe(200);
+    expect(await auditOf(plain.body.record.record_id)).toEqual([]);
+  });
+});
+
+describe('what an employee learns from a refused punch', () => {
+  it('when an employee punches for any id or badge that is not theirs (unknown, a colleague’s, an inactive colleague’s), then every answer is the same 403 naming nobody', async () => {
+    const { alice, bob } = await hub.makeOrg();
+    const gone = await hub.makeEmployee({ team_id: alice.team_id, active: false, name: `Gone ${randomUUID().slice(0, 6)}` });
+    const attempts: PunchBody[] = [
+      { employee_id: MISSING_ID },
+      { employee_id: bob.employee_id },
+      { employee_id: gone.employee_id },
+      { badge_id: `NOPE-${randomUUID()}` },
+      { badge_id: bob.badge_id! },
+      { badge_id: gone.badge_id! },
+    ];
+    const answers = new Set<string>();
+    for (const body of attempts) {
+      for (const send of [checkIn, checkOut]) {
+        const res = await send(alice.token, body);
+        expect(res.status, JSON.stringify(body)).toBe(403);
+        expect(res.text).not.toContain(gone.name);
+        expect(res.text).not.toContain(bob.name);
+        answers.add(res.text);
+      }
+    }
+    expect([...answers]).toEqual([JSON.stringify({ detail: 'You may only punch for yourself', code: 'forbidden' })]);
+    await expectNothingStored(bob.employee_id);
+    await expectNothingStored(gone.employee_id);
+  });
+});
+
 describe('attendance.changed events from punches', () => {
   it('when someone checks in and out, then an event is published for each with the team, employee and record', async () => {
     const { team, employee, admin } = await setup();
-    const day = daysAgo(1);
     const mine = () => events.filter((e) => e.employee.employee_id === employee.employee_id);
-    const inRes = await checkIn(employee.token, { employee_id: employee.employee_id, occurred_at: at(day, '09:00') });
-    const outRes = await checkOut(admin.token, { employee_id: employee.employee_id, occurred_at: at(day, '17:00') });
+    const inRes = await checkIn(employee.token, { employee_id: employee.employee_id });
+    const outRes = await checkOut(admin.token, { employee_id: employee.employee_id, occurred_at: new Date(Date.now() + 60_000).toISOString() });
     const seen = mine();
     expect(seen.map((e) => e.action)).toEqual(['check_in', 'check_out']);
     for (const e of seen) {

@@ -125,6 +125,20 @@ describe('kiosk punches and live boards', () => {
     expect(bobSeen).toEqual([]);
   });
 
+  it('when an employee sends occurred_at on their own socket punch, then occurred_at_not_allowed and nothing is written; a kiosk replaying an offline punch may', async () => {
+    const { alice, bob, kiosk } = await orgWithKiosk();
+    const aliceSocket = track(await openSocket(server.url, alice.token));
+    const earlier = new Date(Date.now() - 3 * 3_600_000).toISOString();
+    const key = `backdated-${uid()}`;
+    const own = await aliceSocket.emitWithAck('attendance:check', { employee_id: alice.employee_id, occurred_at: earlier, client_event_id: key });
+    expect(own).toMatchObject({ ok: false, error: { code: 'occurred_at_not_allowed' } });
+    expect(await hub.rows('select 1 from punches where client_event_id = ?', [key])).toHaveLength(0);
+    const kioskSocket = track(await openSocket(server.url, kiosk.token));
+    const replay = await kioskSocket.emitWithAck('attendance:check', { badge_id: bob.badge_id!, occurred_at: earlier, client_event_id: `offline-${uid()}` });
+    expect(replay).toMatchObject({ ok: true, action: 'check_in' });
+    if (replay.ok) expect(replay.record.check_in_time).toBe(new Date(earlier).toISOString());
+  });
+
   it('when someone without the right asks to watch a board, then an error ack and no events', async () => {
     const { team, alice, kiosk } = await orgWithKiosk();
     const other = await hub.makeOrg();

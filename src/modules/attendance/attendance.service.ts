@@ -1,6 +1,8 @@
 import type { Ctx } from '../../infra/context.ts';
 import { sqlOf, type Em } from '../../infra/db.ts';
-import { AppError, conflict, forbidden, notFound, uniqueViolation, validationError } from '../../infra/errors.ts';
+import { AppError, conflict, forbidden, notFound, uniqueViolation, validationError, type FieldError } from '../../infra/errors.ts';
+import { addDays, zonedTimeToInstant } from '../../infra/time.ts';
+import { canCorrect, canSeeTeam, selfCorrection, type Person } from '../auth/policy.ts';
 import { recordAudit } from '../audit/index.ts';
 import { assertCanSee } from '../employees/index.ts';
 import type { AttendanceCreateInput, AttendanceUpdateInput } from './attendance.schema.ts';
@@ -23,12 +25,38 @@ async function findOwner(em: Em, employeeId: number): Promise<Owner | null> {
   return rows[0] ?? null;
 }
 
-/** Admins may change any record; managers those of their team. */
-function assertCanCorrect(ctx: Ctx, teamId: number | null) {
-  const user = ctx.user;
-  if (user?.access === 'admin') return;
-  if (user?.access === 'manager' && user.team_id !== null && user.team_id === teamId) return;
+/** Admins may change any record; managers those of their team, except their own (separation of duties). */
+function assertCanCorrect(ctx: Ctx, person: Person) {
+  const user = ctx.user!;
+  if (canCorrect(user, person)) return;
+  if (user.employee_id === person.employee_id && canSeeTeam(user, person.team_id)) throw selfCorrection();
   throw forbidden('Managers may only correct records of their own team');
+}
+
+/**
+ * A record's times fall within its local day: the check-in on that day, the check-out from its start until
+ * MAX_SHIFT_HOURS into the next (a shift across midnight). A record dated 2020-01-08 with a check-in in 2031 is 422.
+ */
+function assertTimesWithinDay(config: Ctx['config'], date: string, times: { check_in_time?: Date | string | null; check_out_time?: Date | string | null }) {
+  const tz = config.timezone;
+  const start = zonedTimeToInstant(date, '00:00', tz).getTime();
+  const end = zonedTimeToInstant(addDays(date, 1), '00:00', tz).getTime();
+  const latestOut = end + config.punch.maxShiftHours * 3_600_000;
+  const fields: FieldError[] = [];
+  const at = (t: Date | string | null | undefined) => (t == null ? null : new Date(t).getTime());
+  const cin = at(times.check_in_time);
+  const cout = at(times.check_out_time);
+  if (cin !== null && (cin < start || cin >= end)) {
+    fields.push({ loc: ['body', 'check_in_time'], msg: `check_in_time must fall on ${date} (${tz})`, type: 'value_error.out_of_day' });
+  }
+  if (cout !== null && (cout < start || cout > latestOut)) {
+    fields.push({
+      loc: ['body', 'check_out_time'],
+      msg: `check_out_time must fall on ${date} or within ${config.punch.maxShiftHours} hours after it (${tz})`,
+      type: 'value_error.out_of_day',
+    });
+  }
+  if (fields.length) throw validationError(fields);
 }
 
 type Scope = { sql: string; params: unknown[] } | null;
@@ -86,6 +114,8 @@ export function listRecords(ctx: Ctx, filter: RecordFilter) {
 }
 
 export async function listEmployeeRecords(ctx: Ctx, employeeId: number, filter: RecordFilter) {
+  // An employee learns nothing about ids that are not theirs: unknown or someone else's, the same 403.
+  if (ctx.user?.access === 'employee' && employeeId !== ctx.user.employee_id) throw forbidden('You may only read your own attendance');
   const [owner] = await sqlOf(ctx.em).query<Owner>('select employee_id, name, team_id, active from employees where employee_id = $1', [employeeId]);
   if (!owner) throw notFound('Employee', employeeId);
   assertCanSee(ctx, owner);
@@ -104,6 +134,7 @@ export async function listTeamRecords(ctx: Ctx, teamId: number, filter: RecordFi
 
 export async function getRecord(ctx: Ctx, recordId: number): Promise<RecordDto> {
   const row = await findRecordRow(ctx.em, recordId);
+  if (ctx.user?.access === 'employee' && (!row || Number(row.employee_id) !== ctx.user.employee_id)) throw forbidden('You may not read this record');
   if (!row) throw notFound('Attendance record', recordId);
   const user = ctx.user!;
   const ok =
@@ -134,7 +165,8 @@ export async function createRecord(ctx: Ctx, input: AttendanceCreateInput): Prom
   if (!owner) {
     throw validationError([{ loc: ['body', 'employee_id'], msg: `employee ${input.employee_id} does not exist`, type: 'value_error.foreign_key' }]);
   }
-  assertCanCorrect(ctx, owner.team_id);
+  assertCanCorrect(ctx, owner);
+  assertTimesWithinDay(ctx.config, input.attendance_date, input);
   try {
     const record = await ctx.em.transactional(async (em) => {
       const [row] = await em.execute<RecordRow[]>(
@@ -163,7 +195,7 @@ export async function updateRecord(ctx: Ctx, recordId: number, input: Attendance
       const [row] = await em.execute<RecordRow[]>(`select ${RECORD_COLUMNS} from attendance where record_id = ? for update`, [recordId]);
       if (!row) throw notFound('Attendance record', recordId);
       const before = recordDto(row);
-      assertCanCorrect(ctx, before.team_id);
+      assertCanCorrect(ctx, { employee_id: before.employee_id, team_id: before.team_id });
       owner = await findOwner(em, before.employee_id);
       const next = {
         attendance_date: input.attendance_date ?? before.attendance_date,
@@ -173,6 +205,7 @@ export async function updateRecord(ctx: Ctx, recordId: number, input: Attendance
         // A check-out closes the end-of-day flag, and the note it added goes with it (unless new notes are given).
         notes: input.notes !== undefined ? input.notes : checkOutGiven(input, row) ? withoutMissingNote(before.notes) : before.notes,
       };
+      assertTimesWithinDay(ctx.config, next.attendance_date, next);
       if (next.check_in_time && next.check_out_time && new Date(next.check_out_time) < new Date(next.check_in_time)) {
         throw validationError([{ loc: ['body', 'check_out_time'], msg: 'check_out_time must not be before check_in_time', type: 'value_error' }]);
       }

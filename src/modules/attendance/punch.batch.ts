@@ -2,7 +2,7 @@ import type { Sql, SqlDb } from '../../infra/db.ts';
 import { dateOnly, dayBefore } from '../../infra/time.ts';
 import { AppError } from '../../infra/errors.ts';
 import type { Source } from './attendance.entity.ts';
-import { arrivalStatus, DEFAULT_SCHEDULE, RECORD_COLUMNS, withoutMissingNote, type RecordRow, type Schedule } from './attendance.records.ts';
+import { arrivalStatus, DEFAULT_SCHEDULE, RECORD_COLUMNS, recordDto, withoutMissingNote, type RecordRow, type Schedule } from './attendance.records.ts';
 import type { PunchAction } from './punch.entity.ts';
 
 export type PunchIntent = 'auto' | 'check_in' | 'check_out';
@@ -22,8 +22,10 @@ export type Incoming = {
   intent: PunchIntent;
   source: Source;
   device: string | null;
-  /** Throws when the caller may not punch for this employee. */
-  assertMayPunch(who: Who): void;
+  /** The person, when this punch may be made for them; throws otherwise (and for nobody found: `undefined`). */
+  check(who: Who | undefined): Who;
+  /** Set when the punch is a correction (a user chose its time): the audit trail records it with this actor. */
+  auditAs: { actor_id: number; actor_kind: string } | null;
 };
 
 /** What the whole batch shares. */
@@ -235,11 +237,6 @@ function assertPlausibleTime(p: Incoming, rules: BatchRules) {
   }
 }
 
-const refusedWho = (p: Incoming) =>
-  p.badge_id !== undefined
-    ? new AppError(404, 'unknown_badge', 'This badge is not assigned to anyone')
-    : new AppError(404, 'not_found', `Employee ${p.employee_id} not found`);
-
 /**
  * Applies a batch of punches in one transaction of two statements whatever its size: the employees with their day
  * records (locked) and the earlier answers for the client_event_ids, then one write of the new records, the changed
@@ -299,12 +296,13 @@ async function applyIn(tx: Sql, items: Incoming[], rules: BatchRules): Promise<O
   const firstOfKey = new Map<string, number>();
   const duplicateOf = new Map<number, number>();
   const decideRefused = new Map<number, Who>();
+  /** The record as it was before each audited punch (null: the punch created it). */
+  const auditBefore = new Map<number, RecordRow | null>();
   items.forEach((item, i) => {
-    const who = item.badge_id !== undefined ? byBadge.get(item.badge_id) : byId.get(item.employee_id!);
+    const found = item.badge_id !== undefined ? byBadge.get(item.badge_id) : byId.get(item.employee_id!);
+    let who: Who;
     try {
-      if (!who) throw refusedWho(item);
-      if (!who.active) throw new AppError(403, 'employee_inactive', `${who.name} is not an active employee`);
-      item.assertMayPunch(who);
+      who = item.check(found);
       const previous = item.client_event_id ? earlier.get(item.client_event_id) : undefined;
       // A retry is answered from the first result even when its time has since left the accepted window.
       if (previous) return void (outcomes[i] = duplicateOutcome(previous, who));
@@ -332,7 +330,9 @@ async function applyIn(tx: Sql, items: Incoming[], rules: BatchRules): Promise<O
     const yesterday = stateOf(who.employee_id, dayBefore(item.day));
     if (!state.row && closesNightShift(yesterday.row, p)) state = yesterday;
     try {
+      const before = state.row;
       const { action, next } = decide(state.row, p);
+      if (item.auditAs) auditBefore.set(i, before);
       state.row = next;
       state.lastIndex = i;
       outcomes[i] = { kind: 'applied', who, action, record: { ...next } };
@@ -400,6 +400,7 @@ async function applyIn(tx: Sql, items: Incoming[], rules: BatchRules): Promise<O
     const row = stored.get(key)!;
     o.record = states.get(key)!.lastIndex === i ? row : { ...o.record, record_id: row.record_id, created_at: row.created_at };
   });
+  if (auditBefore.size) await auditCorrections(tx, items, outcomes, auditBefore);
   for (const [i, first] of duplicateOf) {
     const leader = outcomes[first];
     outcomes[i] =
@@ -408,4 +409,29 @@ async function applyIn(tx: Sql, items: Incoming[], rules: BatchRules): Promise<O
         : { kind: 'duplicate', who: leader.who, action: leader.action, record: leader.record };
   }
   return outcomes;
+}
+
+const AUDIT = `
+  insert into audit_log (entity_type, entity_id, action, actor_id, actor_kind, before, after, at)
+  select 'attendance', v.entity_id, v.action, v.actor_id, v.actor_kind, v.before::jsonb, v.after::jsonb, now()
+    from unnest($1::int[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[]) as v(entity_id, action, actor_id, actor_kind, before, after)`;
+
+/** Punches at a time a user chose are corrections: each goes into the audit trail, in the batch's transaction. */
+async function auditCorrections(tx: Sql, items: Incoming[], outcomes: Outcome[], before: Map<number, RecordRow | null>) {
+  const rows = [...before].flatMap(([i, prior]) => {
+    const o = outcomes[i];
+    if (o.kind !== 'applied' || !items[i].auditAs) return [];
+    const item = items[i];
+    const punch = { occurred_at: item.at.toISOString(), received_at: item.now.toISOString(), action: o.action, source: item.source, client_event_id: item.client_event_id };
+    return [{ record: o.record, prior, actor: item.auditAs!, punch }];
+  });
+  if (!rows.length) return;
+  await tx.query(AUDIT, [
+    rows.map((r) => Number(r.record.record_id)),
+    rows.map((r) => (r.prior ? 'update' : 'create')),
+    rows.map((r) => r.actor.actor_id),
+    rows.map((r) => r.actor.actor_kind),
+    rows.map((r) => (r.prior ? JSON.stringify(recordDto({ ...r.prior, record_id: r.record.record_id, created_at: r.record.created_at })) : null)),
+    rows.map((r) => JSON.stringify({ ...recordDto(r.record), punch: r.punch })),
+  ], 'punch_audit');
 }

@@ -1,6 +1,7 @@
 import type { Ctx } from '../../infra/context.ts';
 import { sqlOf } from '../../infra/db.ts';
-import { AppError, forbidden } from '../../infra/errors.ts';
+import { AppError, forbidden, isDatabaseDown } from '../../infra/errors.ts';
+import { canChoosePunchTime, canPunchFor, forbiddenPunch, occurredAtNotAllowed } from '../auth/policy.ts';
 import { metrics } from '../../infra/metrics.ts';
 import { localDate } from '../../infra/time.ts';
 import type { Source } from './attendance.entity.ts';
@@ -31,19 +32,31 @@ type Item = {
   at: Date;
   resolve: (result: PunchResult) => void;
   reject: (error: unknown) => void;
+  /** Set once the punch was tried again alone after the database refused it. */
+  retriedAfterRowError?: boolean;
 };
 
-/** Employees punch for themselves; managers also for their team; admins and kiosks for anyone. */
-function assertMayPunch(ctx: Ctx, req: PunchRequest, who: Who) {
-  if (req.restrictToTeam != null && who.team_id !== req.restrictToTeam) {
-    throw forbidden('This kiosk serves another team');
-  }
+/**
+ * The rules on who a punch is for and when it happened, once the person is known: kiosks of one team punch for its
+ * members only; a user punches for whom the policy allows; `occurred_at` only from those who may correct the
+ * person's records (kiosks replaying their offline queue, admins, the person's manager). An employee learns nothing
+ * about a badge or id that is not their own: unknown, inactive or someone else's, the answer is the same 403.
+ */
+function checkPunch(ctx: Ctx, req: PunchRequest, who: Who | undefined): Who {
   const user = ctx.user;
-  if (!user) return; // a kiosk or the system
-  if (user.access === 'admin' || user.employee_id === who.employee_id) return;
-  if (user.access === 'manager' && user.team_id !== null && user.team_id === who.team_id) return;
-  throw forbidden('You may only punch for yourself');
+  if (user?.access === 'employee' && who?.employee_id !== user.employee_id) throw forbiddenPunch();
+  if (!who) throw unknownPerson(req);
+  if (req.restrictToTeam != null && who.team_id !== req.restrictToTeam) throw forbidden('This kiosk serves another team');
+  if (!canPunchFor(user, who)) throw forbiddenPunch();
+  if (req.occurred_at && !canChoosePunchTime(user, who)) throw occurredAtNotAllowed();
+  if (!who.active) throw new AppError(403, 'employee_inactive', `${who.name} is not an active employee`);
+  return who;
 }
+
+const unknownPerson = (req: PunchRequest) =>
+  req.badge_id !== undefined
+    ? new AppError(404, 'unknown_badge', 'This badge is not assigned to anyone')
+    : new AppError(404, 'not_found', `Employee ${req.employee_id} not found`);
 
 /**
  * Punches are applied in batches ("group commit"): while one batch is being written, new punches queue up, and the
@@ -158,6 +171,12 @@ function batcherFor(ctx: Ctx): PunchBatcher {
  * A repeated `client_event_id` returns the first result with `duplicate: true` and writes nothing.
  */
 export function punch(ctx: Ctx, req: PunchRequest): Promise<PunchResult> {
+  const user = ctx.user;
+  // What an employee may not do is refused before anything is looked up, so the answer tells nothing about others.
+  if (user?.access === 'employee') {
+    if (req.employee_id !== undefined && req.employee_id !== user.employee_id) return Promise.reject(forbiddenPunch());
+    if (req.occurred_at) return Promise.reject(occurredAtNotAllowed());
+  }
   const now = new Date();
   return new Promise((resolve, reject) => batcherFor(ctx).submit({ ctx, req, now, at: req.occurred_at ?? now, resolve, reject }));
 }
@@ -176,12 +195,48 @@ function incoming(item: Item): Incoming {
     intent: req.intent,
     source: req.source,
     device: ctx.device ?? null,
-    assertMayPunch: (who) => assertMayPunch(ctx, req, who),
+    check: (who) => checkPunch(ctx, req, who),
+    // A punch by a person at a time they chose is a correction: the audit trail names who made it.
+    auditAs: ctx.user && req.occurred_at ? { actor_id: ctx.user.employee_id, actor_kind: ctx.user.access } : null,
   };
 }
 
-async function runBatch(batch: Item[]) {
-  metrics().punchBatch.observe(batch.length);
+async function runBatch(batch: Item[], split = false) {
+  if (!split) metrics().punchBatch.observe(batch.length);
+  try {
+    finish(batch, await applyWithRetries(batch));
+  } catch (error) {
+    if (!isRowError(error)) {
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    if (batch.length > 1) {
+      // The database refused one punch's values (a row the checks could not foresee, a person deleted while the
+      // batch was in flight): that failure is that punch's alone. Each half is applied on its own, down to the
+      // punch that fails.
+      const half = Math.ceil(batch.length / 2);
+      await runBatch(batch.slice(0, half), true);
+      await runBatch(batch.slice(half), true);
+      return;
+    }
+    const [item] = batch;
+    if (isForeignKeyError(error) && !item.retriedAfterRowError) {
+      // What it referred to was deleted meanwhile: looked up again, the punch gets the answer it deserves now
+      // (404 for a deleted employee) rather than the database's.
+      item.retriedAfterRowError = true;
+      return runBatch(batch, true);
+    }
+    item.ctx.log.warn({ err: error }, 'the database refused a punch');
+    item.reject(new AppError(422, 'punch_refused', 'The database refused this punch’s values; check them and send it again'));
+  }
+}
+
+const sqlState = (error: unknown) => String((error as { code?: unknown })?.code ?? (error as { cause?: { code?: unknown } })?.cause?.code ?? '');
+/** A data exception (class 22) or a violated constraint (class 23): the values of a row, not the batch or the database. */
+const isRowError = (error: unknown) => !isDatabaseDown(error) && /^2[23][0-9A-Z]{3}$/.test(sqlState(error));
+const isForeignKeyError = (error: unknown) => sqlState(error) === '23503';
+
+async function applyWithRetries(batch: Item[]): Promise<Outcome[]> {
   const { config, em } = batch[0].ctx;
   const rules = {
     tz: config.timezone,
@@ -189,18 +244,14 @@ async function runBatch(batch: Item[]) {
     maxSkewMs: config.punch.maxSkewSeconds * 1000,
     maxAgeMs: config.punch.maxAgeHours * 3600_000,
   };
-  try {
-    const sql = sqlOf(em);
-    const input = batch.map(incoming);
-    for (let attempt = 1; ; attempt++) {
-      // Another transaction got there first (the same client_event_id, or the same new record): the next attempt
-      // answers the duplicates from what it wrote and applies the rest again.
-      const outcome = await applyBatch(sql, input, rules);
-      if (outcome !== 'retry') return finish(batch, outcome);
-      if (attempt >= MAX_ATTEMPTS) throw new AppError(503, 'busy', 'Too many punches for the same people at once; retry');
-    }
-  } catch (error) {
-    for (const item of batch) item.reject(error);
+  const sql = sqlOf(em);
+  const input = batch.map(incoming);
+  for (let attempt = 1; ; attempt++) {
+    // Another transaction got there first (the same client_event_id, or the same new record): the next attempt
+    // answers the duplicates from what it wrote and applies the rest again.
+    const outcome = await applyBatch(sql, input, rules);
+    if (outcome !== 'retry') return outcome;
+    if (attempt >= MAX_ATTEMPTS) throw new AppError(503, 'busy', 'Too many punches for the same people at once; retry');
   }
 }
 

@@ -54,6 +54,8 @@ export async function listEmployees(ctx: Ctx, query: EmployeeListInput) {
 }
 
 export async function getEmployee(ctx: Ctx, employeeId: number) {
+  // An employee learns nothing about ids that are not theirs: unknown or someone else's, the same 403.
+  if (ctx.user?.access === 'employee' && employeeId !== ctx.user.employee_id) throw forbidden('You may only see employees of your own team');
   const employee = await ctx.em.findOne(Employee, { employee_id: employeeId });
   if (!employee) throw notFound('Employee', employeeId);
   assertCanSee(ctx, { employee_id: employeeId, team_id: employee.team?.team_id ?? null });
