@@ -11,6 +11,8 @@ export type DomainEvents = {
     },
   ];
   'kiosk.revoked': [{ kiosk_id: number }];
+  /** Every token of this employee issued so far is refused from now on: their open sockets close. */
+  'tokens.revoked': [{ employee_id: number; reason: 'revoked' | 'deactivated' | 'access_changed' }];
 };
 
 /** In-process publish/subscribe for domain events; the realtime layer listens here. */

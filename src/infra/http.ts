@@ -37,6 +37,8 @@ export type EndpointSpec<P, Q, B> = {
   body?: B;
   /** Accept `application/x-www-form-urlencoded` as well as JSON. */
   form?: boolean;
+  /** An empty body is read as `{}` (every field of `body` is optional). */
+  optionalBody?: boolean;
   response?: AnySchema;
   /** The response is a JSON array with the total in `X-Total-Count`. */
   list?: boolean;
@@ -81,7 +83,7 @@ export function parseOrThrow<S extends AnySchema>(schema: S, value: unknown, whe
   return result.output;
 }
 
-async function readBody(c: Context<AppEnv>, form: boolean): Promise<unknown> {
+async function readBody(c: Context<AppEnv>, form: boolean, optional = false): Promise<unknown> {
   const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
   if (form && (type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data')) {
     // A malformed multipart body (no or wrong boundary, truncated) makes the parser throw: that is the client's error.
@@ -91,6 +93,7 @@ async function readBody(c: Context<AppEnv>, form: boolean): Promise<unknown> {
     return Object.fromEntries(Object.entries(data).filter(([, value]) => typeof value === 'string'));
   }
   const text = await c.req.text();
+  if (optional && text.trim() === '') return {};
   if (type && type !== 'application/json' && !type.endsWith('+json')) {
     throw new AppError(415, 'unsupported_media_type', form ? 'Send application/json or application/x-www-form-urlencoded' : 'Send application/json');
   }
@@ -118,7 +121,7 @@ export function mount(app: Hono<AppEnv>, endpoints: Endpoint[]) {
       }
       const params = ep.params ? parseOrThrow(ep.params, c.req.param(), 'path') : undefined;
       const query = ep.query ? parseOrThrow(ep.query, c.req.query(), 'query') : undefined;
-      const body = ep.body ? parseOrThrow(ep.body, await readBody(c, ep.form ?? false), 'body') : undefined;
+      const body = ep.body ? parseOrThrow(ep.body, await readBody(c, ep.form ?? false, ep.optionalBody), 'body') : undefined;
       return ep.handler(c, { params, query, body } as Input<unknown, unknown, unknown>);
     });
   }
@@ -217,7 +220,7 @@ export function openApiDocument(endpoints: Endpoint[], info: { title: string; ve
       ...(bodySchema
         ? {
             requestBody: {
-              required: true,
+              required: !ep.optionalBody,
               content: {
                 'application/json': { schema: bodySchema },
                 ...(ep.form ? { 'application/x-www-form-urlencoded': { schema: bodySchema } } : {}),

@@ -27,7 +27,7 @@ export async function login(
       headers: { 'Retry-After': String(wait) },
     });
   }
-  const found = await deps.em.findOne(Employee, { email: account }, { fields: ['employee_id', 'access', 'active', 'password_hash'] });
+  const found = await deps.em.findOne(Employee, { email: account }, { fields: ['employee_id', 'access', 'active', 'password_hash', 'token_version'] });
   dummyHash ??= hashPassword('not-a-real-password-0000', deps.config.bcryptCost);
   const hash = found?.password_hash ?? (await dummyHash);
   const ok = (await verifyPassword(password, hash)) && found !== null && found.active;
@@ -36,29 +36,31 @@ export async function login(
     throw invalidCredentials();
   }
   deps.throttle.recordSuccess(account);
-  const { token, expiresIn } = await issueAccessToken(deps.config, found.employee_id, found.access);
+  const { token, expiresIn } = await issueAccessToken(deps.config, found.employee_id, found.access, found.token_version);
   return { access_token: token, token_type: 'bearer' as const, expires_in: expiresIn };
 }
 
-type UserRow = { employee_id: number; access: AuthUser['access']; active: boolean; name: string; team_id: number | null };
+type UserRow = { employee_id: number; access: AuthUser['access']; active: boolean; name: string; team_id: number | null; token_version: number };
 
 /** Resolves a bearer token to a live, active user; null when the token or the user is not valid. */
-export async function authenticate(em: Em, config: Config, token: string): Promise<(AuthUser & { exp: number }) | null> {
+export async function authenticate(em: Em, config: Config, token: string): Promise<(AuthUser & { exp: number; ver: number }) | null> {
   const claims = await verifyAccessToken(config, token);
   if (!claims) return null;
   // The statement findOne built, straight on the driver with a bind parameter: every authenticated request runs it,
   // and the ORM's query building and hydration cost more than the query. Not cached: a deactivated user is refused
   // on their next request.
   const [employee] = await sqlOf(em).query<UserRow>(
-    'select "e0"."employee_id", "e0"."access", "e0"."active", "e0"."name", "e0"."team_id" from "employees" as "e0" where "e0"."employee_id" = $1 limit 1',
+    'select "e0"."employee_id", "e0"."access", "e0"."active", "e0"."name", "e0"."team_id", "e0"."token_version" from "employees" as "e0" where "e0"."employee_id" = $1 limit 1',
     [Number(claims.sub)],
   );
-  if (!employee || !employee.active) return null;
+  // A token issued before the last revocation (password or access change, deactivation, POST /token/revoke) is dead.
+  if (!employee || !employee.active || Number(employee.token_version) !== (claims.ver ?? 0)) return null;
   return {
     employee_id: Number(employee.employee_id),
     access: employee.access,
     team_id: employee.team_id == null ? null : Number(employee.team_id),
     name: employee.name,
     exp: claims.exp,
+    ver: claims.ver ?? 0,
   };
 }

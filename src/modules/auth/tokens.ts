@@ -2,17 +2,19 @@ import { sign, verify } from 'hono/jwt';
 import type { Config } from '../../config.ts';
 import type { Access } from '../employees/employee.entity.ts';
 
-export type TokenClaims = { sub: string; access: Access; iat: number; nbf: number; exp: number; iss: string; aud: string };
+/** `ver`: the employee's token version when the token was issued (absent in tokens from before versions: 0). */
+export type TokenClaims = { sub: string; access: Access; ver?: number; iat: number; nbf: number; exp: number; iss: string; aud: string };
 
 type TokenConfig = Pick<Config, 'secretKey' | 'accessTokenMinutes' | 'jwtIssuer' | 'jwtAudience'>;
 
 /** Issues a user's access token (HS256). */
-export async function issueAccessToken(config: TokenConfig, employeeId: number, access: Access) {
+export async function issueAccessToken(config: TokenConfig, employeeId: number, access: Access, version = 0) {
   const now = Math.floor(Date.now() / 1000);
   const expiresIn = config.accessTokenMinutes * 60;
   const claims: TokenClaims = {
     sub: String(employeeId),
     access,
+    ver: version,
     iat: now,
     nbf: now,
     exp: now + expiresIn,

@@ -18,6 +18,9 @@ export const Employee = defineEntity({
     password_hash: p.string().length(100).hidden().lazy(),
     badge_id: p.string().length(64).nullable().unique(),
     active: p.boolean().default(true),
+    /** Tokens carry the version they were issued at; raising it (password or access change, deactivation,
+     * POST /token/revoke) refuses every token issued before. */
+    token_version: p.integer().default(0),
     created_at: p.datetime().onCreate(() => new Date()),
     updated_at: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },

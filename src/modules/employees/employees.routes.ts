@@ -1,7 +1,11 @@
 import { endpoint, listResponse } from '../../infra/http.ts';
 import { ctxOf } from '../../infra/request.ts';
 import { EmployeeCreate, EmployeeListQuery, EmployeeOut, EmployeeParams, EmployeeUpdate } from './employees.schema.ts';
-import { createEmployee, deleteEmployee, getEmployee, listEmployees, updateEmployee } from './employees.service.ts';
+import { createEmployee, deleteEmployee, getEmployee, listEmployees, revokeTokens, updateEmployee } from './employees.service.ts';
+import * as v from 'valibot';
+import { Id } from '../../infra/schemas.ts';
+
+const RevokeBody = v.object({ employee_id: v.optional(Id('employee_id')) });
 
 const tag = 'Employees';
 
@@ -41,6 +45,20 @@ export const employeeEndpoints = [
     async (c, { params }) => {
       await deleteEmployee(ctxOf(c), params.employee_id);
       return c.body(null, 204);
+    },
+  ),
+  endpoint(
+    {
+      method: 'post', path: '/token/revoke', tag: 'Auth', summary: 'Revoke every token issued so far', access: ['admin', 'manager', 'employee'],
+      body: RevokeBody, optionalBody: true, response: v.object({ employee_id: v.number(), revoked: v.literal(true) }),
+      scope: 'Your own tokens; admins may name anyone with `employee_id`.',
+      description:
+        'Every access token of the person issued before this call is refused from now on, on every instance (REST: 401), and their open ' +
+        'sockets are closed. Sign in again for a new token. Changing a password or an access level, and deactivating, do the same.',
+    },
+    async (c, { body }) => {
+      const ctx = ctxOf(c);
+      return c.json(await revokeTokens(ctx, body.employee_id ?? ctx.user!.employee_id));
     },
   ),
 ];

@@ -125,18 +125,25 @@ async function assertKeepsAnAdmin(em: Em, employee: IEmployee, next: { access?: 
 export async function updateEmployee(ctx: Ctx, employeeId: number, input: EmployeeUpdateInput) {
   const { password, team_id, ...rest } = input;
   const password_hash = password ? await hashPassword(password, ctx.config.bcryptCost) : undefined;
+  let revoked: 'revoked' | 'deactivated' | 'access_changed' | null = null;
   try {
-    return await ctx.em.transactional(async (em) => {
+    const updated = await ctx.em.transactional(async (em) => {
       const employee = await em.findOne(Employee, { employee_id: employeeId });
       if (!employee) throw notFound('Employee', employeeId);
       await assertTeamExists(em, team_id);
       await assertUnique(em, input, employeeId);
       await assertKeepsAnAdmin(em, employee, input);
       const before = employeeDto(employee);
+      // A new password, another access level or a deactivation ends every session: tokens issued before are refused.
+      const deactivates = input.active === false && employee.active;
+      const accessChanges = input.access !== undefined && input.access !== employee.access;
+      const revokes = Boolean(password_hash) || accessChanges || deactivates;
+      if (revokes) revoked = deactivates ? 'deactivated' : accessChanges ? 'access_changed' : 'revoked';
       em.assign(employee, {
         ...withoutUndefined(rest),
         ...(team_id !== undefined ? { team: team_id } : {}),
         ...(password_hash ? { password_hash } : {}),
+        ...(revokes ? { token_version: employee.token_version + 1 } : {}),
       } as never);
       await em.flush();
       const after = employeeDto(employee);
@@ -149,6 +156,8 @@ export async function updateEmployee(ctx: Ctx, employeeId: number, input: Employ
       });
       return after;
     });
+    if (revoked) ctx.bus.publish('tokens.revoked', { employee_id: employeeId, reason: revoked });
+    return updated;
   } catch (error) {
     return uniqueToConflict(error);
   }
@@ -164,4 +173,24 @@ export async function deleteEmployee(ctx: Ctx, employeeId: number) {
     await em.nativeDelete(Employee, { employee_id: employeeId });
     recordAudit(em, ctx, { entity_type: 'employee', entity_id: employeeId, action: 'delete', before });
   });
+  ctx.bus.publish('tokens.revoked', { employee_id: employeeId, reason: 'deactivated' });
+}
+
+/**
+ * Refuses every token of an employee issued so far (on every instance: the next request with one is 401) and closes
+ * their open sockets. The caller for themselves; an admin for anyone.
+ */
+export async function revokeTokens(ctx: Ctx, employeeId: number) {
+  const user = ctx.user!;
+  if (user.access !== 'admin' && employeeId !== user.employee_id) throw forbidden('You may only revoke your own tokens');
+  await ctx.em.transactional(async (em) => {
+    const rows = await em.execute<{ employee_id: number }[]>(
+      'update employees set token_version = token_version + 1, updated_at = now() where employee_id = ? returning employee_id',
+      [employeeId],
+    );
+    if (!rows.length) throw notFound('Employee', employeeId);
+    recordAudit(em, ctx, { entity_type: 'employee', entity_id: employeeId, action: 'update', after: { tokens_revoked: true } });
+  });
+  ctx.bus.publish('tokens.revoked', { employee_id: employeeId, reason: 'revoked' });
+  return { employee_id: employeeId, revoked: true as const };
 }

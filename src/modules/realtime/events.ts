@@ -89,7 +89,7 @@ export interface InterServer {
 }
 
 export type SocketIdentity =
-  | { kind: 'user'; employee_id: number; access: 'admin' | 'manager' | 'employee'; team_id: number | null; name: string; exp: number }
+  | { kind: 'user'; employee_id: number; access: 'admin' | 'manager' | 'employee'; team_id: number | null; name: string; exp: number; ver: number }
   | { kind: 'kiosk'; kiosk_id: number; name: string; team_id: number | null };
 
 export type SocketData = { who: SocketIdentity };

@@ -240,6 +240,12 @@ export function createSocketServer(http: HttpServer, deps: RealtimeDeps) {
     io.to(room.kiosk(kiosk_id)).emit('session:ended', { reason: 'revoked' });
     io.in(room.kiosk(kiosk_id)).disconnectSockets(true);
   });
+  // Tokens revoked (a new password, another access level, deactivation, deletion, POST /token/revoke): the person's
+  // sockets close at once on every instance; the sweep below catches any the message missed.
+  const offTokens = bus.subscribe('tokens.revoked', ({ employee_id, reason }) => {
+    io.to(room.user(employee_id)).emit('session:ended', { reason });
+    io.in(room.user(employee_id)).disconnectSockets(true);
+  });
 
   // Deactivated or deleted users, and revoked kiosks, lose their open sockets within one sweep.
   const sweep = setInterval(() => void revalidate().catch((error) => log.warn({ err: error }, 'socket sweep failed')), config.socket.revalidateSeconds * 1000);
@@ -250,13 +256,15 @@ export function createSocketServer(http: HttpServer, deps: RealtimeDeps) {
     const userIds = [...new Set(sockets.flatMap((s) => (s.data.who?.kind === 'user' ? [s.data.who.employee_id] : [])))];
     const kioskIds = [...new Set(sockets.flatMap((s) => (s.data.who?.kind === 'kiosk' ? [s.data.who.kiosk_id] : [])))];
     const em = deps.orm.em.fork() as Em;
-    const activeUsers = new Map<number, { team_id: number | null; access: string }>();
+    const activeUsers = new Map<number, { team_id: number | null; access: string; token_version: number }>();
     if (userIds.length) {
-      const rows = await em.execute<{ employee_id: number; team_id: number | null; access: string }[]>(
-        `select employee_id, team_id, access from employees where active and employee_id in (${userIds.map(() => '?').join(',')})`,
+      const rows = await em.execute<{ employee_id: number; team_id: number | null; access: string; token_version: number }[]>(
+        `select employee_id, team_id, access, token_version from employees where active and employee_id in (${userIds.map(() => '?').join(',')})`,
         userIds,
       );
-      for (const r of rows) activeUsers.set(Number(r.employee_id), { team_id: r.team_id == null ? null : Number(r.team_id), access: r.access });
+      for (const r of rows) {
+        activeUsers.set(Number(r.employee_id), { team_id: r.team_id == null ? null : Number(r.team_id), access: r.access, token_version: Number(r.token_version) });
+      }
     }
     const liveKiosks = new Set<number>();
     if (kioskIds.length) {
@@ -272,6 +280,7 @@ export function createSocketServer(http: HttpServer, deps: RealtimeDeps) {
       if (who.kind === 'user') {
         const current = activeUsers.get(who.employee_id);
         if (!current) endSession(socket, 'deactivated');
+        else if (current.token_version !== who.ver) endSession(socket, 'revoked');
         else if (current.team_id !== who.team_id || current.access !== who.access) {
           // The rooms joined were allowed for the old team or role: start again with the new ones.
           endSession(socket, 'access_changed');
@@ -296,6 +305,7 @@ export function createSocketServer(http: HttpServer, deps: RealtimeDeps) {
       clearInterval(expiry);
       offChanged();
       offRevoked();
+      offTokens();
       offDeliveries?.();
       await sending;
       io.disconnectSockets(true);
