@@ -1,4 +1,5 @@
 import { sign } from 'hono/jwt';
+import { io as connect } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { collect, connectError, http, nextEvent, openSocket, sleep, startServer, type Client } from './socket-utils.ts';
 import { createTestHub, TEST_SECRET, uid, type TestHub } from './utils.ts';
@@ -291,5 +292,47 @@ describe('bad payloads', () => {
     } finally {
       await flood.stop('test');
     }
+  });
+});
+
+describe('rooms and rights', () => {
+  it('when an admin joins the board of a team that does not exist, then 404 and the socket is in no such room', async () => {
+    const { admin } = await hub.makeOrg();
+    const socket = track(await openSocket(server.url, admin.token));
+    const missing = 1_999_999_999;
+    const ack = await socket.emitWithAck('board:join', { team_id: missing });
+    expect(ack).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(server.realtime.io.of('/').adapter.rooms.get(`team:${missing}`)).toBeUndefined();
+  });
+
+  it('when a manager moved to another team reconnects with connection-state recovery, then the old team’s room is dropped and its changes no longer reach them', async () => {
+    const { team, manager, admin, alice, kiosk } = await orgWithKiosk();
+    const elsewhere = await hub.makeTeam();
+    const watcher = track(await openSocket(server.url, admin.token));
+    expect((await watcher.emitWithAck('board:join', { team_id: team.team_id })).ok).toBe(true);
+    // A browser tab: it reconnects by itself and asks the server to recover its session.
+    const board: Client = connect(server.url, { auth: { token: manager.token }, transports: ['websocket'], forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 200 });
+    track(board);
+    await new Promise((resolve) => board.once('connect', () => resolve(null)));
+    expect((await board.emitWithAck('board:join', { team_id: team.team_id })).ok).toBe(true);
+    const kioskSocket = track(await openSocket(server.url, kiosk.token));
+    const first = nextEvent(board, 'attendance:changed');
+    await kioskSocket.emitWithAck('attendance:check', { badge_id: alice.badge_id!, client_event_id: `r1-${uid()}` });
+    await first;
+
+    expect((await http(server.url, 'PUT', `/employees/${manager.employee_id}`, { token: admin.token, json: { team_id: elsewhere.team_id } })).status).toBe(200);
+    const back = new Promise<boolean>((resolve) => board.once('connect', () => resolve(board.recovered)));
+    board.io.engine.close(); // the connection drops; the client comes back within a few hundred ms
+    expect(await back).toBe(true);
+
+    const seen = collect(board, 'attendance:changed');
+    const watched = nextEvent(watcher, 'attendance:changed');
+    await kioskSocket.emitWithAck('attendance:check', { badge_id: alice.badge_id!, client_event_id: `r2-${uid()}` });
+    await watched;
+    await sleep(300);
+    expect(seen).toEqual([]);
+    const rooms = [...(server.realtime.io.of('/').sockets.get(board.id!)?.rooms ?? [])];
+    expect(rooms).not.toContain(`team:${team.team_id}`);
+    expect(rooms).toContain(`user:${manager.employee_id}`);
   });
 });

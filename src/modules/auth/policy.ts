@@ -15,6 +15,9 @@ const manages = (user: AuthUser, teamId: number | null) => user.access === 'mana
 /** Admins and the team's managers may see a team: its members, records, board and figures. */
 export const canSeeTeam = (user: AuthUser, teamId: number | null) => user.access === 'admin' || manages(user, teamId);
 
+/** A team's live board: admins and the team's managers. */
+export const canWatchBoard = canSeeTeam;
+
 /** Admins everyone; managers their team's members; everyone themselves. */
 export const canSeePerson = (user: AuthUser, person: Person) => user.employee_id === person.employee_id || canSeeTeam(user, person.team_id);
 

@@ -1,14 +1,17 @@
 import type { Ctx } from '../../infra/context.ts';
 import { forbidden, notFound } from '../../infra/errors.ts';
 import { localDate } from '../../infra/time.ts';
+import { canWatchBoard } from '../auth/policy.ts';
 import type { BoardMember, BoardSnapshot, BoardState } from '../realtime/events.ts';
 
 /** Admins, and managers of that team, may watch a team's board. */
 export function assertCanWatch(ctx: Ctx, teamId: number) {
-  const user = ctx.user;
-  if (user?.access === 'admin') return;
-  if (user?.access === 'manager' && user.team_id === teamId) return;
-  throw forbidden('Only admins and the team’s managers may watch this board');
+  if (!ctx.user || !canWatchBoard(ctx.user, teamId)) throw forbidden('Only admins and the team’s managers may watch this board');
+}
+
+export async function assertTeamExists(ctx: Ctx, teamId: number) {
+  const [team] = await ctx.em.execute<unknown[]>('select 1 from teams where team_id = ?', [teamId]);
+  if (!team) throw notFound('Team', teamId);
 }
 
 type Row = {

@@ -8,7 +8,7 @@ import { TokenBucket } from '../../infra/rate-limit.ts';
 import { Id, UNSAFE_STRING_MESSAGE, unsafeStringPath } from '../../infra/schemas.ts';
 import { AskPayload, takeQuestionBudget } from '../assistant/index.ts';
 import { punch, PunchEntries } from '../attendance/index.ts';
-import { assertCanWatch, teamSnapshot } from '../boards/board.service.ts';
+import { assertCanWatch, assertTeamExists, teamSnapshot } from '../boards/board.service.ts';
 import { touchKiosk } from '../kiosks/index.ts';
 import type { ErrorAck } from './events.ts';
 import type { HubServer, HubSocket, RealtimeDeps } from './socket-server.ts';
@@ -122,10 +122,17 @@ export function registerHandlers(socket: HubSocket, deps: HandlerDeps) {
   on('board:join', BoardPayload, async (ctx, { team_id }) => {
     if (who.kind !== 'user') throw new AppError(403, 'forbidden', 'Kiosks do not watch boards');
     assertCanWatch(ctx, team_id);
+    // The team must exist before the socket joins its room (an admin may watch any team, but not one that is not).
+    await assertTeamExists(ctx, team_id);
     // Join first, then read the counter: any change after the snapshot carries a higher number.
     await socket.join(room.team(team_id));
-    const seq = await deps.sequencer.current(String(team_id));
-    return teamSnapshot(ctx, team_id, seq);
+    try {
+      const seq = await deps.sequencer.current(String(team_id));
+      return await teamSnapshot(ctx, team_id, seq);
+    } catch (error) {
+      await socket.leave(room.team(team_id));
+      throw error;
+    }
   });
 
   on('board:leave', BoardPayload, async (_ctx, { team_id }) => {

@@ -8,6 +8,7 @@ import type { Logger } from '../../infra/logger.ts';
 import { metrics } from '../../infra/metrics.ts';
 import type { Redis } from '../../infra/redis.ts';
 import { authenticate } from '../auth/index.ts';
+import { canWatchBoard } from '../auth/policy.ts';
 import { authenticateKiosk, KIOSK_TOKEN_PREFIX } from '../kiosks/index.ts';
 import type { ChangeDelivery, ClientToServer, InterServer, ServerToClient, SocketData, SocketIdentity } from './events.ts';
 import { registerHandlers } from './handlers.ts';
@@ -83,6 +84,16 @@ function coalesceWrites(socket: HubSocket) {
   if ((socket.conn.transport as unknown as WsTransport).name !== 'websocket') socket.conn.once('upgrade', patch);
 }
 
+/** May a socket of this identity be in this room? */
+function mayStayIn(who: SocketIdentity, name: string): boolean {
+  const [kind, id] = name.split(':');
+  if (who.kind === 'kiosk') return (kind === 'kiosk' && Number(id) === who.kiosk_id) || name === room.kiosks;
+  if (kind === 'user') return Number(id) === who.employee_id;
+  if (kind === 'team') return canWatchBoard(who, Number(id));
+  if (name === room.admins) return who.access === 'admin';
+  return false;
+}
+
 async function identify(deps: RealtimeDeps, em: Em, token: unknown): Promise<SocketIdentity | null> {
   if (typeof token !== 'string' || token.length === 0 || token.length > 4096) return null;
   if (token.startsWith(KIOSK_TOKEN_PREFIX)) {
@@ -146,6 +157,10 @@ export function createSocketServer(http: HttpServer, deps: RealtimeDeps) {
     const who = socket.data.who;
     gauges[who.kind].inc();
     socket.once('disconnect', onDisconnect);
+    // A recovered connection gets back the rooms it had: each is checked again against what the socket's identity
+    // (read afresh at this handshake) may see now. A manager moved to another team, or demoted, while away must not
+    // go on hearing the old team's board.
+    if (socket.recovered) for (const name of socket.rooms) if (name !== socket.id && !mayStayIn(who, name)) void socket.leave(name);
     if (who.kind === 'user') {
       void socket.join(who.access === 'admin' ? [room.user(who.employee_id), room.admins] : room.user(who.employee_id));
     } else {
