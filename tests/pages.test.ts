@@ -350,6 +350,30 @@ describe('sign-in and sign-out', () => {
     expect(await page.evaluate(() => sessionStorage.getItem('checkin.session'))).toBeNull();
   }, TEST_TIMEOUT);
 
+  it('when /login is given a next that leads off-site (backslash, tab, protocol-relative, absolute), then signing in stays on the hub', async () => {
+    const { manager }: Org = await hub.makeOrg();
+    const origin = new URL(server.url).origin;
+    for (const next of ['/%5Cevil.example/', '/%09/evil.example/', '/\\/evil.example/', '//evil.example/', 'https://evil.example/', '/%5C%5Cevil.example', 'javascript:alert(1)']) {
+      const page = await newPage();
+      await page.goto(`/login?next=${next}`);
+      await page.getByLabel('Email').fill(manager.email);
+      await page.getByLabel('Password').fill(TEST_PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL((url) => url.pathname !== '/login', { waitUntil: 'commit' }).catch(() => undefined);
+      await sleep(300);
+      expect(new URL(page.url()).origin, next).toBe(origin);
+      expect(new URL(page.url()).pathname, next).toBe('/board');
+      await page.context().close();
+    }
+    // A path on the hub itself is still honoured.
+    const page = await newPage();
+    await page.goto('/login?next=%2Fboard%3Fteam%3D1');
+    await page.getByLabel('Email').fill(manager.email);
+    await page.getByLabel('Password').fill(TEST_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.pathname === '/board' && url.search === '?team=1', { waitUntil: 'commit' });
+  }, TEST_TIMEOUT);
+
   it('when a signed-in manager signs out, then the browser is back on /login and /board sends it to sign in again', async () => {
     const { manager }: Org = await hub.makeOrg();
     const page = await newPage();
