@@ -1,5 +1,5 @@
 import type { ToolCallLLM } from '@llamaindex/core/llms';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
@@ -8,14 +8,16 @@ import type { Config } from './config.ts';
 import type { Bus } from './infra/bus.ts';
 import type { Em, Orm } from './infra/db.ts';
 import type { Jobs } from './infra/jobs/types.ts';
-import { AppError, isDatabaseDown } from './infra/errors.ts';
+import { AppError, isDatabaseDown, isTransientConflict } from './infra/errors.ts';
 import { corsHeaders, mount, openApiDocument, type AppEnv, type Endpoint } from './infra/http.ts';
 import type { Logger } from './infra/logger.ts';
 import { metrics } from './infra/metrics.ts';
 import { metricsRoutes } from './modules/health/metrics.routes.ts';
 import { assistantEndpoints } from './modules/assistant/index.ts';
 import { attendanceEndpoints } from './modules/attendance/index.ts';
-import { authEndpoints, authenticate, type LoginThrottle } from './modules/auth/index.ts';
+import type { Budgets } from './budgets.ts';
+import { clientAddressResolver } from './infra/client-address.ts';
+import { authEndpoints, authenticate } from './modules/auth/index.ts';
 import { docsRoutes } from './modules/docs/docs.routes.ts';
 import { pageRoutes } from './modules/pages/pages.routes.ts';
 import { employeeEndpoints } from './modules/employees/index.ts';
@@ -30,7 +32,8 @@ export type AppDeps = {
   orm: Orm;
   log: Logger;
   bus: Bus;
-  throttle: LoginThrottle;
+  /** Every budget (sign-in, questions, heavy requests, sockets): in Redis when REDIS_URL is set. */
+  budgets: Budgets;
   /** Checks each dependency: `{ database: 'ok' | 'unavailable', ... }`. */
   readiness: () => Promise<Record<string, string>>;
   /** The job queue (BullMQ, or in-process in the embedded mode). */
@@ -40,6 +43,11 @@ export type AppDeps = {
   /** The assistant's language model, when the caller supplies one (tests); else the configuration decides. */
   llm?: ToolCallLLM;
 };
+
+/** The address of the connection's peer (a proxy, when there is one in front). */
+function peerOf(c: Context<AppEnv>): string | undefined {
+  return (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
+}
 
 /** Every REST endpoint, in the order the documentation shows them. */
 export const endpoints: Endpoint[] = [
@@ -70,11 +78,13 @@ const PUBLIC_INFO = {
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>({ strict: false });
   let document: object | null = null;
+  const clientAddress = clientAddressResolver(deps.config.trustProxy);
 
   app.use(requestId({ headerName: 'X-Request-Id' }));
   app.use(async (c, next) => {
     const started = performance.now();
     c.set('deps', deps);
+    c.set('ip', clientAddress(peerOf(c), c.req.header('x-forwarded-for')));
     c.set('log', deps.log.child({ request_id: c.get('requestId') }));
     c.set('em', deps.orm.em.fork() as Em);
     c.set('user', null);
@@ -82,7 +92,7 @@ export function createApp(deps: AppDeps) {
     const user = c.get('user');
     metrics().httpDuration.observe({ method: c.req.method, route: c.req.routePath, status: String(c.res.status) }, (performance.now() - started) / 1000);
     c.get('log').info(
-      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), user: user?.employee_id },
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), user: user?.employee_id, ip: c.get('ip') },
       'request',
     );
   });
@@ -141,6 +151,10 @@ export function createApp(deps: AppDeps) {
       return c.json({ detail: error.message || 'Bad request', code: 'bad_request' }, error.status);
     }
     const log = c.get('log') ?? deps.log;
+    if (isTransientConflict(error)) {
+      c.header('Retry-After', '1');
+      return c.json({ detail: 'The change met a concurrent one; send it again', code: 'busy' }, 503);
+    }
     if (isDatabaseDown(error)) {
       log.error({ err: error }, 'database unavailable');
       c.header('Retry-After', '5');

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as v from 'valibot';
+import { parseProxies } from './infra/client-address.ts';
 
 /** Levels accepted by LOG_LEVEL (pino's). */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -54,6 +55,17 @@ const EnvSchema = v.object({
   LOGIN_MAX_FAILURES: v.optional(intFrom(1, 1000), '5'),
   LOGIN_MAX_FAILURES_PER_ADDRESS: v.optional(intFrom(1, 100000), '50'),
   LOGIN_WINDOW_SECONDS: v.optional(intFrom(1, 86400), '900'),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: v.optional(intFrom(1, 100000), '20'),
+  LOGIN_MAX_DELAY_SECONDS: v.optional(intFrom(1, 3600), '60'),
+  TRUST_PROXY: v.optional(
+    v.pipe(
+      v.string(),
+      v.check((s) => parseProxies(s.split(',').map((x) => x.trim()).filter(Boolean)) !== null, 'must be a comma-separated list of IP addresses or CIDRs such as 10.0.0.0/8'),
+    ),
+    '',
+  ),
+  HEAVY_REQUESTS_PER_USER: v.optional(intFrom(1, 100), '2'),
+  HEAVY_REQUESTS_IN_FLIGHT: v.optional(intFrom(1, 1000)),
   MAX_BODY_BYTES: v.optional(intFrom(1024, 10 * 1024 * 1024), '65536'),
   PUNCH_MAX_AGE_HOURS: v.optional(intFrom(1, 24 * 90), '168'),
   PUNCH_MAX_SKEW_SECONDS: v.optional(intFrom(0, 3600), '120'),
@@ -61,6 +73,8 @@ const EnvSchema = v.object({
   REDIS_PREFIX: v.optional(v.pipe(v.string(), v.regex(/^[\w:.-]{1,50}$/, 'letters, digits, : . _ - only')), 'checkin:'),
   SOCKET_MAX_PAYLOAD_BYTES: v.optional(intFrom(1024, 64 * 1024), '16384'),
   SOCKET_REVALIDATE_SECONDS: v.optional(intFrom(1, 3600), '30'),
+  SOCKET_MAX_PER_USER: v.optional(intFrom(1, 1_000_000), '20'),
+  SOCKET_HANDSHAKES_PER_MINUTE: v.optional(intFrom(1, 10_000_000), '600'),
   SOCKET_EVENTS_PER_SECOND: v.optional(intFrom(1, 10000), '50'),
   SOCKET_EVENT_BURST: v.optional(intFrom(1, 100000), '200'),
   KIOSK_PUNCHES_PER_SECOND: v.optional(intFrom(1, 10000), '20'),
@@ -81,6 +95,18 @@ const EnvSchema = v.object({
   WORKER_LOCK_SECONDS: v.optional(intFrom(1, 3600), '30'),
   METRICS_TOKEN: v.optional(v.pipe(v.string(), v.minLength(16, 'must be at least 16 characters'))),
 });
+
+export type LoginLimits = {
+  /** Failures allowed for one account from one client address in the window. */
+  maxFailures: number;
+  /** Failures allowed from one client address, whatever the accounts, in the window. */
+  maxFailuresPerAddress: number;
+  /** Failures of one account from all addresses together before each further one costs a growing wait. */
+  maxFailuresPerAccount: number;
+  /** The longest wait the per-account rule imposes, in seconds. */
+  maxAccountDelaySeconds: number;
+  windowSeconds: number;
+};
 
 export type Config = {
   env: 'development' | 'production' | 'test';
@@ -103,7 +129,11 @@ export type Config = {
   adminPassword: string | null;
   seedDemo: boolean;
   migrateOnStart: boolean;
-  login: { maxFailures: number; maxFailuresPerAddress: number; windowSeconds: number };
+  login: LoginLimits;
+  /** Proxies whose X-Forwarded-For is believed (addresses and CIDRs); empty: the socket's peer is the client. */
+  trustProxy: string[];
+  /** Exports, reports and assistant questions: at most `perUser` at once per person, `inFlight` at once in a process. */
+  heavy: { perUser: number; inFlight: number };
   maxBodyBytes: number;
   /** maxShiftHours: a punch this soon after an open check-in of the day before closes that shift. */
   punch: { maxAgeHours: number; maxSkewSeconds: number; maxShiftHours: number };
@@ -115,6 +145,10 @@ export type Config = {
     eventBurst: number;
     punchesPerSecond: number;
     punchBurst: number;
+    /** Open sockets per user (or kiosk); a new one closes the oldest. */
+    maxPerUser: number;
+    /** Socket handshakes per client address and minute. */
+    handshakesPerMinute: number;
   };
   googleApiKey: string | null;
   /** Bearer token a Prometheus scraper sends to GET /metrics (admins' tokens work too). */
@@ -216,7 +250,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxFailures: env.LOGIN_MAX_FAILURES,
       maxFailuresPerAddress: env.LOGIN_MAX_FAILURES_PER_ADDRESS,
       windowSeconds: env.LOGIN_WINDOW_SECONDS,
+      maxFailuresPerAccount: env.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      maxAccountDelaySeconds: env.LOGIN_MAX_DELAY_SECONDS,
     },
+    trustProxy: env.TRUST_PROXY.split(',').map((x) => x.trim()).filter(Boolean),
+    // Half the connection pool at most goes to heavy reads, so ordinary requests always find a connection.
+    heavy: { perUser: env.HEAVY_REQUESTS_PER_USER, inFlight: env.HEAVY_REQUESTS_IN_FLIGHT ?? Math.max(1, Math.floor(env.DB_POOL_MAX / 2)) },
     maxBodyBytes: env.MAX_BODY_BYTES,
     punch: { maxAgeHours: env.PUNCH_MAX_AGE_HOURS, maxSkewSeconds: env.PUNCH_MAX_SKEW_SECONDS, maxShiftHours: env.MAX_SHIFT_HOURS },
     redisPrefix: env.REDIS_PREFIX,
@@ -227,6 +266,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       eventBurst: env.SOCKET_EVENT_BURST,
       punchesPerSecond: env.KIOSK_PUNCHES_PER_SECOND,
       punchBurst: env.KIOSK_PUNCH_BURST,
+      maxPerUser: env.SOCKET_MAX_PER_USER,
+      handshakesPerMinute: env.SOCKET_HANDSHAKES_PER_MINUTE,
     },
     googleApiKey: env.GOOGLE_API_KEY ?? null,
     metricsToken: env.METRICS_TOKEN ?? null,

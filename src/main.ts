@@ -2,6 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { ToolCallLLM } from '@llamaindex/core/llms';
 import { serve } from '@hono/node-server';
 import { createApp, type AppDeps } from './app.ts';
+import { createBudgets } from './budgets.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { Bus } from './infra/bus.ts';
 import { createLogger, type Logger } from './infra/logger.ts';
@@ -14,7 +15,6 @@ import { jobHandlers } from './jobs.ts';
 import { createOrm, type Em } from './infra/db.ts';
 import { ensureAdmin, migrate, seedIfEmpty, withRetry } from './infra/startup.ts';
 import { drainPunches } from './modules/attendance/index.ts';
-import { LoginThrottle } from './modules/auth/index.ts';
 import { createSocketServer } from './modules/realtime/socket-server.ts';
 import { createSummaryTrigger } from './modules/summaries/index.ts';
 
@@ -49,6 +49,7 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
   const adapterRedis = config.redisUrl ? createRedis(config.redisUrl, { forBlocking: true }) : null;
   for (const client of [redis, adapterRedis]) client?.on('error', (error) => log.warn({ err: { message: error.message } }, 'redis error'));
   const bus = new Bus();
+  const budgets = createBudgets(config, redis);
   const sequencer = createSequencer(redis, config.redisPrefix);
   const handlers = jobHandlers();
   let jobs: Jobs;
@@ -71,7 +72,7 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
     orm,
     log,
     bus,
-    throttle: new LoginThrottle(config.login),
+    budgets,
     jobs,
     llm: opts.llm,
     readiness: async () => {
@@ -96,7 +97,7 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
   };
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }) as HttpServer;
-  const realtime = createSocketServer(server, { config, orm, log, bus, redis: adapterRedis, keyPrefix: config.redisPrefix, sequencer, jobs });
+  const realtime = createSocketServer(server, { config, orm, log, bus, redis: adapterRedis, keyPrefix: config.redisPrefix, sequencer, jobs, budgets, registry: redis });
   deps.presence = { onlineKiosks: () => realtime.onlineKiosks() };
   await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));
   const address = server.address();

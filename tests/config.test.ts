@@ -41,7 +41,11 @@ describe('loadConfig defaults', () => {
     expect(config.jwtIssuer).toBe('check-in-hub');
     expect(config.jwtAudience).toBe('check-in-hub');
     expect(config.corsOrigins).toEqual([]);
-    expect(config.login).toEqual({ maxFailures: 5, maxFailuresPerAddress: 50, windowSeconds: 900 });
+    expect(config.login).toEqual({ maxFailures: 5, maxFailuresPerAddress: 50, maxFailuresPerAccount: 20, maxAccountDelaySeconds: 60, windowSeconds: 900 });
+    expect(config.trustProxy).toEqual([]);
+    expect(config.heavy).toEqual({ perUser: 2, inFlight: 5 });
+    expect(config.socket.maxPerUser).toBe(20);
+    expect(config.socket.handshakesPerMinute).toBe(600);
     expect(config.secretKey).toBe(SECRET);
   });
 

@@ -141,4 +141,32 @@ describe('two API processes sharing PostgreSQL and Redis', () => {
       expect(res).toEqual({ status: 200, body: { status: 'ready', checks: { database: 'ok', redis: 'ok' } } });
     }
   });
+
+  it('when wrong passwords go to both instances in turn, then they share one budget: the sixth attempt is 429 on either', async () => {
+    const me = await hub.makeEmployee();
+    const signIn = (on: HubProcess, password: string) =>
+      fetch(`${on.url}/token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: me.email, password }) }).then((r) => r.status);
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push(await signIn(i % 2 ? b : a, `Wrong-Guess-${i}`));
+    expect(statuses).toEqual([401, 401, 401, 401, 401]);
+    expect(await signIn(b, 'Wrong-Guess-5')).toBe(429);
+    expect(await signIn(a, 'Wrong-Guess-6')).toBe(429);
+  });
+
+  it('when tokens are revoked on instance A, then B refuses them at once and the person’s socket on B is closed', async () => {
+    const { alice } = await orgWithKiosk(a);
+    const onB = track(await openSocket(b.url, alice.token));
+    const ended = nextEvent(onB, 'session:ended', 3000);
+    expect((await http(a.url, 'POST', '/token/revoke', { token: alice.token })).status).toBe(200);
+    expect(await ended).toEqual({ reason: 'revoked' });
+    expect((await http(b.url, 'GET', '/attendance/', { token: alice.token })).status).toBe(401);
+  });
+
+  it('when one token opens sockets on both instances, then they count together: past SOCKET_MAX_PER_USER the oldest (on the other instance) is closed', async () => {
+    const { manager } = await orgWithKiosk(a);
+    const first = track(await openSocket(a.url, manager.token));
+    const ended = nextEvent(first, 'session:ended', 5000);
+    for (let i = 1; i <= 20; i++) track(await openSocket(i % 2 ? b.url : a.url, manager.token));
+    expect(await ended).toEqual({ reason: 'too_many_connections' });
+  });
 });

@@ -10,7 +10,8 @@ import { createMemoryJobs } from '../src/infra/jobs/memory.ts';
 import { createLogger } from '../src/infra/logger.ts';
 import { createSequencer } from '../src/infra/sequencer.ts';
 import { jobHandlers } from '../src/jobs.ts';
-import { hashPassword, issueAccessToken, LoginThrottle } from '../src/modules/auth/index.ts';
+import { createBudgets } from '../src/budgets.ts';
+import { hashPassword, issueAccessToken } from '../src/modules/auth/index.ts';
 import type { Access } from '../src/modules/employees/index.ts';
 import { testDatabaseUrl } from './env.ts';
 
@@ -60,7 +61,7 @@ export async function createTestHub(env: Record<string, string> = {}) {
     log,
     bus,
     jobs,
-    throttle: new LoginThrottle(config.login),
+    budgets: createBudgets(config, null),
     readiness: async () => {
       try {
         await orm.em.fork().execute('select 1');

@@ -49,3 +49,26 @@ export function isDatabaseDown(error: unknown): boolean {
   const text = `${e?.code ?? ''} ${e?.message ?? ''} ${e?.cause?.code ?? ''} ${e?.cause?.message ?? ''}`;
   return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|57P01|57P02|57P03|53300|Connection terminated|timeout exceeded when trying to connect|the database system is (shutting down|starting up)/i.test(text);
 }
+
+/** The database's SQLSTATE of an error raised through the ORM or a driver (or ''). */
+export const sqlState = (error: unknown) =>
+  String((error as { code?: unknown })?.code ?? (error as { cause?: { code?: unknown } })?.cause?.code ?? '');
+
+/** A deadlock (40P01) or a serialization failure (40001): the transaction lost a race and may simply run again. */
+export const isTransientConflict = (error: unknown) => ['40P01', '40001'].includes(sqlState(error));
+
+/**
+ * Runs a transaction again when it lost a race with another one (a deadlock with a batch of punches, say), up to
+ * `attempts` times; any other error is thrown at once.
+ * @example await retryOnConflict(() => em.transactional(…));
+ */
+export async function retryOnConflict<T>(run: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (attempt >= attempts || !isTransientConflict(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10 * attempt + Math.random() * 20));
+    }
+  }
+}

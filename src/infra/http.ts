@@ -14,7 +14,18 @@ import type { Logger } from './logger.ts';
 export type AuthUser = { employee_id: number; access: Access; team_id: number | null; name: string };
 
 export type AppEnv = {
-  Variables: { user: AuthUser | null; authError?: boolean; em: Em; requestId: string; log: Logger; deps: AppDeps };
+  Variables: {
+    user: AuthUser | null;
+    authError?: boolean;
+    em: Em;
+    requestId: string;
+    log: Logger;
+    deps: AppDeps;
+    /** The client's address (TRUST_PROXY decides whether X-Forwarded-For is believed). */
+    ip: string;
+    /** Set while a heavy request holds its slot; a handler that streams takes it and gives it back at the end. */
+    heavyRelease?: () => void;
+  };
 };
 
 type AnySchema = v.GenericSchema;
@@ -39,6 +50,11 @@ export type EndpointSpec<P, Q, B> = {
   form?: boolean;
   /** An empty body is read as `{}` (every field of `body` is optional). */
   optionalBody?: boolean;
+  /**
+   * A heavy read (an export, a report, a question): it holds one of the caller's HEAVY_REQUESTS_PER_USER slots and one
+   * of the process's HEAVY_REQUESTS_IN_FLIGHT while it runs; beyond either, 429 with Retry-After.
+   */
+  heavy?: boolean;
   response?: AnySchema;
   /** The response is a JSON array with the total in `X-Total-Count`. */
   list?: boolean;
@@ -105,6 +121,14 @@ async function readBody(c: Context<AppEnv>, form: boolean, optional = false): Pr
   }
 }
 
+/** Every body is a JSON object: an array or a bare value is refused whatever the schema would make of it. */
+function asObject(body: unknown) {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw validationError([{ loc: ['body'], msg: 'The body must be a JSON object', type: 'type_error.object' }]);
+  }
+  return body;
+}
+
 const toHonoPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1').replace(/(.)\/$/, '$1');
 
 /** Mounts endpoints on an app: access check, validation, then the handler. */
@@ -121,10 +145,47 @@ export function mount(app: Hono<AppEnv>, endpoints: Endpoint[]) {
       }
       const params = ep.params ? parseOrThrow(ep.params, c.req.param(), 'path') : undefined;
       const query = ep.query ? parseOrThrow(ep.query, c.req.query(), 'query') : undefined;
-      const body = ep.body ? parseOrThrow(ep.body, await readBody(c, ep.form ?? false, ep.optionalBody), 'body') : undefined;
-      return ep.handler(c, { params, query, body } as Input<unknown, unknown, unknown>);
+      const body = ep.body ? parseOrThrow(ep.body, asObject(await readBody(c, ep.form ?? false, ep.optionalBody)), 'body') : undefined;
+      if (!ep.heavy) return ep.handler(c, { params, query, body } as Input<unknown, unknown, unknown>);
+      c.set('heavyRelease', await holdHeavySlot(c));
+      try {
+        return await ep.handler(c, { params, query, body } as Input<unknown, unknown, unknown>);
+      } finally {
+        // Unless the handler took the slot along (a streamed response gives it back when the stream ends).
+        c.get('heavyRelease')?.();
+      }
     });
   }
+}
+
+/** Seconds a client refused a heavy slot is told to wait: such requests last seconds, not a budget's whole window. */
+const HEAVY_RETRY_SECONDS = 5;
+
+/** Takes a heavy-request slot of the caller and of this process; the function returned gives both back (once). */
+async function holdHeavySlot(c: Context<AppEnv>): Promise<() => void> {
+  const { budgets } = c.get('deps');
+  const key = String(c.get('user')!.employee_id);
+  const busy = (code: string, message: string) => new AppError(429, code, message, { headers: { 'Retry-After': String(HEAVY_RETRY_SECONDS) } });
+  if (await budgets.heavyPerUser.take(key)) {
+    throw busy('too_many_heavy_requests', 'You already have as many exports, reports or questions running as allowed; retry when one has finished');
+  }
+  if (await budgets.heavyInProcess.take('all')) {
+    await budgets.heavyPerUser.give(key);
+    throw busy('server_busy', 'Too many exports and reports are running right now; retry in a few seconds');
+  }
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    void Promise.all([budgets.heavyPerUser.give(key), budgets.heavyInProcess.give('all')]).catch(() => undefined);
+  };
+}
+
+/** Takes the heavy slot of this request along: the caller must call what is returned when its work is done. */
+export function takeHeavySlot(c: Context<AppEnv>): () => void {
+  const release = c.get('heavyRelease') ?? (() => undefined);
+  c.set('heavyRelease', undefined);
+  return release;
 }
 
 /**
@@ -208,6 +269,13 @@ export function openApiDocument(endpoints: Endpoint[], info: { title: string; ve
       responses['403'] = { description: 'Not allowed for this role', content: { 'application/json': { schema: ERROR_SCHEMA } } };
     }
     if (ep.params) responses['404'] = { description: 'Not found', content: { 'application/json': { schema: ERROR_SCHEMA } } };
+    if (ep.heavy) {
+      responses['429'] = {
+        description: 'Too many heavy requests at once (HEAVY_REQUESTS_PER_USER for you, HEAVY_REQUESTS_IN_FLIGHT in all); retry after Retry-After seconds',
+        headers: { 'Retry-After': { schema: { type: 'integer' } } },
+        content: { 'application/json': { schema: ERROR_SCHEMA } },
+      };
+    }
     const bodySchema = ep.body ? jsonSchema(ep.body) : null;
     const operation: Record<string, unknown> = {
       tags: [ep.tag],

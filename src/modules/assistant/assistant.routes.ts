@@ -5,7 +5,7 @@ import { ask, takeQuestionBudget } from './assistant.service.ts';
 export const assistantEndpoints = [
   endpoint(
     {
-      method: 'post', path: '/chat/', tag: 'Assistant', summary: 'Ask the attendance assistant', access: ['admin'], body: ChatBody, response: ChatOut,
+      method: 'post', path: '/chat/', tag: 'Assistant', summary: 'Ask the attendance assistant', access: ['admin'], body: ChatBody, response: ChatOut, heavy: true,
       description:
         'A question in plain language ("Who was late three times this month in Support?"). With GOOGLE_API_KEY (or LLM_BASE_URL) ' +
         'a language model picks the tools; without, a built-in planner answers the common question shapes. Both only read data. ' +
@@ -14,7 +14,7 @@ export const assistantEndpoints = [
     async (c, { body }) => {
       const deps = c.get('deps');
       const user = c.get('user')!;
-      takeQuestionBudget(deps.config, user.employee_id);
+      await takeQuestionBudget(deps.budgets.questions, user.employee_id);
       return c.json(await ask({ em: c.get('em'), config: deps.config, log: c.get('log'), llm: deps.llm }, body.message));
     },
   ),

@@ -3,25 +3,17 @@ import type { Config } from '../../config.ts';
 import type { Em } from '../../infra/db.ts';
 import { AppError } from '../../infra/errors.ts';
 import type { Logger } from '../../infra/logger.ts';
-import { TokenBucket } from '../../infra/rate-limit.ts';
+import type { Budget } from '../../infra/budgets.ts';
 import { localDate } from '../../infra/time.ts';
 import { answerOffline, type Answer, type ToolUse } from './planner.ts';
 
 export type AskEvents = { onStep?: (step: ToolUse) => void; onDelta?: (text: string) => void };
 export type AskResult = { response: string; tools_used: ToolUse[]; data: unknown };
 
-const buckets = new Map<number, TokenBucket>();
-
-/** Each admin may ask ASSISTANT_QUESTIONS_PER_MINUTE questions a minute (per instance). */
-export function takeQuestionBudget(config: Config, employeeId: number) {
-  let bucket = buckets.get(employeeId);
-  if (!bucket) {
-    bucket = new TokenBucket(config.llm.questionsPerMinute, config.llm.questionsPerMinute / 60);
-    buckets.set(employeeId, bucket);
-  }
-  if (!bucket.take()) {
-    throw new AppError(429, 'rate_limited', 'Too many questions; wait a little', { headers: { 'Retry-After': String(Math.ceil(bucket.retryAfter())) } });
-  }
+/** Each admin may ask ASSISTANT_QUESTIONS_PER_MINUTE questions a minute (all instances together). */
+export async function takeQuestionBudget(budget: Budget, employeeId: number) {
+  const wait = await budget.take(String(employeeId));
+  if (wait) throw new AppError(429, 'rate_limited', 'Too many questions; wait a little', { headers: { 'Retry-After': String(Math.ceil(wait)) } });
 }
 
 /** Splits an answer into small pieces so the offline planner streams like a model does. */

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { endpoint, listResponse } from '../../infra/http.ts';
+import { endpoint, listResponse, takeHeavySlot } from '../../infra/http.ts';
 import { IsoDate } from '../../infra/schemas.ts';
 import { assertClosable } from './end-of-day.service.ts';
 import { exportCsv } from './attendance.export.ts';
@@ -93,10 +93,13 @@ export const attendanceEndpoints = [
       method: 'get', path: '/attendance/export.csv', tag, summary: 'Export attendance records as CSV', access: everyone,
       query: v.object({ ...AttendanceListQuery.entries, skip: v.optional(v.string()), limit: v.optional(v.string()) }),
       scope: 'The same records GET /attendance/ would show the caller.',
-      description: `${filters} Also \`employee_id\` and \`team_id\`. Oldest first, times in UTC and in TIMEZONE; at most 100,000 rows.`,
+      heavy: true,
+      description:
+        `${filters} Also \`employee_id\` and \`team_id\`. Oldest first, times in UTC and in TIMEZONE; at most 100,000 rows (more: 422 ` +
+        '`too_many_rows`, before anything is sent). Streamed as it is read.',
     },
     async (c, { query }) => {
-      const csv = await exportCsv(ctxOf(c), query);
+      const csv = await exportCsv(ctxOf(c), query, takeHeavySlot(c));
       const name = `attendance-${query.date_from ?? 'start'}-${query.date_to ?? 'end'}.csv`;
       return c.body(csv, 200, { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="${name}"` });
     },

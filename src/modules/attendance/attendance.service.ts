@@ -84,7 +84,7 @@ export function readScope(ctx: Ctx): Scope {
 }
 
 /** `?` placeholders → `$1`, `$2` … (the clauses built here have no `?` inside literals). */
-function numbered(sql: string) {
+export function numbered(sql: string) {
   let n = 0;
   return { text: sql.replace(/\?/g, () => `$${++n}`), count: n };
 }

@@ -1,6 +1,6 @@
 import type { Sql, SqlDb } from '../../infra/db.ts';
 import { dateOnly, dayBefore } from '../../infra/time.ts';
-import { AppError } from '../../infra/errors.ts';
+import { AppError, isTransientConflict } from '../../infra/errors.ts';
 import type { Source } from './attendance.entity.ts';
 import { arrivalStatus, DEFAULT_SCHEDULE, RECORD_COLUMNS, recordDto, withoutMissingNote, type RecordRow, type Schedule } from './attendance.records.ts';
 import type { PunchAction } from './punch.entity.ts';
@@ -128,7 +128,6 @@ export function decide(current: RecordRow | null, p: Decidable): { action: Punch
 /** Another transaction wrote first (the same client_event_id, or the same new record): roll back and start again. */
 class Retry extends Error {}
 
-const isConflictRetryable = (error: unknown) => ['40P01', '40001'].includes((error as { code?: string })?.code ?? (error as { cause?: { code?: string } })?.cause?.code ?? '');
 
 const keyOf = (employeeId: number, day: string) => `${employeeId}|${day}`;
 /** Timestamps go to the driver as ISO text: its own Date formatting costs more than the rest of the parameter. */
@@ -247,7 +246,7 @@ export async function applyBatch(sql: SqlDb, items: Incoming[], rules: BatchRule
   try {
     return await sql.transaction((tx) => applyIn(tx, items, rules), { genericPlans: true, keyLookupsOnly: true });
   } catch (error) {
-    if (error instanceof Retry || isConflictRetryable(error)) return 'retry';
+    if (error instanceof Retry || isTransientConflict(error)) return 'retry';
     throw error;
   }
 }

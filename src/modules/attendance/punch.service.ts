@@ -1,6 +1,6 @@
 import type { Ctx } from '../../infra/context.ts';
 import { sqlOf } from '../../infra/db.ts';
-import { AppError, forbidden, isDatabaseDown } from '../../infra/errors.ts';
+import { AppError, forbidden, isDatabaseDown, sqlState } from '../../infra/errors.ts';
 import { canChoosePunchTime, canPunchFor, forbiddenPunch, occurredAtNotAllowed } from '../auth/policy.ts';
 import { metrics } from '../../infra/metrics.ts';
 import { localDate } from '../../infra/time.ts';
@@ -231,7 +231,6 @@ async function runBatch(batch: Item[], split = false) {
   }
 }
 
-const sqlState = (error: unknown) => String((error as { code?: unknown })?.code ?? (error as { cause?: { code?: unknown } })?.cause?.code ?? '');
 /** A data exception (class 22) or a violated constraint (class 23): the values of a row, not the batch or the database. */
 const isRowError = (error: unknown) => !isDatabaseDown(error) && /^2[23][0-9A-Z]{3}$/.test(sqlState(error));
 const isForeignKeyError = (error: unknown) => sqlState(error) === '23503';

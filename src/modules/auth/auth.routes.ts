@@ -1,7 +1,5 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
-import type { Context } from 'hono';
 import * as v from 'valibot';
-import { endpoint, type AppEnv } from '../../infra/http.ts';
+import { endpoint } from '../../infra/http.ts';
 import { login } from './auth.service.ts';
 
 const TokenRequest = v.object({
@@ -17,15 +15,6 @@ const TokenResponse = v.object({
   expires_in: v.number(),
 });
 
-/** The client's address as the socket saw it (a proxy in front should be configured to pass it through). */
-export function clientAddress(c: Context<AppEnv>): string {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
 export const authEndpoints = [
   endpoint(
     {
@@ -37,7 +26,7 @@ export const authEndpoints = [
     },
     async (c, { body }) => {
       const deps = c.get('deps');
-      const result = await login({ em: c.get('em'), config: deps.config, throttle: deps.throttle }, body.username, body.password, clientAddress(c));
+      const result = await login({ em: c.get('em'), config: deps.config, throttle: deps.budgets.login }, body.username, body.password, c.get('ip'));
       c.header('Cache-Control', 'no-store');
       return c.json(result);
     },

@@ -21,10 +21,10 @@ export async function login(
   address: string,
 ) {
   const account = username.trim().toLowerCase();
-  const wait = deps.throttle.retryAfter(account, address);
+  const wait = await deps.throttle.retryAfter(account, address);
   if (wait > 0) {
     throw new AppError(429, 'too_many_attempts', 'Too many failed sign-ins; try again later', {
-      headers: { 'Retry-After': String(wait) },
+      headers: { 'Retry-After': String(Math.ceil(wait)) },
     });
   }
   const found = await deps.em.findOne(Employee, { email: account }, { fields: ['employee_id', 'access', 'active', 'password_hash', 'token_version'] });
@@ -32,10 +32,10 @@ export async function login(
   const hash = found?.password_hash ?? (await dummyHash);
   const ok = (await verifyPassword(password, hash)) && found !== null && found.active;
   if (!ok || !found) {
-    deps.throttle.recordFailure(account, address);
+    await deps.throttle.recordFailure(account, address);
     throw invalidCredentials();
   }
-  deps.throttle.recordSuccess(account);
+  await deps.throttle.recordSuccess(account, address);
   const { token, expiresIn } = await issueAccessToken(deps.config, found.employee_id, found.access, found.token_version);
   return { access_token: token, token_type: 'bearer' as const, expires_in: expiresIn };
 }

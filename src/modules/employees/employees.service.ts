@@ -1,7 +1,7 @@
 import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import type { Ctx } from '../../infra/context.ts';
 import type { Em } from '../../infra/db.ts';
-import { conflict, forbidden, notFound, validationError } from '../../infra/errors.ts';
+import { conflict, forbidden, notFound, retryOnConflict, validationError } from '../../infra/errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import { hashPassword } from '../auth/password.ts';
 import { Team, withoutUndefined } from '../teams/index.ts';
@@ -165,14 +165,18 @@ export async function updateEmployee(ctx: Ctx, employeeId: number, input: Employ
 
 /** Deletes an employee and their attendance; the audit trail keeps what they were. Deactivate to keep history. */
 export async function deleteEmployee(ctx: Ctx, employeeId: number) {
-  await ctx.em.transactional(async (em) => {
-    const employee = await em.findOne(Employee, { employee_id: employeeId });
-    if (!employee) throw notFound('Employee', employeeId);
-    await assertKeepsAnAdmin(em, employee, null);
-    const before = employeeDto(employee);
-    await em.nativeDelete(Employee, { employee_id: employeeId });
-    recordAudit(em, ctx, { entity_type: 'employee', entity_id: employeeId, action: 'delete', before });
-  });
+  // Their records and punches go with them: a batch of punches writing the same rows may deadlock with the delete,
+  // which then simply runs again.
+  await retryOnConflict(() =>
+    ctx.em.fork().transactional(async (em) => {
+      const employee = await em.findOne(Employee, { employee_id: employeeId });
+      if (!employee) throw notFound('Employee', employeeId);
+      await assertKeepsAnAdmin(em, employee, null);
+      const before = employeeDto(employee);
+      await em.nativeDelete(Employee, { employee_id: employeeId });
+      recordAudit(em, ctx, { entity_type: 'employee', entity_id: employeeId, action: 'delete', before });
+    }),
+  );
   ctx.bus.publish('tokens.revoked', { employee_id: employeeId, reason: 'deactivated' });
 }
 

@@ -5,6 +5,8 @@
 import type { RecordDto } from '../attendance/index.ts';
 import type { SummaryBody } from '../summaries/index.ts';
 
+export type SessionEndReason = 'token_expired' | 'deactivated' | 'revoked' | 'access_changed' | 'too_many_connections';
+
 export type ErrorAck = { ok: false; error: { code: string; message: string; retry_after?: number } };
 export type Ack<T> = ({ ok: true } & T) | ErrorAck;
 
@@ -74,8 +76,8 @@ export interface ServerToClient {
   'assistant:delta': (delta: AssistantDelta) => void;
   'assistant:done': (done: AssistantDone) => void;
   'assistant:error': (error: AssistantError) => void;
-  /** Sent just before the server closes the socket (token expired, user deactivated, kiosk revoked). */
-  'session:ended': (info: { reason: 'token_expired' | 'deactivated' | 'revoked' | 'access_changed' }) => void;
+  /** Sent just before the server closes the socket (token expired, user deactivated, tokens or kiosk revoked, too many sockets). */
+  'session:ended': (info: { reason: SessionEndReason }) => void;
 }
 
 /** One broadcast: the rooms it goes to and the change. */

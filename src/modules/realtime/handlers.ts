@@ -4,7 +4,7 @@ import type { Ctx } from '../../infra/context.ts';
 import type { Em } from '../../infra/db.ts';
 import { AppError, isDatabaseDown } from '../../infra/errors.ts';
 import { metrics } from '../../infra/metrics.ts';
-import { TokenBucket } from '../../infra/rate-limit.ts';
+import type { Budget } from '../../infra/budgets.ts';
 import { Id, UNSAFE_STRING_MESSAGE, unsafeStringPath } from '../../infra/schemas.ts';
 import { AskPayload, takeQuestionBudget } from '../assistant/index.ts';
 import { punch, PunchEntries } from '../attendance/index.ts';
@@ -40,9 +40,8 @@ function errorAck(error: unknown, deps: HandlerDeps, event: string): ErrorAck {
 /** Registers the request handlers of one socket: validation, rate limits, one entity manager per event. */
 export function registerHandlers(socket: HubSocket, deps: HandlerDeps) {
   const who = socket.data.who;
-  const limits = deps.config.socket;
-  const events = new TokenBucket(limits.eventBurst, limits.eventsPerSecond);
-  const punches = new TokenBucket(limits.punchBurst, limits.punchesPerSecond);
+  const { budgets } = deps;
+  const punchBudget = who.kind === 'kiosk' ? { budget: budgets.kioskPunches, key: String(who.kiosk_id) } : undefined;
   let lastTouch = Date.now();
 
   const ctxFor = (em: Em): Ctx => ({
@@ -59,7 +58,7 @@ export function registerHandlers(socket: HubSocket, deps: HandlerDeps) {
     event: string,
     schema: S,
     handler: (ctx: Ctx, input: v.InferOutput<S>) => Promise<object>,
-    extraLimit?: TokenBucket,
+    extraLimit?: { budget: Budget; key: string },
     opts: { unitOfWork?: boolean } = {},
   ) {
     socket.on(event as never, (async (...args: unknown[]) => {
@@ -67,11 +66,11 @@ export function registerHandlers(socket: HubSocket, deps: HandlerDeps) {
       if (typeof ack !== 'function') return; // a request without an acknowledgement cannot be answered: dropped
       const reply = ack as (result: unknown) => void;
       const payload = args.length > 1 ? args[0] : undefined;
-      for (const bucket of [events, extraLimit]) {
-        if (bucket && !bucket.take()) {
-          const retry = Math.ceil(bucket.retryAfter() * 1000) / 1000;
-          return reply({ ok: false, error: { code: 'rate_limited', message: 'Too many requests; slow down', retry_after: retry } });
-        }
+      try {
+        const wait = (await budgets.socketEvents.take(socket.id)) || (extraLimit ? await extraLimit.budget.take(extraLimit.key) : 0);
+        if (wait) return reply({ ok: false, error: { code: 'rate_limited', message: 'Too many requests; slow down', retry_after: wait } });
+      } catch (error) {
+        return reply(errorAck(error, deps, event));
       }
       const unsafe = unsafeStringPath(payload);
       if (unsafe) return reply({ ok: false, error: { code: 'validation_error', message: `${unsafe.join('.') || 'payload'}: ${UNSAFE_STRING_MESSAGE}` } });
@@ -115,7 +114,7 @@ export function registerHandlers(socket: HubSocket, deps: HandlerDeps) {
         metrics().punchAck.observe((performance.now() - started) / 1000);
       }
     },
-    punches,
+    punchBudget,
     { unitOfWork: false },
   );
 
@@ -144,7 +143,7 @@ export function registerHandlers(socket: HubSocket, deps: HandlerDeps) {
   on('assistant:ask', AskPayload, async (ctx, input) => {
     if (who.kind !== 'user' || who.access !== 'admin') throw new AppError(403, 'forbidden', 'Only admins may ask the assistant');
     if (!deps.jobs) throw new AppError(503, 'unavailable', 'The assistant is not available on this server');
-    takeQuestionBudget(ctx.config, who.employee_id);
+    await takeQuestionBudget(budgets.questions, who.employee_id);
     const request_id = input.request_id ?? randomUUID();
     await deps.jobs.add('assistant:ask', { request_id, socket_id: socket.id, message: input.message, employee_id: who.employee_id });
     return { request_id };

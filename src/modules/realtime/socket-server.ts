@@ -10,7 +10,10 @@ import type { Redis } from '../../infra/redis.ts';
 import { authenticate } from '../auth/index.ts';
 import { canWatchBoard } from '../auth/policy.ts';
 import { authenticateKiosk, KIOSK_TOKEN_PREFIX } from '../kiosks/index.ts';
-import type { ChangeDelivery, ClientToServer, InterServer, ServerToClient, SocketData, SocketIdentity } from './events.ts';
+import type { ChangeDelivery, ClientToServer, InterServer, ServerToClient, SessionEndReason, SocketData, SocketIdentity } from './events.ts';
+import type { Budgets } from '../../budgets.ts';
+import { clientAddressResolver } from '../../infra/client-address.ts';
+import { createConnectionRegistry } from './connections.ts';
 import { registerHandlers } from './handlers.ts';
 import type { Jobs } from '../../infra/jobs/types.ts';
 import { createSequencer, type Sequencer } from '../../infra/sequencer.ts';
@@ -31,6 +34,9 @@ export type RealtimeDeps = {
   sequencer?: Sequencer;
   /** Finished jobs' socket deliveries arrive here; each instance delivers to its own sockets. */
   jobs?: Jobs;
+  budgets: Budgets;
+  /** Where open sockets are counted per user and kiosk (Redis in scale-out: every instance counts together). */
+  registry?: Redis | null;
 };
 
 const room = {
@@ -84,6 +90,8 @@ function coalesceWrites(socket: HubSocket) {
   if ((socket.conn.transport as unknown as WsTransport).name !== 'websocket') socket.conn.once('upgrade', patch);
 }
 
+const ownerOf = (who: SocketIdentity) => (who.kind === 'user' ? `user:${who.employee_id}` : `kiosk:${who.kiosk_id}`);
+
 /** May a socket of this identity be in this room? */
 function mayStayIn(who: SocketIdentity, name: string): boolean {
   const [kind, id] = name.split(':');
@@ -112,13 +120,23 @@ async function identify(deps: RealtimeDeps, em: Em, token: unknown): Promise<Soc
 export function createSocketServer(http: HttpServer, deps: RealtimeDeps) {
   const { config, log, bus } = deps;
   const prefix = deps.keyPrefix ?? 'checkin:';
+  const clientAddress = clientAddressResolver(config.trustProxy);
+  const connections = createConnectionRegistry(deps.registry ?? null, prefix, config.socket.maxPerUser);
   const io: HubServer = new Server(http, {
     maxHttpBufferSize: config.socket.maxPayloadBytes,
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
     cors: { origin: config.corsOrigins.length ? config.corsOrigins : false, credentials: false },
+    // Called for handshakes only (not for every poll of an open session): the origin, then the address's budget.
     allowRequest: (req, callback) => {
-      const ok = originAllowed(req.headers.origin, req.headers.host, config.corsOrigins);
-      callback(ok ? null : 'origin not allowed', ok);
+      if (!originAllowed(req.headers.origin, req.headers.host, config.corsOrigins)) return callback('origin not allowed', false);
+      const address = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']);
+      deps.budgets.handshakes.take(address).then(
+        (wait) => callback(wait ? 'too many connections from this address; retry later' : null, wait === 0),
+        (error) => {
+          log.warn({ err: error }, 'handshake budget unavailable');
+          callback(null, true);
+        },
+      );
     },
     ...(deps.redis
       ? {
@@ -157,6 +175,17 @@ export function createSocketServer(http: HttpServer, deps: RealtimeDeps) {
     const who = socket.data.who;
     gauges[who.kind].inc();
     socket.once('disconnect', onDisconnect);
+    // One person (or kiosk) holds at most SOCKET_MAX_PER_USER sockets: a new one closes the oldest.
+    const owner = ownerOf(who);
+    connections.add(owner, socket.id).then(
+      (excess) => {
+        for (const id of excess.filter((x) => x !== socket.id)) {
+          io.to(id).emit('session:ended', { reason: 'too_many_connections' });
+          io.in(id).disconnectSockets(true);
+        }
+      },
+      (error) => log.warn({ err: error }, 'socket count unavailable'),
+    );
     // A recovered connection gets back the rooms it had: each is checked again against what the socket's identity
     // (read afresh at this handshake) may see now. A manager moved to another team, or demoted, while away must not
     // go on hearing the old team's board.
@@ -170,6 +199,7 @@ export function createSocketServer(http: HttpServer, deps: RealtimeDeps) {
   });
   function onDisconnect(this: HubSocket) {
     gauges[this.data.who.kind].dec();
+    connections.remove(ownerOf(this.data.who), this.id).catch(() => undefined);
   }
   // A socket lives no longer than its token: one sweep a second over the sockets rather than a timer each.
   const expiry = setInterval(() => {
@@ -181,7 +211,7 @@ export function createSocketServer(http: HttpServer, deps: RealtimeDeps) {
   }, 1000);
   expiry.unref();
 
-  function endSession(socket: HubSocket, reason: 'token_expired' | 'deactivated' | 'revoked' | 'access_changed') {
+  function endSession(socket: HubSocket, reason: SessionEndReason) {
     socket.emit('session:ended', { reason });
     socket.disconnect(true);
   }

@@ -53,6 +53,7 @@ export const summaryEndpoints = [
         days: v.array(v.object({ date: v.string(), weekday: v.string(), rate: Rate, present: v.number(), expected: v.number(), late: v.number(), absent: v.number() })),
       }),
       scope: 'Admins: the organisation or any team. Managers: their own team.',
+      heavy: true,
       description: 'The last `days` whole days, up to yesterday (local dates in TIMEZONE); only working days are listed. Same definitions as the summaries.',
     },
     async (c, { query }) => c.json(await dailyReport(ctxOf(c), query.team_id, query.days)),

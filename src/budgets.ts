@@ -1,0 +1,42 @@
+import type { Config } from './config.ts';
+import { createBudget, type Budget, type BudgetStore } from './infra/budgets.ts';
+import type { Redis } from './infra/redis.ts';
+import { LoginThrottle } from './modules/auth/index.ts';
+
+/** Every budget of the hub, built once per process (in Redis when REDIS_URL is set, else in memory). */
+export type Budgets = {
+  login: LoginThrottle;
+  /** Assistant questions per admin and minute. */
+  questions: Budget;
+  /** Heavy requests (exports, reports, questions) running at once per person (shared across instances). */
+  heavyPerUser: Budget;
+  /** Heavy requests running at once in this process: the rest of the connection pool stays for everyone else. */
+  heavyInProcess: Budget;
+  /** Punches per kiosk (a burst, then a steady rate). */
+  kioskPunches: Budget;
+  /** Requests per socket (a burst, then a steady rate); a socket lives in one process, so in memory. */
+  socketEvents: Budget;
+  /** Socket handshakes per client address and minute. */
+  handshakes: Budget;
+};
+
+/** How long a slot of a heavy request is held at most if its process dies before giving it back. */
+const HEAVY_HOLD_SECONDS = 600;
+
+export function createBudgets(config: Config, redis: Redis | null): Budgets {
+  const store: BudgetStore = { redis, prefix: config.redisPrefix };
+  const s = config.socket;
+  return {
+    login: new LoginThrottle(config.login, store),
+    questions: createBudget(store, { name: 'questions', points: config.llm.questionsPerMinute, seconds: 60 }),
+    heavyPerUser: createBudget(store, { name: 'heavy', points: config.heavy.perUser, seconds: HEAVY_HOLD_SECONDS, held: true }),
+    heavyInProcess: createBudget(store, { name: 'heavy:process', points: config.heavy.inFlight, seconds: HEAVY_HOLD_SECONDS, local: true, held: true }),
+    kioskPunches: createBudget(store, {
+      name: 'kiosk-punches', points: s.punchesPerSecond, seconds: 1, burst: { points: s.punchBurst, seconds: Math.max(1, Math.ceil(s.punchBurst / s.punchesPerSecond)) },
+    }),
+    socketEvents: createBudget(store, {
+      name: 'socket-events', points: s.eventsPerSecond, seconds: 1, local: true, burst: { points: s.eventBurst, seconds: Math.max(1, Math.ceil(s.eventBurst / s.eventsPerSecond)) },
+    }),
+    handshakes: createBudget(store, { name: 'handshakes', points: s.handshakesPerMinute, seconds: 60 }),
+  };
+}
