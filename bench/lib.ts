@@ -15,6 +15,7 @@ import pg from 'pg';
 import WebSocket from 'ws';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ClientToServer, ServerToClient } from '../src/modules/realtime/events.ts';
+import { ENV_VARIABLES } from '../src/config.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const RUN_ID = `${process.pid}_${randomBytes(3).toString('hex')}`;
@@ -198,15 +199,7 @@ export function eachLine(stream: Readable, onLine: (line: string) => void) {
 }
 
 /** Every variable the hub reads (src/config.ts): removed from the inherited environment, then set explicitly. */
-export const HUB_VARS = [
-  'NODE_ENV', 'PORT', 'HOST', 'DATABASE_URL', 'DB_HOST', 'DB_PORT', 'DB_NAME', 'DB_USER', 'DB_PASSWORD', 'DB_POOL_MAX', 'REDIS_URL',
-  'DATA_DIR', 'SECRET_KEY', 'ACCESS_TOKEN_EXPIRE_MINUTES', 'JWT_ISSUER', 'JWT_AUDIENCE', 'BCRYPT_COST', 'TIMEZONE', 'CORS_ORIGINS',
-  'LOG_LEVEL', 'ADMIN_EMAIL', 'ADMIN_PASSWORD', 'SEED_DEMO', 'MIGRATE_ON_START', 'LOGIN_MAX_FAILURES', 'LOGIN_MAX_FAILURES_PER_ADDRESS',
-  'LOGIN_WINDOW_SECONDS', 'MAX_BODY_BYTES', 'PUNCH_MAX_AGE_HOURS', 'PUNCH_MAX_SKEW_SECONDS', 'REDIS_PREFIX', 'SOCKET_MAX_PAYLOAD_BYTES',
-  'SOCKET_REVALIDATE_SECONDS', 'SOCKET_EVENTS_PER_SECOND', 'SOCKET_EVENT_BURST', 'KIOSK_PUNCHES_PER_SECOND', 'KIOSK_PUNCH_BURST',
-  'GOOGLE_API_KEY', 'GEMINI_MODEL', 'LLM_BASE_URL', 'LLM_MODEL', 'LLM_API_KEY', 'LLM_TIMEOUT_SECONDS', 'ASSISTANT_QUESTIONS_PER_MINUTE',
-  'SUMMARY_REFRESH_MINUTES', 'SUMMARY_DEBOUNCE_MS', 'END_OF_DAY_TIME', 'END_OF_DAY_CATCHUP_DAYS', 'WORKER_CONCURRENCY', 'JOB_SCHEDULES',
-];
+export const HUB_VARS = ENV_VARIABLES;
 
 /** The inherited environment without any hub variable, plus a development hub's basics and `extra`. */
 export function hubEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -586,6 +579,9 @@ export const UNLIMITED = {
   KIOSK_PUNCH_BURST: '100000',
   SOCKET_EVENTS_PER_SECOND: '10000',
   SOCKET_EVENT_BURST: '100000',
+  SOCKET_MAX_PER_USER: '1000000',
+  SOCKET_HANDSHAKES_PER_MINUTE: '10000000',
+  HEAVY_REQUESTS_PER_USER: '100',
 };
 
 async function deleteRedisKeys(redisUrl: string, prefix: string) {

@@ -8,6 +8,9 @@
 //   2. restarts Redis (no persistence: every key is gone afterwards),
 //   3. restarts PostgreSQL,
 //   4. drops the connections of a random half of the kiosks (io.engine.close()).
+// Throughout the run, one punch in twenty is poison (a badge with a NUL byte, refused at the edge, or one sent by a
+// kiosk whose punches the database itself refuses, through a constraint of the scratch database), and a few of the
+// employees being punched are deleted over REST: every other punch must still be stored exactly once.
 // Each fault starts once its share of the punches is out, while the next share is being generated. Then, once every
 // punch is acked (or a deadline passes), it checks the database: every punch stored exactly once, none lost, every
 // attendance record of the days punched consistent with its punches (the rule of punch.batch.ts `decide()`), fresh
@@ -92,8 +95,16 @@ const WINDOW = 8; // punches in flight per kiosk
 const DRAIN_DEADLINE_MS = args.short ? 120_000 : 300_000;
 const PERMANENT_CODES = new Set([
   'validation_error', 'unknown_badge', 'forbidden', 'employee_inactive', 'occurred_too_old', 'occurred_in_future',
-  'client_event_id_conflict', 'record_deleted', 'not_checked_in', 'already_checked_in', 'not_found',
+  'client_event_id_conflict', 'record_deleted', 'not_checked_in', 'already_checked_in', 'not_found', 'punch_refused',
 ]);
+/** Share of the punches that are poison, and how many employees are deleted during the run. */
+const POISON_SHARE = 0.05;
+const DOOMED = args.short ? 5 : 12;
+/** The kiosk whose punches the scratch database refuses (a constraint on punches.device). */
+const POISON_KIOSK = 'Poison door';
+/** What a punch is: an ordinary one, poison (refused by the edge or by the database), or one for someone deleted during the run. */
+type Kind = 'good' | 'nul' | 'refused' | 'doomed';
+const POISON_CODES: Record<'nul' | 'refused', string> = { nul: 'validation_error', refused: 'punch_refused' };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Small helpers
@@ -208,6 +219,8 @@ const HUB_ENV = (): NodeJS.ProcessEnv => ({
   KIOSK_PUNCH_BURST: '50000',
   SOCKET_EVENTS_PER_SECOND: '5000',
   SOCKET_EVENT_BURST: '50000',
+  SOCKET_MAX_PER_USER: '100000',
+  SOCKET_HANDSHAKES_PER_MINUTE: '1000000',
   LOGIN_MAX_FAILURES: '1000',
   LOGIN_MAX_FAILURES_PER_ADDRESS: '100000',
 });
@@ -329,6 +342,7 @@ type HubSocket = Socket<ServerToClient, ClientToServer>;
 
 type Punch = {
   id: string;
+  kind: Kind;
   kiosk: number;
   badge: string;
   employeeId: number;
@@ -704,6 +718,8 @@ async function dropHalf(kiosks: Kiosk[]) {
 
 let cleaning: Promise<void> | null = null;
 const kiosks: Kiosk[] = [];
+/** Kiosks that take no random punches (the poison door). */
+const extraKiosks: Kiosk[] = [];
 const extraSockets: HubSocket[] = [];
 const watchers: BoardWatcher[] = [];
 let ticker: NodeJS.Timeout | null = null;
@@ -714,7 +730,7 @@ function cleanup(): Promise<void> {
     finishing = true;
     if (ticker) clearInterval(ticker);
     log('cleaning up');
-    for (const k of kiosks) k.close();
+    for (const k of [...kiosks, ...extraKiosks]) k.close();
     for (const s of extraSockets) s.close();
     for (const w of watchers) w.close();
     await Promise.allSettled([...hubs.map((h) => stopProc(h)), stopProc(worker)]);
@@ -776,6 +792,7 @@ async function main(): Promise<number> {
   delete seedEnv.REDIS_URL;
   const seeded = await sh(process.execPath, ['src/cli/seed.ts', '--employees', '200', '--days', '1', '--reset'], 180_000, seedEnv);
   log(seeded.split('\n').find((l) => l.startsWith('Seeded')) ?? 'seeded');
+  await query(DB_URL, `alter table punches add constraint faults_poison check (device is null or device <> '${POISON_KIOSK}')`);
 
   log('starting hub A, hub B and the worker');
   const [a, b, w] = await Promise.all([startWithRetry('hub-A', 'src/main.ts'), startWithRetry('hub-B', 'src/main.ts'), startWithRetry('worker', 'src/worker.ts')]);
@@ -794,6 +811,12 @@ async function main(): Promise<number> {
     const { body: created } = await api<{ token: string }>(i % 2 ? b.url! : a.url!, 'POST', '/kiosks/', { token: adminToken, json: { name: `faults kiosk ${i + 1}` }, timeoutMs: API_TIMEOUT_MS });
     kiosks.push(new Kiosk(i, created.token));
   }
+  const { body: poisonKiosk } = await api<{ token: string }>(a.url!, 'POST', '/kiosks/', { token: adminToken, json: { name: POISON_KIOSK }, timeoutMs: API_TIMEOUT_MS });
+  const poisonDoor = new Kiosk(KIOSKS, poisonKiosk.token);
+  poisonDoor.connect(0);
+  extraKiosks.push(poisonDoor);
+  // The employees deleted during the run: punched like everyone until they are gone.
+  const doomed = new Set(employees.filter((e) => e.team_id !== null).sort(() => Math.random() - 0.5).slice(0, DOOMED).map((e) => e.employee_id));
   for (const k of kiosks) k.connect(k.index % 2);
   await waitFor('kiosks connected', () => kiosks.every((k) => k.connected), 30_000).catch(() => undefined);
   log(`${kiosks.filter((k) => k.connected).length}/${KIOSKS} kiosks connected (even to A, odd to B)`);
@@ -837,9 +860,11 @@ async function main(): Promise<number> {
         const e = employees[Math.floor(Math.random() * employees.length)];
         const atMs = Math.max(Date.now(), (lastAt.get(e.employee_id) ?? 0) + 1);
         lastAt.set(e.employee_id, atMs);
-        const k = kiosks[Math.floor(Math.random() * kiosks.length)];
+        const r = Math.random();
+        const kind: Kind = r < POISON_SHARE / 2 ? 'nul' : r < POISON_SHARE ? 'refused' : doomed.has(e.employee_id) ? 'doomed' : 'good';
+        const k = kind === 'refused' ? poisonDoor : kiosks[Math.floor(Math.random() * kiosks.length)];
         const p: Punch = {
-          id: `${EVENT_PREFIX}k${k.index}-${generated}`, kiosk: k.index, badge: e.badge_id, employeeId: e.employee_id, at: new Date(atMs).toISOString(),
+          id: `${EVENT_PREFIX}k${k.index}-${generated}`, kind, kiosk: k.index, badge: kind === 'nul' ? `${e.badge_id}\u0000` : e.badge_id, employeeId: e.employee_id, at: new Date(atMs).toISOString(),
           generatedAt: Date.now(), attempts: 0, inFlight: 0, nextTryAt: 0, acked: false, ackedAt: 0, ackedNew: 0, ackedDuplicate: 0, rejected: null, errors: 0,
         };
         punches.set(p.id, p);
@@ -849,6 +874,31 @@ async function main(): Promise<number> {
       await sleep(20);
     }
     log(`generated ${fmt(generated)} punches in ${((Date.now() - genStart) / 1000).toFixed(1)} s`);
+  })();
+
+  // Deletions: one doomed employee at a time, spread over the generation, on either instance.
+  const deleted: number[] = [];
+  const deleter = (async () => {
+    const gap = (SECONDS * 1000) / (doomed.size + 1);
+    for (const id of doomed) {
+      await sleep(gap);
+      for (let attempt = 0; !finishing; attempt++) {
+        const base = hubs[deleted.length % 2]?.url ?? hubs[(deleted.length + 1) % 2]?.url;
+        try {
+          if (!base) throw new Error('no hub running');
+          await api(base, 'DELETE', `/employees/${id}`, { token: adminToken, timeoutMs: API_TIMEOUT_MS });
+          deleted.push(id);
+          log(`deleted employee ${id} (${deleted.length}/${doomed.size}) while their punches arrive`);
+          break;
+        } catch (error) {
+          if (attempt >= 20) {
+            log(`could not delete employee ${id}: ${(error as Error).message}`);
+            break;
+          }
+          await sleep(500);
+        }
+      }
+    }
   })();
 
   const status = () => {
@@ -870,6 +920,7 @@ async function main(): Promise<number> {
       await fault(name, run);
     }
     await generator;
+    await deleter;
 
     // Drain: every punch acked (or refused for good), or the deadline.
     const deadline = Date.now() + DRAIN_DEADLINE_MS;
@@ -879,7 +930,7 @@ async function main(): Promise<number> {
     ticker = null;
   }
   log(`drained: ${status()}`);
-  for (const k of kiosks) k.close();
+  for (const k of [...kiosks, ...extraKiosks]) k.close();
   const drainedAt = new Date().toISOString();
 
   // -------------------------------------------------------------------------------------------------------------
@@ -895,8 +946,14 @@ async function main(): Promise<number> {
   const storedIds = new Map<string, number>();
   for (const s of stored) storedIds.set(s.client_event_id, (storedIds.get(s.client_event_id) ?? 0) + 1);
   const acked = all.filter((p) => p.acked);
-  const ackedNotStored = acked.filter((p) => !storedIds.has(p.id));
-  const generatedNotStored = all.filter((p) => !storedIds.has(p.id));
+  // Every ordinary punch must be stored; poison ones never; those of deleted employees went with them.
+  const good = all.filter((p) => p.kind === 'good');
+  const ackedNotStored = acked.filter((p) => p.kind === 'good' && !storedIds.has(p.id));
+  const generatedNotStored = good.filter((p) => !storedIds.has(p.id));
+  const poison = all.filter((p) => p.kind === 'nul' || p.kind === 'refused');
+  const poisonWrong = poison.filter((p) => p.acked || storedIds.has(p.id) || p.rejected?.split(':')[0] !== POISON_CODES[p.kind as 'nul' | 'refused']);
+  const doomedPunches = all.filter((p) => p.kind === 'doomed');
+  const doomedWrong = doomedPunches.filter((p) => !p.acked && !['unknown_badge', 'not_found'].includes(p.rejected?.split(':')[0] ?? ''));
   const unknownStored = stored.filter((s) => !punches.has(s.client_event_id));
   const dupIds = [...storedIds.values()].filter((n) => n > 1).length;
   const storedTwice = (await query<{ n: string }>(
@@ -1126,7 +1183,7 @@ async function main(): Promise<number> {
   // Report
 
   const hubErrors = everyProc.reduce((s, p) => s + p.errorLines.length, 0);
-  const inconsistencies = problems.length + boardProblems.length + summaryProblems.length + ackMismatches + wrongPlace;
+  const inconsistencies = problems.length + boardProblems.length + summaryProblems.length + ackMismatches + wrongPlace + poisonWrong.length + doomedWrong.length;
   const rows: [string, string, string][] = [
     ['faults injected', String(faults.length), faults.map((f) => f.name).join('; ')],
     ['punches sent (generated)', fmt(all.length), `${fmt(all.reduce((s, p) => s + p.attempts, 0))} emits in all (resends included)`],
@@ -1134,7 +1191,9 @@ async function main(): Promise<number> {
     ['refused for good', fmt(all.filter((p) => p.rejected).length), [...new Set(all.flatMap((p) => (p.rejected ? [p.rejected] : [])))].slice(0, 3).join('; ')],
     ['stored', fmt(stored.length), `punches rows with this run's client_event_ids${unknownStored.length ? `; ${unknownStored.length} never generated!` : ''}`],
     ['duplicates', fmt(duplicates), `${dupIds} client_event_ids stored more than once, ${storedTwice} punches stored twice, ${appliedTwice} acked as new twice`],
-    ['lost', fmt(lost), `${ackedNotStored.length} acked but not stored, ${generatedNotStored.length} generated but never stored`],
+    ['lost', fmt(lost), `of ${fmt(good.length)} ordinary punches: ${ackedNotStored.length} acked but not stored, ${generatedNotStored.length} generated but never stored`],
+    ['poison punches answered wrongly', fmt(poisonWrong.length), `${fmt(poison.length)} poison punches (${poison.filter((p) => p.kind === 'nul').length} with a NUL byte → validation_error, ${poison.filter((p) => p.kind === 'refused').length} refused by the database → punch_refused); none may be acked or stored`],
+    ['deleted employees’ punches answered wrongly', fmt(doomedWrong.length), `${deleted.length} employees deleted during the run; ${fmt(doomedPunches.length)} punches for them, each acked (before) or unknown_badge (after)`],
     ['inconsistent records', fmt(problems.length), `${fmt(checks.length)} records with punches on the run's days (and the day before) checked against all their punches, ${handChanged} changed by hand skipped`],
     ['board mismatches', fmt(boardProblems.length), `fresh board:join of ${teams.length} teams on both instances vs the database`],
     ['live boards stale (informational)', fmt(liveStale.length), `members of boards kept open through the faults (${watchers.map((w, i) => `${i === 0 ? 'A' : 'B'}: ${w.applied} changes applied, ${w.rejoins} joins`).join('; ')}) that differ from the database 10 s after the drain`],
@@ -1157,6 +1216,8 @@ async function main(): Promise<number> {
     out.push(`Generation to ack: p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${ackTimes[ackTimes.length - 1]} ms.`);
   }
   const details = [...ackedNotStored.slice(0, 5).map((p) => `acked but not stored: ${p.id}`), ...generatedNotStored.slice(0, 5).map((p) => `never stored: ${p.id} (${p.attempts} attempts)`),
+    ...poisonWrong.slice(0, 5).map((p) => `poison punch ${p.id} (${p.kind}): ${p.acked ? 'acked' : p.rejected ?? 'never answered'}${storedIds.has(p.id) ? ', stored' : ''}`),
+    ...doomedWrong.slice(0, 5).map((p) => `punch ${p.id} for deleted employee ${p.employeeId}: ${p.rejected ?? 'never answered'}`),
     ...problems.slice(0, 10), ...boardProblems.slice(0, 10), ...summaryProblems.slice(0, 10), ...liveStale.slice(0, 5)];
   if (details.length) out.push('', 'Details:', ...details.map((d) => `- ${d}`));
   const failed = lost > 0 || duplicates > 0 || inconsistencies > 0;

@@ -96,6 +96,9 @@ const EnvSchema = v.object({
   METRICS_TOKEN: v.optional(v.pipe(v.string(), v.minLength(16, 'must be at least 16 characters'))),
 });
 
+/** Every environment variable the hub reads (benchmarks clear them from the environment they pass on). */
+export const ENV_VARIABLES = Object.keys(EnvSchema.entries);
+
 export type LoginLimits = {
   /** Failures allowed for one account from one client address in the window. */
   maxFailures: number;
