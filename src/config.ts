@@ -93,6 +93,7 @@ const EnvSchema = v.object({
   WORKER_CONCURRENCY: v.optional(intFrom(1, 64), '2'),
   JOB_SCHEDULES: v.optional(boolFrom, 'true'),
   WORKER_LOCK_SECONDS: v.optional(intFrom(1, 3600), '30'),
+  WORKER_HEARTBEAT_SECONDS: v.optional(intFrom(1, 3600), '10'),
   METRICS_TOKEN: v.optional(v.pipe(v.string(), v.minLength(16, 'must be at least 16 characters'))),
 });
 
@@ -175,6 +176,8 @@ export type Config = {
     schedules: boolean;
     /** How long a worker's hold on a running job lasts without renewal: a crashed worker's job moves on after it. */
     lockSeconds: number;
+    /** How often a worker notes that it is alive (for the container health check). */
+    heartbeatSeconds: number;
   };
 };
 
@@ -290,6 +293,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       workerConcurrency: env.WORKER_CONCURRENCY,
       schedules: env.JOB_SCHEDULES,
       lockSeconds: env.WORKER_LOCK_SECONDS,
+      heartbeatSeconds: env.WORKER_HEARTBEAT_SECONDS,
     },
   };
 }

@@ -1,5 +1,8 @@
 // `npm run worker`: the job runner of a scale-out deployment (REDIS_URL set). It computes summaries, closes days,
 // and reports results through BullMQ to the API instances, which deliver them to their sockets.
+import { writeFile, utimes } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createBullJobs, startBullWorker } from './infra/jobs/bullmq.ts';
 import { createLogger, type Logger } from './infra/logger.ts';
@@ -7,6 +10,9 @@ import { createRedis } from './infra/redis.ts';
 import { createSequencer } from './infra/sequencer.ts';
 import { connectWithRetry } from './infra/startup.ts';
 import { jobHandlers } from './jobs.ts';
+
+/** Where the worker notes that it is alive (per container: the health check reads it). */
+export const HEARTBEAT_FILE = join(tmpdir(), 'check-in-hub-worker.alive');
 
 /** Starts a worker process: database, the queue worker and the recurring schedules. */
 export async function startWorker(config: Config, opts: { log?: Logger } = {}) {
@@ -23,10 +29,25 @@ export async function startWorker(config: Config, opts: { log?: Logger } = {}) {
     orm, config, log, sequencer, handlers, jobs, concurrency: config.jobs.workerConcurrency,
   });
   log.info({ concurrency: config.jobs.workerConcurrency }, 'worker ready');
+  // Alive means: the queue worker runs and Redis answers. The health check (src/cli/healthcheck.ts) reads the file's age.
+  const beat = async () => {
+    try {
+      if (!worker.worker.isRunning()) return;
+      await Promise.race([redis.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2_000))]);
+      const now = new Date();
+      await utimes(HEARTBEAT_FILE, now, now).catch(() => writeFile(HEARTBEAT_FILE, ''));
+    } catch (error) {
+      log.warn({ err: error }, 'worker heartbeat skipped');
+    }
+  };
+  void beat();
+  const heartbeat = setInterval(() => void beat(), config.jobs.heartbeatSeconds * 1000);
+  heartbeat.unref();
   let stopping: Promise<void> | null = null;
   const stop = (signal: string) =>
     (stopping ??= (async () => {
       log.info({ signal }, 'worker stopping: letting running jobs finish');
+      clearInterval(heartbeat);
       await worker.close();
       await jobs.close();
       await redis.quit().catch(() => undefined);

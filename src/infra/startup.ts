@@ -49,18 +49,15 @@ export async function connectWithRetry(config: Config, log: Logger, opts: { migr
 }
 
 /**
- * Creates the first admin from ADMIN_EMAIL / ADMIN_PASSWORD when there is no admin. Without
- * ADMIN_PASSWORD (development only) a random one is written to DATA_DIR/admin-password.
+ * Creates the first admin from ADMIN_EMAIL / ADMIN_PASSWORD when there is no admin. Without ADMIN_PASSWORD a random
+ * one is written to DATA_DIR/admin-password (readable by the owner only), in production as in development: a fresh
+ * deployment always has a way in.
  */
 export async function ensureAdmin(em: Em, config: Config, log: Logger) {
   const [{ n }] = await em.execute<{ n: string | number }[]>("select count(*) as n from employees where access = 'admin' and active");
   if (Number(n) > 0) return;
   let password = config.adminPassword;
   if (!password) {
-    if (config.env === 'production') {
-      log.warn('no admin exists and ADMIN_PASSWORD is not set: set it to create the first admin');
-      return;
-    }
     password = randomBytes(12).toString('base64url');
     mkdirSync(config.dataDir, { recursive: true });
     const file = join(config.dataDir, 'admin-password');
