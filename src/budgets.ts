@@ -12,7 +12,7 @@ export type Budgets = {
   heavyPerUser: Budget;
   /** Heavy requests running at once in this process: the rest of the connection pool stays for everyone else. */
   heavyInProcess: Budget;
-  /** Punches per kiosk (a burst, then a steady rate). */
+  /** Punches per kiosk socket (a burst, then a steady rate); like the event budget, kept where the socket lives. */
   kioskPunches: Budget;
   /** Requests per socket (a burst, then a steady rate); a socket lives in one process, so in memory. */
   socketEvents: Budget;
@@ -32,7 +32,7 @@ export function createBudgets(config: Config, redis: Redis | null): Budgets {
     heavyPerUser: createBudget(store, { name: 'heavy', points: config.heavy.perUser, seconds: HEAVY_HOLD_SECONDS, held: true }),
     heavyInProcess: createBudget(store, { name: 'heavy:process', points: config.heavy.inFlight, seconds: HEAVY_HOLD_SECONDS, local: true, held: true }),
     kioskPunches: createBudget(store, {
-      name: 'kiosk-punches', points: s.punchesPerSecond, seconds: 1, burst: { points: s.punchBurst, seconds: Math.max(1, Math.ceil(s.punchBurst / s.punchesPerSecond)) },
+      name: 'kiosk-punches', points: s.punchesPerSecond, seconds: 1, local: true, burst: { points: s.punchBurst, seconds: Math.max(1, Math.ceil(s.punchBurst / s.punchesPerSecond)) },
     }),
     socketEvents: createBudget(store, {
       name: 'socket-events', points: s.eventsPerSecond, seconds: 1, local: true, burst: { points: s.eventBurst, seconds: Math.max(1, Math.ceil(s.eventBurst / s.eventsPerSecond)) },

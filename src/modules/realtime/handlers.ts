@@ -41,7 +41,7 @@ function errorAck(error: unknown, deps: HandlerDeps, event: string): ErrorAck {
 export function registerHandlers(socket: HubSocket, deps: HandlerDeps) {
   const who = socket.data.who;
   const { budgets } = deps;
-  const punchBudget = who.kind === 'kiosk' ? { budget: budgets.kioskPunches, key: String(who.kiosk_id) } : undefined;
+  const punchBudget = who.kind === 'kiosk' ? { budget: budgets.kioskPunches, key: socket.id } : undefined;
   let lastTouch = Date.now();
 
   const ctxFor = (em: Em): Ctx => ({
