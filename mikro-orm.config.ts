@@ -1,5 +1,5 @@
-// Used by the MikroORM CLI (`npx mikro-orm migration:create`); the app builds the same options in src/infra/db.ts.
+// Used by the MikroORM CLI (`npx mikro-orm migration:create`); the app builds the same options in src/database.ts.
 import { loadConfig } from './src/config.ts';
-import { ormOptions } from './src/infra/db.ts';
+import { databaseOptions } from './src/database.ts';
 
-export default ormOptions(loadConfig());
+export default databaseOptions(loadConfig());

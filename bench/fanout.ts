@@ -20,7 +20,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import type { AttendanceChanged } from '../src/modules/realtime/events.ts';
+import type { AttendanceChanged } from '../src/modules/attendance/index.ts';
 import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,

@@ -12,6 +12,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import pg from 'pg';
+import { readScope as policyScope } from '../src/modules/auth/index.ts';
 import { ownerStatement, recordStatements, teamExistsStatement, userStatement, type Filter, type Scope, type Statement } from './history-sql.ts';
 
 const env = process.env;
@@ -124,12 +125,7 @@ function parseFilter(params: URLSearchParams, withIds: boolean): Filter {
   return filter;
 }
 
-const readScope = (user: User): Scope =>
-  user.access === 'admin'
-    ? null
-    : user.access === 'manager'
-      ? { sql: '(team_id = ? or employee_id = ?)', params: [user.team_id ?? -1, user.employee_id] }
-      : { sql: 'employee_id = ?', params: [user.employee_id] };
+const readScope = (user: User): Scope => policyScope({ employee_id: user.employee_id, access: user.access, team_id: user.team_id, name: '' });
 
 const iso = (d: Date) => d.toISOString();
 const dto = (r: Row) => ({

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { createOrm } from '../src/infra/db.ts';
+import { openDatabase } from '../src/database.ts';
 import { hubEnv, int, onCleanup, progress, run } from './lib.ts';
 
 /** What --keep-db leaves next to a complete seeding (as DATA_DIR/bench-marker.json). */
@@ -27,7 +27,7 @@ export type EmbeddedData = { dataDir: string; reused: boolean; marker: EmbeddedM
  * other process opens the directory.
  */
 export async function openEmbedded(dataDir: string) {
-  const orm = await createOrm({ database: null, dataDir, dbPoolMax: 1 });
+  const orm = await openDatabase({ database: null, dataDir, dbPoolMax: 1 });
   const query = async <T extends Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> => {
     const ordered: unknown[] = [];
     const text = sql.replace(/\$(\d+)/g, (_m, n: string) => (ordered.push(params[Number(n) - 1]), '?'));

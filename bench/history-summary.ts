@@ -13,7 +13,8 @@
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
-import { createOrm, type Em } from '../src/infra/db.ts';
+import { openDatabase } from '../src/database.ts';
+import { sqlOf, type Em, type Sql } from '../src/infra/db.ts';
 import { refreshSummaries } from '../src/modules/summaries/summary.service.ts';
 
 const { values: args } = parseArgs({
@@ -38,12 +39,6 @@ const MIN_SEQUENTIAL = Number(args['min-sequential']);
 const config = loadConfig();
 if (!config.database && (args.impl !== 'hub' || args.explain)) throw new Error('DATABASE_URL is required (only --impl hub runs on the embedded database)');
 
-/** `?` placeholders → `$1…` (the statements have no `?` inside literals). */
-const dollars = (sql: string) => {
-  let i = 0;
-  return sql.replace(/\?/g, () => `$${++i}`);
-};
-
 type Impl = { recompute: () => Promise<unknown>; close: () => Promise<void> };
 
 function pgPool() {
@@ -53,22 +48,23 @@ function pgPool() {
 }
 
 async function hubImpl(): Promise<Impl> {
-  const orm = await createOrm(config);
+  const orm = await openDatabase(config);
   return {
-    recompute: () => refreshSummaries(orm.em.fork() as Em, config, [null]),
+    recompute: () => refreshSummaries(sqlOf(orm.em.fork() as Em), config, [null]),
     close: () => orm.close(),
   };
 }
 
 function pgImpl(onStatement?: (sql: string, params: unknown[]) => Promise<void>): Impl {
   const pool = pgPool();
-  const em = {
-    async execute(sql: string, params: unknown[] = []) {
-      await onStatement?.(sql, params);
-      return (await pool.query(dollars(sql), params)).rows;
+  // The same statements, bind parameters and all, on a plain pg pool.
+  const sql: Sql = {
+    async query<T>(text: string, params: readonly unknown[] = []) {
+      await onStatement?.(text, [...params]);
+      return (await pool.query(text, [...params])).rows as T[];
     },
-  } as unknown as Em;
-  return { recompute: () => refreshSummaries(em, config, [null]), close: () => pool.end() };
+  };
+  return { recompute: () => refreshSummaries(sql, config, [null]), close: () => pool.end() };
 }
 
 async function main() {
@@ -78,7 +74,7 @@ async function main() {
     await client.connect();
     const impl = pgImpl(async (sql, params) => {
       if (!/^\s*(with|select)\b/i.test(sql)) return;
-      const res = await client.query(`explain (analyze, buffers) ${dollars(sql)}`, params);
+      const res = await client.query(`explain (analyze, buffers) ${sql}`, params);
       plans.push({ sql: sql.replace(/\s+/g, ' ').trim(), plan: res.rows.map((r: Record<string, string>) => r['QUERY PLAN']) });
     });
     try {

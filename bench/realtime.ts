@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import type { AttendanceChanged } from '../src/modules/realtime/events.ts';
+import type { AttendanceChanged } from '../src/modules/attendance/index.ts';
 import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,

@@ -31,8 +31,9 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { api, children, eachLine, login, ROOT, RUN_ID, sleep, withTimeout } from '../bench/lib.ts';
-import { arrivalStatus, DEFAULT_SCHEDULE } from '../src/modules/attendance/attendance.records.ts';
-import type { BoardSnapshot, CheckResult, ClientToServer, ErrorAck, ServerToClient } from '../src/modules/realtime/events.ts';
+import { arrivalStatus, DEFAULT_SCHEDULE, type CheckResult } from '../src/modules/attendance/index.ts';
+import type { BoardSnapshot } from '../src/modules/boards/index.ts';
+import type { ClientToServer, ErrorAck, ServerToClient } from '../src/modules/realtime/events.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Arguments and constants

@@ -1,23 +1,17 @@
-import type { ToolCallLLM } from '@llamaindex/core/llms';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
-import type { Config } from './config.ts';
-import type { Bus } from './infra/bus.ts';
-import type { Em, Orm } from './infra/db.ts';
-import type { Jobs } from './infra/jobs/types.ts';
+import type { Em } from './infra/db.ts';
 import { AppError, isDatabaseDown, isTransientConflict } from './infra/errors.ts';
-import { corsHeaders, mount, openApiDocument, type AppEnv, type Endpoint } from './infra/http.ts';
-import type { Logger } from './infra/logger.ts';
+import { corsHeaders, mount, openApiDocument, type AppDeps, type AppEnv, type Endpoint } from './infra/http.ts';
 import { metrics } from './infra/metrics.ts';
 import { metricsRoutes } from './modules/health/metrics.routes.ts';
 import { assistantEndpoints } from './modules/assistant/index.ts';
 import { attendanceEndpoints } from './modules/attendance/index.ts';
-import type { Budgets } from './budgets.ts';
 import { clientAddressResolver } from './infra/client-address.ts';
-import { authEndpoints, authenticate } from './modules/auth/index.ts';
+import { authenticate, sessionEndpoints } from './modules/sessions/index.ts';
 import { docsRoutes } from './modules/docs/docs.routes.ts';
 import { pageRoutes } from './modules/pages/pages.routes.ts';
 import { employeeEndpoints } from './modules/employees/index.ts';
@@ -26,23 +20,7 @@ import { kioskEndpoints } from './modules/kiosks/index.ts';
 import { summaryEndpoints } from './modules/summaries/index.ts';
 import { teamEndpoints } from './modules/teams/index.ts';
 
-/** Everything the HTTP app needs, built by the caller (main.ts or a test). */
-export type AppDeps = {
-  config: Config;
-  orm: Orm;
-  log: Logger;
-  bus: Bus;
-  /** Every budget (sign-in, questions, heavy requests, sockets): in Redis when REDIS_URL is set. */
-  budgets: Budgets;
-  /** Checks each dependency: `{ database: 'ok' | 'unavailable', ... }`. */
-  readiness: () => Promise<Record<string, string>>;
-  /** The job queue (BullMQ, or in-process in the embedded mode). */
-  jobs: Jobs;
-  /** Who is connected, across instances (set once the socket server is attached). */
-  presence?: { onlineKiosks(): Promise<Set<number>> };
-  /** The assistant's language model, when the caller supplies one (tests); else the configuration decides. */
-  llm?: ToolCallLLM;
-};
+export type { AppDeps };
 
 /** The address of the connection's peer (a proxy, when there is one in front). */
 function peerOf(c: Context<AppEnv>): string | undefined {
@@ -51,7 +29,7 @@ function peerOf(c: Context<AppEnv>): string | undefined {
 
 /** Every REST endpoint, in the order the documentation shows them. */
 export const endpoints: Endpoint[] = [
-  ...authEndpoints,
+  ...sessionEndpoints,
   ...employeeEndpoints,
   ...teamEndpoints,
   ...attendanceEndpoints,

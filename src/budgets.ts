@@ -1,28 +1,12 @@
 import type { Config } from './config.ts';
-import { createBudget, type Budget, type BudgetStore } from './infra/budgets.ts';
+import { createBudget, type Budgets, type BudgetStore } from './infra/budgets.ts';
 import type { Redis } from './infra/redis.ts';
 import { LoginThrottle } from './modules/auth/index.ts';
-
-/** Every budget of the hub, built once per process (in Redis when REDIS_URL is set, else in memory). */
-export type Budgets = {
-  login: LoginThrottle;
-  /** Assistant questions per admin and minute. */
-  questions: Budget;
-  /** Heavy requests (exports, reports, questions) running at once per person (shared across instances). */
-  heavyPerUser: Budget;
-  /** Heavy requests running at once in this process: the rest of the connection pool stays for everyone else. */
-  heavyInProcess: Budget;
-  /** Punches per kiosk socket (a burst, then a steady rate); like the event budget, kept where the socket lives. */
-  kioskPunches: Budget;
-  /** Requests per socket (a burst, then a steady rate); a socket lives in one process, so in memory. */
-  socketEvents: Budget;
-  /** Socket handshakes per client address and minute. */
-  handshakes: Budget;
-};
 
 /** How long a slot of a heavy request is held at most if its process dies before giving it back. */
 const HEAVY_HOLD_SECONDS = 600;
 
+/** Every budget of the hub, built once per process: in Redis when REDIS_URL is set, else in memory. */
 export function createBudgets(config: Config, redis: Redis | null): Budgets {
   const store: BudgetStore = { redis, prefix: config.redisPrefix };
   const s = config.socket;

@@ -2,20 +2,28 @@ import type { Server as HttpServer } from 'node:http';
 import type { ToolCallLLM } from '@llamaindex/core/llms';
 import { serve } from '@hono/node-server';
 import { createApp, type AppDeps } from './app.ts';
+import { bootstrap } from './bootstrap.ts';
 import { createBudgets } from './budgets.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { openDatabase } from './database.ts';
 import { Bus } from './infra/bus.ts';
-import { createLogger, type Logger } from './infra/logger.ts';
+import { sqlOf, type Em } from './infra/db.ts';
+import { GroupCommits } from './infra/group-commit.ts';
 import { createBullJobs } from './infra/jobs/bullmq.ts';
 import { createMemoryJobs } from './infra/jobs/memory.ts';
 import type { Jobs } from './infra/jobs/types.ts';
+import { createLogger, type Logger } from './infra/logger.ts';
 import { createRedis } from './infra/redis.ts';
 import { createSequencer } from './infra/sequencer.ts';
+import { migrate, withRetry } from './infra/startup.ts';
 import { jobHandlers } from './jobs.ts';
-import { createOrm, type Em } from './infra/db.ts';
-import { ensureAdmin, migrate, seedIfEmpty, withRetry } from './infra/startup.ts';
-import { drainPunches } from './modules/attendance/index.ts';
-import { createSocketServer } from './modules/realtime/socket-server.ts';
+import { assistantSocket } from './modules/assistant/index.ts';
+import { attendanceSocket, broadcastAttendanceChanges } from './modules/attendance/index.ts';
+import { boardsSocket } from './modules/boards/index.ts';
+import { employees } from './modules/employees/index.ts';
+import { authenticateKiosk, KIOSK_TOKEN_PREFIX, kiosks } from './modules/kiosks/index.ts';
+import { createSocketServer, type SocketIdentity } from './modules/realtime/index.ts';
+import { authenticate } from './modules/sessions/index.ts';
 import { createSummaryTrigger } from './modules/summaries/index.ts';
 
 /**
@@ -30,14 +38,12 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
   log.info({ mode: config.database ? 'postgresql' : 'embedded', redis: Boolean(config.redisUrl), timezone: config.timezone }, 'starting');
   // The ORM is created without waiting for the database: the server listens (and /readyz says "not ready") while
   // the database comes up; requests that need it meanwhile get 503.
-  const orm = await createOrm(config);
+  const orm = await openDatabase(config);
   const database = { ready: false };
   const bringUp = withRetry('database', log, async () => {
     if (config.migrateOnStart || !config.database) await migrate(orm, log);
     else await orm.em.fork().execute('select 1');
-    const em = orm.em.fork() as Em;
-    await ensureAdmin(em, config, log);
-    if (!config.database && config.seedDemo) await seedIfEmpty(em, config, log);
+    await bootstrap(orm.em.fork() as Em, config, log, { demo: !config.database && config.seedDemo });
     database.ready = true;
   });
   // A database that answers at once is ready before the first request; one that is down does not hold the start.
@@ -47,17 +53,17 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
   const redis = config.redisUrl ? createRedis(config.redisUrl) : null;
   // The Socket.IO adapter's own connection waits out a Redis outage instead of failing its reads.
   const adapterRedis = config.redisUrl ? createRedis(config.redisUrl, { forBlocking: true }) : null;
-  for (const client of [redis, adapterRedis]) client?.on('error', (error) => log.warn({ err: { message: error.message } }, 'redis error'));
+  for (const client of [redis, adapterRedis]) client?.on('error', (error) => log.warn({ err: error }, 'redis error'));
   const bus = new Bus();
   const budgets = createBudgets(config, redis);
+  const commits = new GroupCommits(config);
   const sequencer = createSequencer(redis, config.redisPrefix);
-  const handlers = jobHandlers();
   let jobs: Jobs;
   if (config.redisUrl) {
     // Scale-out: jobs run in `npm run worker` processes; this instance adds them and relays their results.
     jobs = createBullJobs({ url: config.redisUrl, prefix: config.redisPrefix }, log);
   } else {
-    const memory = createMemoryJobs({ orm, config, log, sequencer, handlers, llm: opts.llm });
+    const memory = createMemoryJobs({ orm, config, log, sequencer, handlers: jobHandlers(), llm: opts.llm });
     if (config.jobs.schedules) {
       memory.startSchedules();
       void memory.add('summaries:recompute', { all: true }, { delayMs: 1000, dedupId: 'summaries:all' });
@@ -73,6 +79,7 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
     log,
     bus,
     budgets,
+    commits,
     jobs,
     llm: opts.llm,
     readiness: async () => {
@@ -97,7 +104,27 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
   };
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }) as HttpServer;
-  const realtime = createSocketServer(server, { config, orm, log, bus, redis: adapterRedis, keyPrefix: config.redisPrefix, sequencer, jobs, budgets, registry: redis });
+  // Plain SQL only: the root entity manager, no fork per handshake or sweep.
+  const root = () => sqlOf(orm.em as Em);
+  const realtime = createSocketServer(server, {
+    config, orm, log, bus, budgets, commits, jobs, sequencer,
+    redis: adapterRedis,
+    registry: redis,
+    keyPrefix: config.redisPrefix,
+    identify: async (token): Promise<SocketIdentity | null> => {
+      if (typeof token !== 'string' || token.length === 0 || token.length > 4096) return null;
+      if (token.startsWith(KIOSK_TOKEN_PREFIX)) {
+        const kiosk = await authenticateKiosk(root(), token);
+        return kiosk ? { kind: 'kiosk', ...kiosk } : null;
+      }
+      const user = await authenticate(orm.em as Em, config, token);
+      return user ? { kind: 'user', ...user } : null;
+    },
+    currentUsers: (ids) => employees.principals(root(), ids),
+    liveKiosks: (ids) => kiosks.live(root(), ids),
+    handlers: [attendanceSocket, boardsSocket, assistantSocket],
+  });
+  const offChanges = broadcastAttendanceChanges(bus, realtime.broadcast);
   deps.presence = { onlineKiosks: () => realtime.onlineKiosks() };
   await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));
   const address = server.address();
@@ -113,8 +140,9 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
       const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections?.();
       // 2. Punches already received are committed and acknowledged before the sockets go.
-      await drainPunches();
+      await commits.drain();
       // 3. Sockets, then jobs (running ones finish), then the connections.
+      offChanges();
       await realtime.close();
       summaries.flush();
       await Promise.race([httpClosed, new Promise((resolve) => setTimeout(resolve, 5_000))]);
@@ -125,7 +153,7 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
       clearTimeout(force);
       log.info('stopped');
     })());
-  return { server, port, orm, log, bus, realtime, jobs, stop };
+  return { server, port, orm, log, bus, realtime, jobs, commits, stop };
 }
 
 export type Hub = Awaited<ReturnType<typeof start>>;

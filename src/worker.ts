@@ -8,7 +8,8 @@ import { createBullJobs, startBullWorker } from './infra/jobs/bullmq.ts';
 import { createLogger, type Logger } from './infra/logger.ts';
 import { createRedis } from './infra/redis.ts';
 import { createSequencer } from './infra/sequencer.ts';
-import { connectWithRetry } from './infra/startup.ts';
+import { openDatabase } from './database.ts';
+import { untilReachable } from './infra/startup.ts';
 import { jobHandlers } from './jobs.ts';
 
 /** Where the worker notes that it is alive (per container: the health check reads it). */
@@ -19,9 +20,10 @@ export async function startWorker(config: Config, opts: { log?: Logger } = {}) {
   const log = opts.log ?? createLogger(config.logLevel).child({ process: 'worker' });
   if (!config.redisUrl) throw new ConfigError('invalid configuration:\n  REDIS_URL: the worker needs Redis (without it, `npm start` runs jobs in-process)');
   const handlers = jobHandlers();
-  const orm = await connectWithRetry(config, log, { migrate: false });
+  const orm = await openDatabase(config);
+  await untilReachable(orm, log, { migrate: false });
   const redis = createRedis(config.redisUrl);
-  redis.on('error', (error) => log.warn({ err: { message: error.message } }, 'redis error'));
+  redis.on('error', (error) => log.warn({ err: error }, 'redis error'));
   const sequencer = createSequencer(redis, config.redisPrefix);
   const connection = { url: config.redisUrl, prefix: config.redisPrefix };
   const jobs = createBullJobs(connection, log);

@@ -166,7 +166,7 @@ describe('closing a day', () => {
     await record(done, day, 'Present', { check_in: `${day}T09:00:00Z`, check_out: `${day}T17:00:00Z` });
     const seqBefore = await hub.sequencer.current(String(team.team_id));
 
-    const result = await hub.jobs.run('attendance:end-of-day', { date: day });
+    const result = await hub.runJob('attendance:end-of-day', { date: day });
     expect(result.days).toEqual([{ date: day, absent: 2, missing_check_out: 1 }]);
     const deliveries = result.deliveries as Delivery[];
     const changed = deliveries.filter((d) => d.event === 'attendance:changed');
@@ -222,7 +222,7 @@ describe('closing a day', () => {
     expect(second.body).toEqual({ days: [{ date: day, absent: 0, missing_check_out: 0 }] });
     expect(await recordsOf(people)).toEqual(afterFirst);
 
-    const third = await hub.jobs.run('attendance:end-of-day', { date: day });
+    const third = await hub.runJob('attendance:end-of-day', { date: day });
     expect(third).toEqual({ days: [{ date: day, absent: 0, missing_check_out: 0 }], deliveries: [] });
     expect(await recordsOf(people)).toEqual(afterFirst);
   });

@@ -3,7 +3,7 @@
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../src/config.ts';
-import { createOrm } from '../src/infra/db.ts';
+import { openDatabase } from '../src/database.ts';
 
 const base = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/checkin_hub_test');
 const prefix = base.pathname.slice(1);
@@ -38,7 +38,7 @@ export default async function setup(project: TestProject) {
   });
   const url = urlFor(name);
   const config = loadConfig({ DATABASE_URL: url, SECRET_KEY: 'x'.repeat(40), DATA_DIR: '/tmp/checkin-hub-test' });
-  const orm = await createOrm(config, { migrate: true });
+  const orm = await openDatabase(config, { migrate: true });
   await orm.close();
   project.provide('databaseUrl', url);
   return async () => {

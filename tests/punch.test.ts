@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DomainEvents } from '../src/infra/bus.ts';
 import { createTestHub, type TestHub } from './utils.ts';
 
-type Event = DomainEvents['attendance.changed'][0];
+type Event = DomainEvents['attendance.changed'];
 
 let hub: TestHub;
 let nyHub: TestHub;

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOrm } from '../src/infra/db.ts';
+import { openDatabase } from '../src/database.ts';
 import type { Delivery } from '../src/infra/jobs/types.ts';
 import { addDays, isoWeekday, localDate } from '../src/infra/time.ts';
 import { spawnHub, type HubProcess } from './process-utils.ts';
@@ -349,7 +349,7 @@ describe('stored summaries', () => {
 
     try {
       const teamRoom = `team:${team.team_id}`;
-      const first = await hub.jobs.run('summaries:recompute', { team_id: team.team_id });
+      const first = await hub.runJob('summaries:recompute', { team_id: team.team_id });
       expect(first.scopes).toBe(2); // the team and the organisation
       expect(first.changed).toContain(scopeOf(team.team_id));
       const mine = (first.deliveries as Delivery[]).filter((d) => d.rooms.includes(teamRoom));
@@ -368,14 +368,14 @@ describe('stored summaries', () => {
       const stored = await storedSummary(team.team_id);
       expect(stored.body).toEqual(mine[0].payload);
 
-      const second = await hub.jobs.run('summaries:recompute', { team_id: team.team_id });
+      const second = await hub.runJob('summaries:recompute', { team_id: team.team_id });
       expect(second.changed).not.toContain(scopeOf(team.team_id));
       expect((second.deliveries as Delivery[]).filter((d) => d.rooms.includes(teamRoom))).toEqual([]);
       expect(await storedSummary(team.team_id)).toEqual(stored);
 
       // A data change makes the next run report the team again.
       await record(m[2], yesterday, 'Remote');
-      const third = await hub.jobs.run('summaries:recompute', { team_id: team.team_id });
+      const third = await hub.runJob('summaries:recompute', { team_id: team.team_id });
       expect(third.changed).toContain(scopeOf(team.team_id));
       const update = (third.deliveries as Delivery[]).find((d) => d.rooms.includes(teamRoom));
       // expected 3, present 3 → 100%.
@@ -461,7 +461,7 @@ describe('embedded mode (PGlite, no Redis)', () => {
     // REST cannot backdate an employee: move created_at back in both databases (and drop summaries computed before).
     await hub.rows('update employees set created_at = ? where team_id = ?', [LONG_AGO, onPostgres.team_id]);
     expect(await embedded.stop()).toBe(0);
-    const pglite = await createOrm({ database: null, dataDir, dbPoolMax: 1 });
+    const pglite = await openDatabase({ database: null, dataDir, dbPoolMax: 1 });
     try {
       await pglite.em.fork().execute('update employees set created_at = ? where team_id = ?', [LONG_AGO, onPglite.team_id]);
       await pglite.em.fork().execute('delete from summaries');

@@ -5,14 +5,17 @@ import pg from 'pg';
 import { createApp } from '../src/app.ts';
 import { loadConfig, type Config } from '../src/config.ts';
 import { Bus } from '../src/infra/bus.ts';
-import { createOrm, type Em } from '../src/infra/db.ts';
+import { openDatabase } from '../src/database.ts';
+import type { Access } from '../src/infra/context.ts';
+import type { Em } from '../src/infra/db.ts';
+import { GroupCommits } from '../src/infra/group-commit.ts';
 import { createMemoryJobs } from '../src/infra/jobs/memory.ts';
+import type { Delivery, JobName, JobResult } from '../src/infra/jobs/types.ts';
 import { createLogger } from '../src/infra/logger.ts';
 import { createSequencer } from '../src/infra/sequencer.ts';
 import { jobHandlers } from '../src/jobs.ts';
 import { createBudgets } from '../src/budgets.ts';
 import { hashPassword, issueAccessToken } from '../src/modules/auth/index.ts';
-import type { Access } from '../src/modules/employees/index.ts';
 import { testDatabaseUrl } from './env.ts';
 
 export const TEST_SECRET = 'test-secret-key-that-is-long-enough-1234567890';
@@ -43,7 +46,7 @@ export type EmployeeRow = { employee_id: number; name: string; email: string; te
 /** Builds the real app (real ORM, real PostgreSQL) with test settings; `close()` when done. */
 export async function createTestHub(env: Record<string, string> = {}) {
   const config = testConfig(env);
-  const orm = await createOrm(config);
+  const orm = await openDatabase(config);
   const logLines: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -62,6 +65,7 @@ export async function createTestHub(env: Record<string, string> = {}) {
     bus,
     jobs,
     budgets: createBudgets(config, null),
+    commits: new GroupCommits(config),
     readiness: async () => {
       try {
         await orm.em.fork().execute('select 1');
@@ -149,13 +153,28 @@ export async function createTestHub(env: Record<string, string> = {}) {
     return { team, manager, alice, bob, admin };
   }
 
+  /**
+   * Runs a job as the queue would, once no other job is running, and gives its result with the deliveries it sent to
+   * sockets meanwhile (every instance hears them: this is what its sockets would get).
+   */
+  async function runJob(name: JobName, data: Record<string, unknown>): Promise<JobResult & { deliveries: Delivery[] }> {
+    for (let i = 0; i < 200 && Object.values(await jobs.counts()).some((n) => n > 0); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    const deliveries: Delivery[] = [];
+    const off = jobs.onDeliveries((sent) => deliveries.push(...sent));
+    try {
+      return { ...(await jobs.run(name, data)), deliveries };
+    } finally {
+      off();
+    }
+  }
+
   /** Rows of a table matching a where clause, straight from the database. */
   async function rows<T = Record<string, unknown>>(sql: string, params: unknown[] = []) {
     return em().execute<T[]>(sql, params);
   }
 
   return {
-    app, orm, config, bus, jobs, sequencer, log: logLines, em, request, makeTeam, makeEmployee, makeOrg, rows,
+    app, orm, config, bus, jobs, sequencer, log: logLines, em, request, makeTeam, makeEmployee, makeOrg, rows, runJob,
     close: async () => {
       await jobs.close();
       await orm.close();
@@ -187,7 +206,7 @@ export async function createSoloDatabase(label = 'solo') {
   const name = `${new URL(testDatabaseUrl).pathname.slice(1)}_${label}_${uid()}`;
   await onServer(`create database "${name}"`);
   const url = serverUrl(name);
-  const migrator = await createOrm(testConfig({ DATABASE_URL: url }), { migrate: true });
+  const migrator = await openDatabase(testConfig({ DATABASE_URL: url }), { migrate: true });
   await migrator.close();
   return { name, url, drop: () => onServer(`drop database if exists "${name}" with (force)`) };
 }

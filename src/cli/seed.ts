@@ -3,10 +3,14 @@
 import { parseArgs } from 'node:util';
 import { seedDemo } from '../../seeds/demo.ts';
 import { loadConfig } from '../config.ts';
-import type { Em } from '../infra/db.ts';
+import { DEMO_PASSWORD } from '../bootstrap.ts';
+import { openDatabase } from '../database.ts';
+import { sqlOf, type Em } from '../infra/db.ts';
 import { createLogger } from '../infra/logger.ts';
-import { connectWithRetry, DEMO_PASSWORD, ensureAdmin } from '../infra/startup.ts';
+import { untilReachable } from '../infra/startup.ts';
 import { hashPassword } from '../modules/auth/index.ts';
+import { ensureAdmin } from '../modules/employees/index.ts';
+import { teams } from '../modules/teams/index.ts';
 
 const { values } = parseArgs({
   options: {
@@ -26,10 +30,10 @@ if (!Number.isInteger(employees) || employees < 1 || !Number.isInteger(days) || 
 
 const config = loadConfig();
 const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-const orm = await connectWithRetry(config, log, { migrate: true });
+const orm = await openDatabase(config);
+await untilReachable(orm, log, { migrate: true });
 const em = orm.em.fork() as Em;
-const [{ n }] = await em.execute<{ n: string }[]>('select count(*) as n from teams');
-if (Number(n) > 0 && !values.reset) {
+if ((await teams.ids(sqlOf(em))).length > 0 && !values.reset) {
   console.error('The database already has data. Run with --reset to replace it (this deletes every team, employee and record).');
   await orm.close();
   process.exit(1);
@@ -55,7 +59,7 @@ const summary = await seedDemo(em, {
 });
 const secs = (performance.now() - started) / 1000;
 process.stderr.write('\n');
-await ensureAdmin(em, config, createLogger('info'));
+await ensureAdmin(sqlOf(em), config, createLogger('info'));
 const rows = summary.records + summary.punches + summary.employees;
 console.log(
   `Seeded ${summary.teams} teams, ${summary.employees.toLocaleString('en')} employees, ${summary.records.toLocaleString('en')} attendance records, ` +

@@ -101,3 +101,28 @@ export function createBudget(store: BudgetStore, spec: BudgetSpec): Budget {
     },
   };
 }
+
+/** Sign-in throttling as the HTTP layer sees it (the auth module implements it on budgets). */
+export type LoginGuard = {
+  /** Seconds to wait before this account may try from this address, or 0. */
+  retryAfter(account: string, address: string): Promise<number>;
+  recordFailure(account: string, address: string): Promise<void>;
+  recordSuccess(account: string, address: string): Promise<void>;
+};
+
+/** Every budget of the hub, built once per process (src/budgets.ts). */
+export type Budgets = {
+  login: LoginGuard;
+  /** Assistant questions per admin and minute. */
+  questions: Budget;
+  /** Heavy requests (exports, reports, questions) running at once per person (shared across instances). */
+  heavyPerUser: Budget;
+  /** Heavy requests running at once in this process: the rest of the connection pool stays for everyone else. */
+  heavyInProcess: Budget;
+  /** Punches per kiosk socket (a burst, then a steady rate); like the event budget, kept where the socket lives. */
+  kioskPunches: Budget;
+  /** Requests per socket (a burst, then a steady rate); a socket lives in one process, so in memory. */
+  socketEvents: Budget;
+  /** Socket handshakes per client address and minute. */
+  handshakes: Budget;
+};

@@ -1,21 +1,13 @@
 import { EventEmitter } from 'node:events';
 
-/** Domain events, published after the change is committed. */
-export type DomainEvents = {
-  'attendance.changed': [
-    {
-      action: 'check_in' | 'check_out' | 'created' | 'updated' | 'deleted';
-      team_id: number | null;
-      employee: { employee_id: number; name: string };
-      record: Record<string, unknown>;
-    },
-  ];
-  'kiosk.revoked': [{ kiosk_id: number }];
-  /** Every token of this employee issued so far is refused from now on: their open sockets close. */
-  'tokens.revoked': [{ employee_id: number; reason: 'revoked' | 'deactivated' | 'access_changed' }];
-};
+/**
+ * Domain events, published after the change is committed. Each module declares its own events where it owns them,
+ * by adding to this interface (`declare module '…/infra/bus.ts' { interface DomainEvents { 'x.changed': X } }`),
+ * and exports their types from its index.ts; the bus itself knows none of them.
+ */
+export interface DomainEvents {}
 
-/** In-process publish/subscribe for domain events; the realtime layer listens here. */
+/** In-process publish/subscribe for domain events; the realtime layer and the job triggers listen here. */
 export class Bus {
   readonly #emitter = new EventEmitter({ captureRejections: false });
 
@@ -23,12 +15,12 @@ export class Bus {
     this.#emitter.setMaxListeners(100);
   }
 
-  publish<K extends keyof DomainEvents>(name: K, ...args: DomainEvents[K]) {
-    this.#emitter.emit(name, ...args);
+  publish<K extends keyof DomainEvents>(name: K, event: DomainEvents[K]) {
+    this.#emitter.emit(name, event);
   }
 
-  subscribe<K extends keyof DomainEvents>(name: K, listener: (...args: DomainEvents[K]) => void) {
-    this.#emitter.on(name, listener as (...a: unknown[]) => void);
-    return () => this.#emitter.off(name, listener as (...a: unknown[]) => void);
+  subscribe<K extends keyof DomainEvents>(name: K, listener: (event: DomainEvents[K]) => void) {
+    this.#emitter.on(name, listener);
+    return () => this.#emitter.off(name, listener);
   }
 }

@@ -7,7 +7,6 @@ import { PgliteDriver } from '@mikro-orm/pglite';
 import { MikroORM, PostgreSqlConnection, PostgreSqlDriver, type EntityManager } from '@mikro-orm/postgresql';
 import type { PoolClient } from 'pg';
 import type { Config } from '../config.ts';
-import { entities } from './entities.ts';
 
 /** The ORM as this app uses it: SQL-capable whichever driver (PostgreSQL or PGlite) is underneath. */
 export type Orm = MikroORM;
@@ -17,7 +16,7 @@ type OrmOptions = Parameters<typeof MikroORM.init>[0];
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** ORM options for either PostgreSQL (`DATABASE_URL`) or the embedded PGlite database under `DATA_DIR`. */
-export function ormOptions(config: Pick<Config, 'database' | 'dataDir' | 'dbPoolMax'>): OrmOptions {
+export function ormOptions(config: Pick<Config, 'database' | 'dataDir' | 'dbPoolMax'>, entities: OrmOptions['entities']): OrmOptions {
   const common = {
     entities,
     extensions: [Migrator],
@@ -49,12 +48,15 @@ export function ormOptions(config: Pick<Config, 'database' | 'dataDir' | 'dbPool
   return { ...common, driver: PgliteDriver, dbName: dataDir } as unknown as OrmOptions;
 }
 
-/** Opens the database; migrates it first when asked. */
-export async function createOrm(config: Pick<Config, 'database' | 'dataDir' | 'dbPoolMax'>, opts: { migrate?: boolean } = {}): Promise<Orm> {
-  const orm = (await MikroORM.init(ormOptions(config))) as unknown as Orm;
+/** Opens the database with these entities; migrates it first when asked. */
+export async function createOrm(config: Pick<Config, 'database' | 'dataDir' | 'dbPoolMax'>, entities: OrmOptions['entities'], opts: { migrate?: boolean } = {}): Promise<Orm> {
+  const orm = (await MikroORM.init(ormOptions(config, entities))) as unknown as Orm;
   if (opts.migrate) await orm.migrator.up();
   return orm;
 }
+
+/** A statement and its bound values, as the driver takes them (the benchmarks' plain-`pg` baseline runs the same). */
+export type Statement = { text: string; values: unknown[] };
 
 /** Runs statements with bind parameters (`$1`, `$2` …); a statement given a `name` is prepared once per connection. */
 export type Sql = { query<T = Record<string, unknown>>(text: string, params?: readonly unknown[], name?: string): Promise<T[]> };

@@ -3,15 +3,39 @@ import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import * as v from 'valibot';
-import type { AppDeps } from '../app.ts';
-import type { Access } from '../modules/employees/employee.entity.ts';
-import type { Em } from './db.ts';
+import type { ToolCallLLM } from '@llamaindex/core/llms';
+import type { Config } from '../config.ts';
+import type { Budgets } from './budgets.ts';
+import type { Bus } from './bus.ts';
+import type { Access, AuthUser } from './context.ts';
+import type { Em, Orm } from './db.ts';
+import type { GroupCommits } from './group-commit.ts';
+import type { Jobs } from './jobs/types.ts';
 import { AppError, validationError, type FieldError } from './errors.ts';
 import { UNSAFE_STRING_MESSAGE, unsafeStringPath } from './schemas.ts';
 import type { Logger } from './logger.ts';
 
-/** The signed-in caller, resolved once per request from the bearer token. */
-export type AuthUser = { employee_id: number; access: Access; team_id: number | null; name: string };
+export type { AuthUser };
+
+/** Everything the HTTP app needs, built by the caller (main.ts or a test). */
+export type AppDeps = {
+  config: Config;
+  orm: Orm;
+  log: Logger;
+  bus: Bus;
+  /** Every budget (sign-in, questions, heavy requests, sockets): in Redis when REDIS_URL is set. */
+  budgets: Budgets;
+  /** The batchers (group commit) of this process. */
+  commits: GroupCommits;
+  /** Checks each dependency: `{ database: 'ok' | 'unavailable', ... }`. */
+  readiness: () => Promise<Record<string, string>>;
+  /** The job queue (BullMQ, or in-process in the embedded mode). */
+  jobs: Jobs;
+  /** Who is connected, across instances (set once the socket server is attached). */
+  presence?: { onlineKiosks(): Promise<Set<number>> };
+  /** The assistant's language model, when the caller supplies one (tests); else the configuration decides. */
+  llm?: ToolCallLLM;
+};
 
 export type AppEnv = {
   Variables: {

@@ -132,3 +132,27 @@ export function zonedTimeToInstant(date: string, hhmm: string, tz: string): Date
 
 /** 'YYYY-MM-DD' of a date column, whether the driver returned a string or a Date at UTC midnight. */
 export const dateOnly = (value: string | Date) => (value instanceof Date ? value.toISOString().slice(0, 10) : String(value).slice(0, 10));
+
+/** PostgreSQL's text form of a timestamptz in a UTC session: '2026-12-01 08:17:00.482775+00' (0–6 fraction digits). */
+const PG_UTC = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})?\+00$/;
+/** Padding of a 1- or 2-digit fraction to milliseconds, by string length (24: '.4', 25: '.48'). */
+const MS_PAD: Record<number, string> = { 24: '00', 25: '0' };
+
+/**
+ * The ISO form (toISOString) of a timestamp. PostgreSQL's UTC text is rewritten by slicing: parsing it through Date
+ * was the largest CPU cost of the list endpoints (V8's legacy date parser, ~2 µs per value, four per record). Same
+ * output: milliseconds truncated, as Date parsing does; anything else (other offsets, Dates) goes through Date.
+ */
+export function isoTimestamp(value: string | Date): string {
+  if (typeof value === 'string' && PG_UTC.test(value)) {
+    const n = value.length;
+    const day = value.slice(0, 10);
+    if (n === 22) return `${day}T${value.slice(11, 19)}.000Z`;
+    if (n >= 26) return `${day}T${value.slice(11, 23)}Z`;
+    return `${day}T${value.slice(11, n - 3)}${MS_PAD[n]}Z`;
+  }
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}
+/** isoTimestamp, or null. */
+export const isoOrNull = (value: string | Date | null | undefined) => (value == null ? null : isoTimestamp(value));
+

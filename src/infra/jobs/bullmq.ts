@@ -4,6 +4,7 @@ import type { Em, Orm } from '../db.ts';
 import { AppError } from '../errors.ts';
 import { metrics } from '../metrics.ts';
 import type { Logger } from '../logger.ts';
+import { createBroadcaster } from '../broadcast.ts';
 import type { Sequencer } from '../sequencer.ts';
 import { schedulesFor, type Delivery, type JobHandlers, type JobName, type JobResult, type Jobs } from './types.ts';
 
@@ -58,18 +59,13 @@ export function createBullJobs(c: Connection, log: Logger): Jobs {
       return queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
     },
     onDeliveries(listener) {
-      const handler = ({ returnvalue }: { returnvalue: unknown }) => {
-        const result = (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as JobResult | null;
-        if (result?.deliveries?.length) listener(result.deliveries as Delivery[]);
-      };
+      // A job's broadcasts travel as its progress: { deliveries }.
       const progress = ({ data }: { data: unknown }) => {
-        const value = (typeof data === 'string' ? JSON.parse(data) : data) as JobResult | null;
-        if (value && typeof value === 'object' && value.deliveries?.length) listener(value.deliveries as Delivery[]);
+        const value = (typeof data === 'string' ? JSON.parse(data) : data) as { deliveries?: Delivery[] } | null;
+        if (value && typeof value === 'object' && value.deliveries?.length) listener(value.deliveries);
       };
-      events.on('completed', handler);
       events.on('progress', progress as never);
       return () => {
-        events.off('completed', handler);
         events.off('progress', progress as never);
       };
     },
@@ -120,14 +116,14 @@ export async function startBullWorker(
     if (!handler) throw new Error(`no handler for job ${job.name}`);
     const started = performance.now();
     const progressSent: Promise<unknown>[] = [];
-    const result = await handler(job.data as Record<string, unknown>, {
-      em: deps.orm.em.fork() as Em,
-      config: deps.config,
-      log: deps.log.child({ job: job.name, job_id: job.id }),
+    const log = deps.log.child({ job: job.name, job_id: job.id });
+    const broadcast = createBroadcaster({
       sequencer: deps.sequencer,
-      jobs: deps.jobs,
-      progress: (deliveries) => void progressSent.push(job.updateProgress({ deliveries }).catch(() => undefined)),
+      transport: (deliveries) => void progressSent.push(job.updateProgress({ deliveries }).catch(() => undefined)),
+      onError: (error) => log.warn({ err: error }, 'job broadcast failed'),
     });
+    const result = await handler(job.data as Record<string, unknown>, { em: deps.orm.em.fork() as Em, config: deps.config, log, jobs: deps.jobs, broadcast });
+    await broadcast.flushed();
     // Streamed pieces go out before the result does, so the client sees them in order.
     await Promise.all(progressSent);
     deps.log.info({ job: job.name, job_id: job.id, attempt: job.attemptsMade + 1, ms: Math.round(performance.now() - started) }, 'job done');

@@ -5,9 +5,10 @@ import type { Em, Orm } from '../db.ts';
 import { AppError } from '../errors.ts';
 import { metrics } from '../metrics.ts';
 import type { Logger } from '../logger.ts';
+import { createBroadcaster } from '../broadcast.ts';
 import type { Sequencer } from '../sequencer.ts';
 import { localParts, zonedTimeToInstant, addDays } from '../time.ts';
-import { schedulesFor, type AddOptions, type Delivery, type JobHandlers, type JobName, type JobResult, type Jobs } from './types.ts';
+import { schedulesFor, type AddOptions, type JobHandlers, type JobName, type JobResult, type Jobs } from './types.ts';
 
 const ATTEMPTS = 3;
 const BACKOFF_MS = 1000;
@@ -86,18 +87,15 @@ export function createMemoryJobs(deps: Deps): Jobs & { startSchedules(): void } 
       for (let attempt = 1; ; attempt++) {
         const started = performance.now();
         try {
-          const result = await deps.handlers[name](data, {
-            em: deps.orm.em.fork() as Em,
-            config: deps.config,
-            log: deps.log,
+          const broadcast = createBroadcaster({
             sequencer: deps.sequencer,
-            jobs,
-            progress: (deliveries) => events.emit('deliveries', deliveries),
-            llm: deps.llm,
+            transport: (deliveries) => events.emit('deliveries', deliveries),
+            onError: (error) => deps.log.warn({ err: error }, 'job broadcast failed'),
           });
+          const result = await deps.handlers[name](data, { em: deps.orm.em.fork() as Em, config: deps.config, log: deps.log, jobs, broadcast, llm: deps.llm });
+          await broadcast.flushed();
           deps.log.info({ job: name, attempt, ms: Math.round(performance.now() - started) }, 'job done');
           metrics().jobDuration.observe({ job: name, outcome: 'done' }, (performance.now() - started) / 1000);
-          if (result.deliveries?.length) events.emit('deliveries', result.deliveries as Delivery[]);
           return result;
         } catch (error) {
           deps.log.error({ job: name, attempt, err: error }, 'job failed');

@@ -2,26 +2,28 @@ import type { ToolCallLLM } from '@llamaindex/core/llms';
 import type { Config } from '../../config.ts';
 import type { Em } from '../db.ts';
 import type { Logger } from '../logger.ts';
-import type { Sequencer } from '../sequencer.ts';
+import type { Broadcaster } from '../broadcast.ts';
+import type { Delivery } from '../socket-contract.ts';
 
 /** Every job the hub runs. Names are `domain:verb`; each has exactly one handler (checked at start). */
 export const JOB_NAMES = ['summaries:recompute', 'attendance:end-of-day', 'assistant:ask'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
-/** A message for sockets that a job produced; every API instance delivers it to its own sockets. */
-export type Delivery = { rooms: string[]; event: string; payload: unknown };
+export type { Delivery };
 
-/** What a handler returns: deliveries for the sockets, and anything worth reporting. */
-export type JobResult = { deliveries?: Delivery[]; [key: string]: unknown };
+/** What a handler returns: anything worth reporting (what it tells sockets goes through `broadcast`). */
+export type JobResult = Record<string, unknown>;
 
 export type JobContext = {
   em: Em;
   config: Config;
   log: Logger;
-  sequencer: Sequencer;
   jobs: Jobs;
-  /** Sends deliveries while the job runs (streamed answers); they reach sockets like the final result's. */
-  progress: (deliveries: Delivery[]) => void;
+  /**
+   * What the job says to sockets, numbered or not: it travels through the job's progress, and every API instance
+   * delivers it to its own sockets (streamed answers go out before the result, in order).
+   */
+  broadcast: Broadcaster;
   /** The assistant's language model when the starting process supplies one (tests); else the configuration decides. */
   llm?: ToolCallLLM;
 };

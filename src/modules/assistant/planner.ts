@@ -2,7 +2,9 @@
  * The offline planner: understands the common shapes of attendance questions without a language model, calls the
  * same tools as the agent, and writes the answer from templates. Every number in an answer comes from a tool result.
  */
+import { sqlOf } from '../../infra/db.ts';
 import { addDays } from '../../infra/time.ts';
+import { employees } from '../employees/index.ts';
 import examples from './examples.json' with { type: 'json' };
 import { numberFrom, resolvePeriod, type Period } from './dates.ts';
 import { runTool, similarity, type StatusKey, type ToolContext } from './tools.ts';
@@ -184,10 +186,8 @@ export async function answerOffline(question: string, ctx: ToolContext, events: 
     return (await runTool(name, args, ctx)) as T;
   };
   const teams = (await runTool('find_teams', {}, ctx)) as Team[];
-  const people = await ctx.em.execute<Person[]>(
-    'select e.employee_id, e.name, e.team_id, t.team_name from employees e left join teams t on t.team_id = e.team_id where e.active',
-  );
-  const plan = understand(question, ctx.today, teams, people.map((p) => ({ ...p, employee_id: Number(p.employee_id) })));
+  const people: Person[] = await employees.activeWithTeams(sqlOf(ctx.em));
+  const plan = understand(question, ctx.today, teams, people);
   if (!plan) {
     return {
       understood: false,

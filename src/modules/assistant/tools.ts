@@ -5,11 +5,14 @@
  */
 import * as v from 'valibot';
 import type { Config } from '../../config.ts';
-import type { Em } from '../../infra/db.ts';
+import { sqlOf, type Em } from '../../infra/db.ts';
 import { AppError } from '../../infra/errors.ts';
 import { dateOnly, isoWeekday, localParts } from '../../infra/time.ts';
-import { teamSnapshot } from '../boards/board.service.ts';
+import { attendance } from '../attendance/index.ts';
+import { teamSnapshot } from '../boards/index.ts';
+import { employees } from '../employees/index.ts';
 import { dailyStats, weekdayName } from '../summaries/index.ts';
+import { teams } from '../teams/index.ts';
 
 export type ToolContext = { em: Em; config: Config; today: string };
 
@@ -30,9 +33,9 @@ function checkRange(args: { from: string; to: string }) {
 }
 
 async function teamName(em: Em, teamId: number): Promise<string> {
-  const [row] = await em.execute<{ team_name: string }[]>('select team_name from teams where team_id = ?', [teamId]);
-  if (!row) throw new AppError(404, 'not_found', `Team ${teamId} not found`);
-  return row.team_name;
+  const name = await teams.name(sqlOf(em), teamId);
+  if (name === null) throw new AppError(404, 'not_found', `Team ${teamId} not found`);
+  return name;
 }
 
 /** Similarity of two names: 1 for equal, less for more edits (Levenshtein over the longer length). */
@@ -67,13 +70,9 @@ export const findTeams = defineTool({
   description: 'Look up teams (departments) by name, fuzzily. Without a query, lists every team with its size.',
   schema: v.object({ query: v.optional(v.pipe(v.string(), v.maxLength(100))) }),
   async run({ query }, { em }) {
-    const rows = await em.execute<{ team_id: number; team_name: string; members: string }[]>(
-      `select t.team_id, t.team_name, count(e.employee_id) filter (where e.active) as members
-         from teams t left join employees e on e.team_id = t.team_id group by t.team_id order by t.team_name`,
-    );
-    const teams = rows.map((r) => ({ team_id: Number(r.team_id), team_name: r.team_name, members: Number(r.members) }));
-    if (!query) return teams.slice(0, MAX_ROWS);
-    return teams
+    const all = await teams.withSizes(sqlOf(em));
+    if (!query) return all.slice(0, MAX_ROWS);
+    return all
       .map((t) => ({ ...t, score: Math.max(similarity(query, t.team_name), t.team_name.toLowerCase().includes(query.toLowerCase()) ? 0.9 : 0) }))
       .filter((t) => t.score >= 0.6)
       .sort((a, b) => b.score - a.score)
@@ -87,19 +86,14 @@ export const findEmployees = defineTool({
   description: 'Look up active employees by (part of) their name, fuzzily; optionally within a team.',
   schema: v.object({ query: v.pipe(v.string(), v.minLength(1), v.maxLength(100)), team_id: TeamArg }),
   async run({ query, team_id }, { em }) {
-    const rows = await em.execute<{ employee_id: number; name: string; team_id: number | null; team_name: string | null; role: string | null }[]>(
-      `select e.employee_id, e.name, e.team_id, t.team_name, e.role
-         from employees e left join teams t on t.team_id = e.team_id
-        where e.active ${team_id ? 'and e.team_id = ?' : ''}`,
-      team_id ? [team_id] : [],
-    );
+    const rows = await employees.activeWithTeams(sqlOf(em), team_id ?? undefined);
     const q = query.toLowerCase().trim();
     return rows
       .map((r) => {
         const name = r.name.toLowerCase();
         const tokens = name.split(/\s+/);
         const score = name === q ? 1 : name.includes(q) ? 0.95 : Math.max(similarity(q, name), ...tokens.map((t) => similarity(q, t) * 0.9));
-        return { employee_id: Number(r.employee_id), name: r.name, team_id: r.team_id == null ? null : Number(r.team_id), team_name: r.team_name, role: r.role, score };
+        return { employee_id: r.employee_id, name: r.name, team_id: r.team_id, team_name: r.team_name, role: r.role, score };
       })
       .filter((r) => r.score >= 0.7)
       .sort((a, b) => b.score - a.score || a.name.localeCompare(b.name))
@@ -116,7 +110,7 @@ export const attendanceRate = defineTool({
   schema: v.object({ ...Range, team_id: TeamArg }),
   async run(args, { em, config, today }) {
     checkRange(args);
-    const days = await dailyStats(em, config.timezone, args.from, args.to, args.team_id ?? null, today);
+    const days = await dailyStats(sqlOf(em), config.timezone, args.from, args.to, args.team_id ?? null, today);
     const working = days.filter((d) => d.expected > 0);
     const expected = working.reduce((s, d) => s + d.expected, 0);
     const present = working.reduce((s, d) => s + d.present, 0);
@@ -170,30 +164,12 @@ export const peopleByStatus = defineTool({
   }),
   async run(args, { em, config, today }) {
     checkRange(args);
-    const teamFilter = args.team_id ? 'and e.team_id = ?' : '';
-    const params: unknown[] = [];
-    let sql: string;
-    if (args.status === 'Absent') {
-      // Expected working days (the summaries' grid) with an Absent record or none at all.
-      sql = `with days as (select d::date as day, extract(isodow from d)::int as dow from generate_series(?::date, ?::date, interval '1 day') d)
-        select e.employee_id, e.name, t.team_name, array_agg(days.day::text order by days.day) as dates
-          from days
-          join employees e on e.active and e.team_id is not null ${teamFilter}
-          join teams t on t.team_id = e.team_id and t.working_weekdays @> to_jsonb(days.dow)
-          left join attendance a on a.employee_id = e.employee_id and a.attendance_date = days.day
-         where (e.created_at at time zone ?)::date <= days.day and (a.status is null or a.status = 'Absent') ${args.to >= today ? "and (days.day < ?::date or a.status = 'Absent')" : ''}
-         group by e.employee_id, e.name, t.team_name`;
-      params.push(args.from, args.to, ...(args.team_id ? [args.team_id] : []), config.timezone);
-      if (args.to >= today) params.push(today);
-    } else {
-      const condition = args.status === 'missing_check_out' ? 'a.missing_check_out' : 'a.status = ?';
-      sql = `select e.employee_id, e.name, t.team_name, array_agg(a.attendance_date::text order by a.attendance_date) as dates
-          from attendance a join employees e on e.employee_id = a.employee_id left join teams t on t.team_id = e.team_id
-         where a.attendance_date between ? and ? and ${condition} ${teamFilter}
-         group by e.employee_id, e.name, t.team_name`;
-      params.push(args.from, args.to, ...(args.status === 'missing_check_out' ? [] : [args.status]), ...(args.team_id ? [args.team_id] : []));
-    }
-    const rows = await em.execute<{ employee_id: number; name: string; team_name: string | null; dates: string[] | string }[]>(sql, params);
+    const db = sqlOf(em);
+    const teamId = args.team_id ?? null;
+    const rows =
+      args.status === 'Absent'
+        ? await attendance.absentPeople(db, { from: args.from, to: args.to, team_id: teamId, tz: config.timezone, today })
+        : await attendance.peopleWithStatus(db, { from: args.from, to: args.to, status: args.status, team_id: teamId });
     const people = rows
       .map((r) => {
         const dates = Array.isArray(r.dates) ? r.dates : String(r.dates).replace(/[{}]/g, '').split(',').filter(Boolean);
@@ -223,16 +199,10 @@ export const employeeHistory = defineTool({
   schema: v.object({ employee_id: v.pipe(v.number(), v.integer(), v.minValue(1)), ...Range }),
   async run(args, { em, config }) {
     checkRange(args);
-    const [who] = await em.execute<{ employee_id: number; name: string; team_name: string | null; role: string | null }[]>(
-      'select e.employee_id, e.name, t.team_name, e.role from employees e left join teams t on t.team_id = e.team_id where e.employee_id = ?',
-      [args.employee_id],
-    );
+    const db = sqlOf(em);
+    const who = await employees.withTeam(db, args.employee_id);
     if (!who) throw new AppError(404, 'not_found', `Employee ${args.employee_id} not found`);
-    const records = await em.execute<{ attendance_date: string | Date; status: string; check_in_time: string | Date | null; check_out_time: string | Date | null; notes: string | null; missing_check_out: boolean }[]>(
-      `select attendance_date, status, check_in_time, check_out_time, notes, missing_check_out from attendance
-        where employee_id = ? and attendance_date between ? and ? order by attendance_date`,
-      [args.employee_id, args.from, args.to],
-    );
+    const records = await attendance.personRange(db, args.employee_id, args.from, args.to);
     const counts: Record<string, number> = {};
     const lateByWeekday: Record<string, number> = {};
     let arrivalMinutes = 0;
@@ -277,7 +247,7 @@ export const weekdayPattern = defineTool({
   schema: v.object({ ...Range, team_id: TeamArg }),
   async run(args, { em, config, today }) {
     checkRange(args);
-    const days = (await dailyStats(em, config.timezone, args.from, args.to, args.team_id ?? null, today)).filter((d) => d.expected > 0);
+    const days = (await dailyStats(sqlOf(em), config.timezone, args.from, args.to, args.team_id ?? null, today)).filter((d) => d.expected > 0);
     const by = new Map<number, { expected: number; present: number; late: number; absent: number; days: number }>();
     for (const d of days) {
       const w = isoWeekday(d.date);
@@ -306,11 +276,10 @@ export const liveBoard = defineTool({
   description: 'Today, live: who is in, late, remote, absent, on leave, not in yet or checked out, for one team or every team.',
   schema: v.object({ team_id: TeamArg }),
   async run({ team_id }, ctx) {
-    const fakeCtx = { em: ctx.em, config: ctx.config } as Parameters<typeof teamSnapshot>[0];
     const teamIds = team_id ? [team_id] : ((await findTeams.run({}, ctx)) as { team_id: number }[]).map((t) => t.team_id);
     const boards = [];
     for (const id of teamIds.slice(0, 20)) {
-      const snap = await teamSnapshot(fakeCtx, id, 0, ctx.today);
+      const snap = await teamSnapshot(ctx, id, 0, ctx.today);
       boards.push({
         team_id: id,
         team_name: snap.team_name,

@@ -1,6 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { Employee } from '../employees/employee.entity.ts';
-import { Team } from '../teams/team.entity.ts';
+import { Employee } from '../employees/index.ts';
+import { Team } from '../teams/index.ts';
 
 export const STATUSES = ['Present', 'Late', 'Absent', 'Remote', 'On Leave', 'Half Day'] as const;
 export type Status = (typeof STATUSES)[number];

@@ -4,6 +4,7 @@ import { IsoDate } from '../../infra/schemas.ts';
 import { assertClosable } from './end-of-day.service.ts';
 import { exportCsv } from './attendance.export.ts';
 import { ctxOf } from '../../infra/request.ts';
+import { seesOnlyThemselves } from '../auth/index.ts';
 import {
   AttendanceCreate,
   AttendanceListQuery,
@@ -33,7 +34,7 @@ const punchEndpoint = (path: string, intent: PunchIntent, summary: string, descr
     async (c, { body }) => {
       const input = body as PunchInput;
       const ctx = ctxOf(c);
-      const result = await punch(ctx, { ...input, source: ctx.user?.access === 'employee' ? 'web' : 'api', intent });
+      const result = await punch(ctx, { ...input, source: seesOnlyThemselves(ctx.user!) ? 'web' : 'api', intent });
       return c.json(result);
     },
   );

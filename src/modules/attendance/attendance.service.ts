@@ -1,29 +1,17 @@
 import type { Ctx } from '../../infra/context.ts';
-import { sqlOf, type Em } from '../../infra/db.ts';
-import { AppError, conflict, forbidden, notFound, uniqueViolation, validationError, type FieldError } from '../../infra/errors.ts';
+import { sqlOf, type Sql } from '../../infra/db.ts';
+import { conflict, forbidden, notFound, uniqueViolation, validationError, type FieldError } from '../../infra/errors.ts';
 import { addDays, zonedTimeToInstant } from '../../infra/time.ts';
-import { canCorrect, canSeeTeam, selfCorrection, type Person } from '../auth/policy.ts';
 import { recordAudit } from '../audit/index.ts';
-import { assertCanSee } from '../employees/index.ts';
+import { canCorrect, canDeleteRecords, canSeePerson, canSeeTeam, readScope, seesOnlyThemselves, selfCorrection, type Person } from '../auth/index.ts';
+import { employees } from '../employees/index.ts';
+import { teams } from '../teams/index.ts';
+import { attendance, type RecordFilter } from './attendance.repository.ts';
 import type { AttendanceCreateInput, AttendanceUpdateInput } from './attendance.schema.ts';
-import { findRecordRow, RECORD_COLUMNS, recordDto, withoutMissingNote, type RecordDto, type RecordRow } from './attendance.records.ts';
+import { recordDto, withoutMissingNote, type RecordDto, type RecordRow } from './attendance.records.ts';
 
-export type RecordFilter = {
-  skip: number;
-  limit: number;
-  date_from?: string;
-  date_to?: string;
-  status?: string;
-  employee_id?: number;
-  team_id?: number;
-};
-
-type Owner = { employee_id: number; name: string; team_id: number | null; active: boolean };
-
-async function findOwner(em: Em, employeeId: number): Promise<Owner | null> {
-  const rows = await em.execute<Owner[]>('select employee_id, name, team_id, active from employees where employee_id = ?', [employeeId]);
-  return rows[0] ?? null;
-}
+export type { RecordFilter };
+type Page = { skip: number; limit: number };
 
 /** Admins may change any record; managers those of their team, except their own (separation of duties). */
 function assertCanCorrect(ctx: Ctx, person: Person) {
@@ -59,125 +47,69 @@ function assertTimesWithinDay(config: Ctx['config'], date: string, times: { chec
   if (fields.length) throw validationError(fields);
 }
 
-type Scope = { sql: string; params: unknown[] } | null;
-
-/** The WHERE clause of a filtered attendance query (columns of `attendance`, optionally aliased). */
-export function recordWhere(filter: Omit<RecordFilter, 'skip' | 'limit'>, scope: Scope, alias = '') {
-  const col = (name: string) => `${alias}${name}`;
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (filter.date_from) (where.push(`${col('attendance_date')} >= ?`), params.push(filter.date_from));
-  if (filter.date_to) (where.push(`${col('attendance_date')} <= ?`), params.push(filter.date_to));
-  if (filter.status) (where.push(`${col('status')} = ?`), params.push(filter.status));
-  if (filter.employee_id) (where.push(`${col('employee_id')} = ?`), params.push(filter.employee_id));
-  if (filter.team_id) (where.push(`${col('team_id')} = ?`), params.push(filter.team_id));
-  if (scope) (where.push(scope.sql.replace(/\b(team_id|employee_id)\b/g, (m) => col(m))), params.push(...scope.params));
-  return { clause: where.length ? `where ${where.join(' and ')}` : '', params };
-}
-
-/** What the caller may read: everything (admin), their team's and their own (manager), their own (employee). */
-export function readScope(ctx: Ctx): Scope {
-  const user = ctx.user!;
-  if (user.access === 'admin') return null;
-  if (user.access === 'manager') return { sql: '(team_id = ? or employee_id = ?)', params: [user.team_id ?? -1, user.employee_id] };
-  return { sql: 'employee_id = ?', params: [user.employee_id] };
-}
-
-/** `?` placeholders → `$1`, `$2` … (the clauses built here have no `?` inside literals). */
-export function numbered(sql: string) {
-  let n = 0;
-  return { text: sql.replace(/\?/g, () => `$${++n}`), count: n };
-}
-
-/**
- * Runs a filtered, paginated query over attendance; `scope` narrows it to what the caller may read.
- * The list endpoints' statements go straight to the driver with bind parameters (sqlOf): through the ORM's
- * `execute`, which inlines every value, they cost more in the hub (and in its garbage collector) than in PostgreSQL.
- */
-async function queryRecords(em: Em, filter: RecordFilter, scope: Scope) {
-  const { clause, params } = recordWhere(filter, scope);
-  const where = numbered(clause);
-  const sql = sqlOf(em);
-  const [rows, count] = await Promise.all([
-    sql.query<RecordRow>(
-      `select ${RECORD_COLUMNS} from attendance ${where.text} order by attendance_date desc, record_id desc limit $${where.count + 1} offset $${where.count + 2}`,
-      [...params, filter.limit, filter.skip],
-    ),
-    sql.query<{ total: string | number }>(`select count(*) as total from attendance ${where.text}`, params),
-  ]);
-  return { items: rows.map(recordDto), total: Number(count[0].total) };
-}
+const page = (rows: RecordRow[], total: number) => ({ items: rows.map(recordDto), total });
 
 /** Every record the caller may read, filtered. Employees see their own; managers their team's and their own. */
-export function listRecords(ctx: Ctx, filter: RecordFilter) {
-  return queryRecords(ctx.em, filter, readScope(ctx));
+export async function listRecords(ctx: Ctx, filter: RecordFilter & Page) {
+  const { rows, total } = await attendance.list(sqlOf(ctx.em), filter, readScope(ctx.user!));
+  return page(rows, total);
 }
 
-export async function listEmployeeRecords(ctx: Ctx, employeeId: number, filter: RecordFilter) {
-  // An employee learns nothing about ids that are not theirs: unknown or someone else's, the same 403.
-  if (ctx.user?.access === 'employee' && employeeId !== ctx.user.employee_id) throw forbidden('You may only read your own attendance');
-  const [owner] = await sqlOf(ctx.em).query<Owner>('select employee_id, name, team_id, active from employees where employee_id = $1', [employeeId]);
-  if (!owner) throw notFound('Employee', employeeId);
-  assertCanSee(ctx, owner);
-  return queryRecords(ctx.em, { ...filter, employee_id: employeeId, team_id: undefined }, null);
-}
-
-export async function listTeamRecords(ctx: Ctx, teamId: number, filter: RecordFilter) {
-  const exists = await sqlOf(ctx.em).query('select 1 from teams where team_id = $1', [teamId]);
-  if (!exists.length) throw notFound('Team', teamId);
+export async function listEmployeeRecords(ctx: Ctx, employeeId: number, filter: RecordFilter & Page) {
   const user = ctx.user!;
-  if (user.access !== 'admin' && !(user.access === 'manager' && user.team_id === teamId)) {
-    throw forbidden('Only admins and the team’s managers may read a team’s attendance');
-  }
-  return queryRecords(ctx.em, { ...filter, team_id: teamId, employee_id: undefined }, null);
+  // An employee learns nothing about ids that are not theirs: unknown or someone else's, the same 403.
+  if (seesOnlyThemselves(user) && employeeId !== user.employee_id) throw forbidden('You may only read your own attendance');
+  const db = sqlOf(ctx.em);
+  const owner = await employees.owner(db, employeeId);
+  if (!owner) throw notFound('Employee', employeeId);
+  if (!canSeePerson(user, owner)) throw forbidden('You may only see employees of your own team');
+  const { rows, total } = await attendance.list(db, { ...filter, employee_id: employeeId, team_id: undefined }, { kind: 'all' });
+  return page(rows, total);
+}
+
+export async function listTeamRecords(ctx: Ctx, teamId: number, filter: RecordFilter & Page) {
+  const db = sqlOf(ctx.em);
+  if (!(await teams.exists(db, teamId))) throw notFound('Team', teamId);
+  if (!canSeeTeam(ctx.user!, teamId)) throw forbidden('Only admins and the team’s managers may read a team’s attendance');
+  const { rows, total } = await attendance.list(db, { ...filter, team_id: teamId, employee_id: undefined }, { kind: 'all' });
+  return page(rows, total);
 }
 
 export async function getRecord(ctx: Ctx, recordId: number): Promise<RecordDto> {
-  const row = await findRecordRow(ctx.em, recordId);
-  if (ctx.user?.access === 'employee' && (!row || Number(row.employee_id) !== ctx.user.employee_id)) throw forbidden('You may not read this record');
-  if (!row) throw notFound('Attendance record', recordId);
   const user = ctx.user!;
-  const ok =
-    user.access === 'admin' ||
-    Number(row.employee_id) === user.employee_id ||
-    (user.access === 'manager' && user.team_id !== null && Number(row.team_id) === user.team_id);
-  if (!ok) throw forbidden('You may not read this record');
+  const row = await attendance.get(sqlOf(ctx.em), recordId);
+  if (seesOnlyThemselves(user) && (!row || Number(row.employee_id) !== user.employee_id)) throw forbidden('You may not read this record');
+  if (!row) throw notFound('Attendance record', recordId);
+  const owner = { employee_id: Number(row.employee_id), team_id: row.team_id == null ? null : Number(row.team_id) };
+  if (!canSeePerson(user, owner)) throw forbidden('You may not read this record');
   return recordDto(row);
 }
 
 const checkOutGiven = (input: AttendanceUpdateInput, row: RecordRow) =>
   Boolean(row.missing_check_out) && (input.check_out_time !== undefined ? input.check_out_time !== null : row.check_out_time !== null);
 
-const duplicateDay = (employeeId: number, date: string) =>
-  conflict('duplicate_record', `Employee ${employeeId} already has a record for ${date}`);
+const duplicateDay = (employeeId: number, date: string) => conflict('duplicate_record', `Employee ${employeeId} already has a record for ${date}`);
+
+type Owner = { employee_id: number; name: string };
 
 function publish(ctx: Ctx, action: 'created' | 'updated' | 'deleted', owner: Owner, record: RecordDto) {
-  ctx.bus.publish('attendance.changed', {
-    action,
-    team_id: record.team_id,
-    employee: { employee_id: owner.employee_id, name: owner.name },
-    record,
-  });
+  ctx.bus.publish('attendance.changed', { action, team_id: record.team_id, employee: { employee_id: owner.employee_id, name: owner.name }, record });
 }
 
 export async function createRecord(ctx: Ctx, input: AttendanceCreateInput): Promise<RecordDto> {
-  const owner = await findOwner(ctx.em, input.employee_id);
+  const db = sqlOf(ctx.em);
+  const owner = await employees.owner(db, input.employee_id);
   if (!owner) {
     throw validationError([{ loc: ['body', 'employee_id'], msg: `employee ${input.employee_id} does not exist`, type: 'value_error.foreign_key' }]);
   }
   assertCanCorrect(ctx, owner);
   assertTimesWithinDay(ctx.config, input.attendance_date, input);
   try {
-    const record = await ctx.em.transactional(async (em) => {
-      const [row] = await em.execute<RecordRow[]>(
-        `insert into attendance (employee_id, team_id, attendance_date, status, check_in_time, check_out_time, notes, source, created_at, updated_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?, now(), now())
-         on conflict (employee_id, attendance_date) do nothing returning ${RECORD_COLUMNS}`,
-        [owner.employee_id, owner.team_id, input.attendance_date, input.status, input.check_in_time, input.check_out_time, input.notes, input.source],
-      );
+    const record = await db.transaction(async (tx) => {
+      const row = await attendance.insert(tx, { ...input, employee_id: owner.employee_id, team_id: owner.team_id });
       if (!row) throw duplicateDay(owner.employee_id, input.attendance_date);
       const dto = recordDto(row);
-      recordAudit(em, ctx, { entity_type: 'attendance', entity_id: dto.record_id, action: 'create', after: dto });
+      await recordAudit(tx, ctx, { entity_type: 'attendance', entity_id: dto.record_id, action: 'create', after: dto });
       return dto;
     });
     publish(ctx, 'created', owner, record);
@@ -188,15 +120,20 @@ export async function createRecord(ctx: Ctx, input: AttendanceCreateInput): Prom
   }
 }
 
+async function ownerOf(tx: Sql, employeeId: number): Promise<Owner> {
+  const owner = await employees.owner(tx, employeeId);
+  return owner ?? { employee_id: employeeId, name: '' };
+}
+
 export async function updateRecord(ctx: Ctx, recordId: number, input: AttendanceUpdateInput): Promise<RecordDto> {
   let owner: Owner | null = null;
   try {
-    const record = await ctx.em.transactional(async (em) => {
-      const [row] = await em.execute<RecordRow[]>(`select ${RECORD_COLUMNS} from attendance where record_id = ? for update`, [recordId]);
+    const record = await sqlOf(ctx.em).transaction(async (tx) => {
+      const row = await attendance.get(tx, recordId, { lock: true });
       if (!row) throw notFound('Attendance record', recordId);
       const before = recordDto(row);
       assertCanCorrect(ctx, { employee_id: before.employee_id, team_id: before.team_id });
-      owner = await findOwner(em, before.employee_id);
+      owner = await ownerOf(tx, before.employee_id);
       const next = {
         attendance_date: input.attendance_date ?? before.attendance_date,
         status: input.status ?? before.status,
@@ -209,14 +146,8 @@ export async function updateRecord(ctx: Ctx, recordId: number, input: Attendance
       if (next.check_in_time && next.check_out_time && new Date(next.check_out_time) < new Date(next.check_in_time)) {
         throw validationError([{ loc: ['body', 'check_out_time'], msg: 'check_out_time must not be before check_in_time', type: 'value_error' }]);
       }
-      const [updated] = await em.execute<RecordRow[]>(
-        `update attendance set attendance_date = ?, status = ?, check_in_time = ?, check_out_time = ?, notes = ?,
-                missing_check_out = missing_check_out and ?::timestamptz is null, updated_at = clock_timestamp()
-          where record_id = ? returning ${RECORD_COLUMNS}`,
-        [next.attendance_date, next.status, next.check_in_time, next.check_out_time, next.notes, next.check_out_time, recordId],
-      );
-      const after = recordDto(updated);
-      recordAudit(em, ctx, { entity_type: 'attendance', entity_id: recordId, action: 'update', before, after });
+      const after = recordDto(await attendance.update(tx, recordId, next));
+      await recordAudit(tx, ctx, { entity_type: 'attendance', entity_id: recordId, action: 'update', before, after });
       return after;
     });
     publish(ctx, 'updated', owner!, record);
@@ -229,14 +160,14 @@ export async function updateRecord(ctx: Ctx, recordId: number, input: Attendance
 
 export async function deleteRecord(ctx: Ctx, recordId: number) {
   let owner: Owner | null = null;
-  const before = await ctx.em.transactional(async (em) => {
-    const row = await findRecordRow(em, recordId);
+  const before = await sqlOf(ctx.em).transaction(async (tx) => {
+    const row = await attendance.get(tx, recordId, { lock: true });
     if (!row) throw notFound('Attendance record', recordId);
     const dto = recordDto(row);
-    if (ctx.user?.access !== 'admin') throw new AppError(403, 'forbidden', 'Only admins may delete attendance records');
-    owner = await findOwner(em, dto.employee_id);
-    await em.execute('delete from attendance where record_id = ?', [recordId]);
-    recordAudit(em, ctx, { entity_type: 'attendance', entity_id: recordId, action: 'delete', before: dto });
+    if (!canDeleteRecords(ctx.user)) throw forbidden('Only admins may delete attendance records');
+    owner = await ownerOf(tx, dto.employee_id);
+    await attendance.delete(tx, recordId);
+    await recordAudit(tx, ctx, { entity_type: 'attendance', entity_id: recordId, action: 'delete', before: dto });
     return dto;
   });
   publish(ctx, 'deleted', owner!, before);

@@ -1,7 +1,12 @@
 export { Attendance, STATUSES, SOURCES, type Status, type Source } from './attendance.entity.ts';
 export { Punch } from './punch.entity.ts';
 export { attendanceEndpoints } from './attendance.routes.ts';
-export { drainPunches, punch, type PunchRequest, type PunchResult } from './punch.service.ts';
-export { recordDto, type RecordDto } from './attendance.records.ts';
+export { attendanceSocket } from './attendance.socket.ts';
+export { broadcastAttendanceChanges } from './attendance.broadcasts.ts';
+export { punch, type PunchRequest, type PunchResult } from './punch.service.ts';
+export { recordDto, RECORD_COLUMNS, type RecordDto, type RecordRow } from './attendance.records.ts';
+export { attendance, recordListStatements, type RecordFilter } from './attendance.repository.ts';
 export { PunchEntries } from './attendance.schema.ts';
 export { endOfDayJob, closeDay } from './end-of-day.service.ts';
+export { arrivalStatus, DEFAULT_SCHEDULE, scheduleOf } from './punch.rules.ts';
+export type { AttendanceChange, AttendanceChanged, CheckRequest, CheckResult, MissingCheckOut } from './attendance.events.ts';

@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { Employee } from '../employees/employee.entity.ts';
+import { Employee } from '../employees/index.ts';
 import { Attendance, SOURCES } from './attendance.entity.ts';
 
 export const PUNCH_ACTIONS = ['check_in', 'check_out'] as const;

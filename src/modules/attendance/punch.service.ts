@@ -1,13 +1,15 @@
 import type { Ctx } from '../../infra/context.ts';
 import { sqlOf } from '../../infra/db.ts';
 import { AppError, forbidden, isDatabaseDown, sqlState } from '../../infra/errors.ts';
-import { canChoosePunchTime, canPunchFor, forbiddenPunch, occurredAtNotAllowed } from '../auth/policy.ts';
+import { groupCommitKey } from '../../infra/group-commit.ts';
 import { metrics } from '../../infra/metrics.ts';
 import { localDate } from '../../infra/time.ts';
+import { canChoosePunchTime, canPunchFor, forbiddenPunch, occurredAtNotAllowed, seesOnlyThemselves } from '../auth/index.ts';
 import type { Source } from './attendance.entity.ts';
-import { recordDto, type RecordDto } from './attendance.records.ts';
-import { applyBatch, type Incoming, type Outcome, type PunchIntent, type Who } from './punch.batch.ts';
-import type { PunchAction } from './punch.entity.ts';
+import type { CheckResult } from './attendance.events.ts';
+import { recordDto } from './attendance.records.ts';
+import { applyBatch, type Incoming, type Outcome } from './punch.apply.ts';
+import type { PunchIntent, Who } from './punch.rules.ts';
 
 export type { PunchIntent, Who };
 
@@ -22,7 +24,7 @@ export type PunchRequest = {
   restrictToTeam?: number | null;
 };
 
-export type PunchResult = { action: PunchAction; duplicate: boolean; record: RecordDto; employee: { employee_id: number; name: string } };
+export type PunchResult = CheckResult;
 
 /** One punch waiting in a batch, with the promise of its caller. */
 type Item = {
@@ -44,7 +46,7 @@ type Item = {
  */
 function checkPunch(ctx: Ctx, req: PunchRequest, who: Who | undefined): Who {
   const user = ctx.user;
-  if (user?.access === 'employee' && who?.employee_id !== user.employee_id) throw forbiddenPunch();
+  if (user && seesOnlyThemselves(user) && who?.employee_id !== user.employee_id) throw forbiddenPunch();
   if (!who) throw unknownPerson(req);
   if (req.restrictToTeam != null && who.team_id !== req.restrictToTeam) throw forbidden('This kiosk serves another team');
   if (!canPunchFor(user, who)) throw forbiddenPunch();
@@ -59,111 +61,15 @@ const unknownPerson = (req: PunchRequest) =>
     : new AppError(404, 'not_found', `Employee ${req.employee_id} not found`);
 
 /**
- * Punches are applied in batches ("group commit"): while one batch is being written, new punches queue up, and the
- * next transaction takes them all. At low load a batch is a single punch and nothing waits; under a shift-change
- * burst, one transaction and a handful of statements carry a hundred punches or more. Every caller is answered only
- * after its punch is committed.
- *
- * One batch is written at a time: measured with 200 kiosks, that gave the largest batches and the most punches per
- * second (4 at once: 3,600/s with 40 per transaction; 1 at a time: 4,450/s with 100), as every transaction has a
- * fixed cost on both sides. A batch still in flight after STALL_MS (a lock held elsewhere, a slow disk) no longer
- * holds the others back: more start beside it, up to `maxInFlight`.
+ * Punches are written in batches (group commit, src/infra/group-commit.ts), one transaction at a time: more only beside
+ * one stalled over 100 ms, up to 4 on PostgreSQL (PGlite has one connection: one).
  */
-const STALL_MS = 100;
-
-class PunchBatcher {
-  readonly #queue: Item[] = [];
-  /** Start times of the batches in flight, by batch number. */
-  readonly #started = new Map<number, number>();
-  #nextBatch = 0;
-  #idle: (() => void)[] = [];
-  readonly #maxInFlight: number;
-  readonly #maxBatch = 256;
-  #scheduled = false;
-
-  constructor(maxInFlight: number) {
-    this.#maxInFlight = maxInFlight;
-  }
-
-  submit(item: Item) {
-    received++;
-    this.#queue.push(item);
-    this.#schedule();
-  }
-
-  /**
-   * Batches start after the event loop has read what is waiting on the sockets (setImmediate runs after the poll
-   * phase), so punches that arrived together go together. This matters most on PGlite: it runs in this thread, so
-   * nothing is read while a batch is written, and starting the next batch at the first new punch made every batch
-   * a single punch.
-   */
-  #schedule() {
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    setImmediate(() => {
-      this.#scheduled = false;
-      this.#pump();
-    });
-  }
-
-  /** Resolves once every punch received so far is committed and answered. */
-  drain(): Promise<void> {
-    if (!this.#started.size && !this.#queue.length) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
-  }
-
-  #mayStart(now: number) {
-    if (!this.#started.size) return true;
-    if (this.#started.size >= this.#maxInFlight) return false;
-    return Math.min(...this.#started.values()) <= now - STALL_MS;
-  }
-
-  #pump() {
-    while (this.#queue.length && this.#mayStart(performance.now())) {
-      const batch = this.#queue.splice(0, this.#maxBatch);
-      const id = this.#nextBatch++;
-      this.#started.set(id, performance.now());
-      const stalled = setTimeout(() => this.#schedule(), STALL_MS + 1);
-      void runBatch(batch).finally(() => {
-        clearTimeout(stalled);
-        this.#started.delete(id);
-        this.#schedule();
-        if (!this.#started.size && !this.#queue.length) for (const resolve of this.#idle.splice(0)) resolve();
-      });
-    }
-  }
-}
-
-const allBatchers = new Set<PunchBatcher>();
-let received = 0;
-
-/**
- * Waits until every punch received by this process is committed and answered (graceful shutdown), including those
- * still arriving on open sockets: it returns once a short quiet period passes with nothing new.
- */
-export async function drainPunches(quietMs = 150, maxMs = 5_000) {
-  const deadline = Date.now() + maxMs;
-  for (;;) {
-    const before = received;
-    await Promise.all([...allBatchers].map((b) => b.drain()));
-    await new Promise((resolve) => setTimeout(resolve, quietMs));
-    if (received === before || Date.now() > deadline) return;
-  }
-}
-
-const batchers = new WeakMap<object, PunchBatcher>();
-
-/** One batcher per database; PGlite has one connection, so one transaction at a time there. */
-function batcherFor(ctx: Ctx): PunchBatcher {
-  const key = ctx.em.getDriver();
-  let batcher = batchers.get(key);
-  if (!batcher) {
-    batcher = new PunchBatcher(ctx.config.database ? Math.max(1, Math.min(4, ctx.config.dbPoolMax - 1)) : 1);
-    batchers.set(key, batcher);
-    allBatchers.add(batcher);
-  }
-  return batcher;
-}
+const PUNCH_BATCHES = groupCommitKey<Item>('punches', (config) => ({
+  run: runBatch,
+  maxBatch: 256,
+  maxInFlight: config.database ? Math.max(1, Math.min(4, config.dbPoolMax - 1)) : 1,
+  stallMs: 100,
+}));
 
 /**
  * Records one punch and derives the day's attendance record from it, durably, before answering.
@@ -173,12 +79,12 @@ function batcherFor(ctx: Ctx): PunchBatcher {
 export function punch(ctx: Ctx, req: PunchRequest): Promise<PunchResult> {
   const user = ctx.user;
   // What an employee may not do is refused before anything is looked up, so the answer tells nothing about others.
-  if (user?.access === 'employee') {
+  if (user && seesOnlyThemselves(user)) {
     if (req.employee_id !== undefined && req.employee_id !== user.employee_id) return Promise.reject(forbiddenPunch());
     if (req.occurred_at) return Promise.reject(occurredAtNotAllowed());
   }
   const now = new Date();
-  return new Promise((resolve, reject) => batcherFor(ctx).submit({ ctx, req, now, at: req.occurred_at ?? now, resolve, reject }));
+  return new Promise((resolve, reject) => ctx.commits.get(PUNCH_BATCHES).submit({ ctx, req, now, at: req.occurred_at ?? now, resolve, reject }));
 }
 
 const MAX_ATTEMPTS = 4;

@@ -1,20 +1,18 @@
 import type { Ctx } from '../../infra/context.ts';
-import type { Em } from '../../infra/db.ts';
-import { AuditLog } from './audit.entity.ts';
+import type { Sql } from '../../infra/db.ts';
+import { auditLog, type AuditEntry } from './audit.repository.ts';
 
-/** Records a change in the same unit of work as the change itself. */
+/** Who acts, as the trail names them: a person by id and access level, else a kiosk, else the system. */
+export const actorOf = (ctx: Pick<Ctx, 'user' | 'device'>) => ({
+  actor_id: ctx.user?.employee_id ?? null,
+  actor_kind: ctx.user ? ctx.user.access : ctx.device ? 'kiosk' : 'system',
+});
+
+/** Records a change in the same transaction as the change itself. */
 export function recordAudit(
-  em: Em,
+  tx: Sql,
   ctx: Pick<Ctx, 'user' | 'device'>,
-  entry: { entity_type: string; entity_id: number; action: 'create' | 'update' | 'delete'; before?: object | null; after?: object | null },
+  entry: { entity_type: string; entity_id: number; action: AuditEntry['action']; before?: object | null; after?: object | null },
 ) {
-  em.create(AuditLog, {
-    entity_type: entry.entity_type,
-    entity_id: entry.entity_id,
-    action: entry.action,
-    actor_id: ctx.user?.employee_id ?? null,
-    actor_kind: ctx.user ? ctx.user.access : ctx.device ? 'kiosk' : 'system',
-    before: (entry.before ?? null) as Record<string, unknown> | null,
-    after: (entry.after ?? null) as Record<string, unknown> | null,
-  });
+  return auditLog.insert(tx, [{ ...entry, ...actorOf(ctx), before: entry.before ?? null, after: entry.after ?? null }]);
 }

@@ -1,1 +1,3 @@
-export { recordAudit } from './audit.service.ts';
+export { AuditLog } from './audit.entity.ts';
+export { actorOf, recordAudit } from './audit.service.ts';
+export { auditLog, type AuditEntry } from './audit.repository.ts';

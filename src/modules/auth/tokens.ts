@@ -1,6 +1,6 @@
 import { sign, verify } from 'hono/jwt';
 import type { Config } from '../../config.ts';
-import type { Access } from '../employees/employee.entity.ts';
+import type { Access } from '../../infra/context.ts';
 
 /** `ver`: the employee's token version when the token was issued (absent in tokens from before versions: 0). */
 export type TokenClaims = { sub: string; access: Access; ver?: number; iat: number; nbf: number; exp: number; iss: string; aud: string };

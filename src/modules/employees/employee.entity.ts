@@ -1,8 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { Team } from '../teams/team.entity.ts';
-
-export const ACCESS_LEVELS = ['employee', 'manager', 'admin'] as const;
-export type Access = (typeof ACCESS_LEVELS)[number];
+import { ACCESS_LEVELS } from '../../infra/context.ts';
+import { Team } from '../teams/index.ts';
 
 export const Employee = defineEntity({
   name: 'Employee',

@@ -1,11 +1,7 @@
 import { endpoint, listResponse } from '../../infra/http.ts';
 import { ctxOf } from '../../infra/request.ts';
 import { EmployeeCreate, EmployeeListQuery, EmployeeOut, EmployeeParams, EmployeeUpdate } from './employees.schema.ts';
-import { createEmployee, deleteEmployee, getEmployee, listEmployees, revokeTokens, updateEmployee } from './employees.service.ts';
-import * as v from 'valibot';
-import { Id } from '../../infra/schemas.ts';
-
-const RevokeBody = v.object({ employee_id: v.optional(Id('employee_id')) });
+import { createEmployee, deleteEmployee, getEmployee, listEmployees, updateEmployee } from './employees.service.ts';
 
 const tag = 'Employees';
 
@@ -47,18 +43,5 @@ export const employeeEndpoints = [
       return c.body(null, 204);
     },
   ),
-  endpoint(
-    {
-      method: 'post', path: '/token/revoke', tag: 'Auth', summary: 'Revoke every token issued so far', access: ['admin', 'manager', 'employee'],
-      body: RevokeBody, optionalBody: true, response: v.object({ employee_id: v.number(), revoked: v.literal(true) }),
-      scope: 'Your own tokens; admins may name anyone with `employee_id`.',
-      description:
-        'Every access token of the person issued before this call is refused from now on, on every instance (REST: 401), and their open ' +
-        'sockets are closed. Sign in again for a new token. Changing a password or an access level, and deactivating, do the same.',
-    },
-    async (c, { body }) => {
-      const ctx = ctxOf(c);
-      return c.json(await revokeTokens(ctx, body.employee_id ?? ctx.user!.employee_id));
-    },
-  ),
 ];
+

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { Email, Id, IdString, NonEmpty, Pagination } from '../../infra/schemas.ts';
-import { PasswordSchema } from '../auth/password.ts';
-import { ACCESS_LEVELS } from './employee.entity.ts';
+import { PasswordSchema } from '../auth/index.ts';
+import { ACCESS_LEVELS } from '../../infra/context.ts';
 
 const BadgeId = v.nullable(
   v.pipe(v.string('badge_id must be a string'), v.trim(), v.minLength(1, 'badge_id must not be empty'), v.maxLength(64, 'badge_id must be at most 64 characters'), v.regex(/^[\x21-\x7e]+$/, 'badge_id must be printable ASCII without spaces')),

@@ -1,3 +1,6 @@
-export { Employee, ACCESS_LEVELS, type Access, type IEmployee } from './employee.entity.ts';
+export { Employee, type IEmployee } from './employee.entity.ts';
 export { employeeEndpoints } from './employees.routes.ts';
 export { assertCanSee, employeeDto } from './employees.service.ts';
+export { employees, ownerStatement, principalStatement, type Principal } from './employees.repository.ts';
+export { ensureAdmin } from './employees.bootstrap.ts';
+export type { TokensRevoked } from './employees.events.ts';

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { AppError } from '../../infra/errors.ts';
 import type { AppEnv } from '../../infra/http.ts';
 import { metrics } from '../../infra/metrics.ts';
+import { isAdmin } from '../auth/index.ts';
 
 const sameSecret = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
@@ -14,7 +15,7 @@ export function metricsRoutes() {
     const bearer = c.req.header('Authorization')?.replace(/^bearer\s+/i, '') ?? '';
     const scraper = deps.config.metricsToken !== null && sameSecret(bearer, deps.config.metricsToken);
     const user = c.get('user');
-    if (!scraper && user && user.access !== 'admin') throw new AppError(403, 'forbidden', 'Metrics are for admins');
+    if (!scraper && user && !isAdmin(user)) throw new AppError(403, 'forbidden', 'Metrics are for admins');
     if (!scraper && !user) {
       throw new AppError(401, 'not_authenticated', 'Metrics need an admin token or METRICS_TOKEN', { headers: { 'WWW-Authenticate': 'Bearer' } });
     }

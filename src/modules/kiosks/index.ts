@@ -1,3 +1,5 @@
 export { Kiosk } from './kiosk.entity.ts';
 export { kioskEndpoints } from './kiosks.routes.ts';
-export { authenticateKiosk, touchKiosk, KIOSK_TOKEN_PREFIX, type KioskIdentity } from './kiosks.service.ts';
+export { authenticateKiosk, KIOSK_TOKEN_PREFIX, type KioskIdentity } from './kiosks.service.ts';
+export { kiosks } from './kiosks.repository.ts';
+export type { KioskRevoked } from './kiosks.events.ts';

@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { Team } from '../teams/team.entity.ts';
+import { Team } from '../teams/index.ts';
 
 /** A door device. Its token is shown once; only its SHA-256 is kept. */
 export const Kiosk = defineEntity({

@@ -1,5 +1,8 @@
+import { rooms } from '../../infra/broadcast.ts';
+import { sqlOf } from '../../infra/db.ts';
 import type { JobHandler, Jobs } from '../../infra/jobs/types.ts';
 import type { Logger } from '../../infra/logger.ts';
+import { delivery } from '../../infra/socket-contract.ts';
 import { allScopes, refreshSummaries } from './summary.service.ts';
 
 /**
@@ -7,18 +10,12 @@ import { allScopes, refreshSummaries } from './summary.service.ts';
  * (or every scope) and tells the team's boards and the admins about those that changed.
  */
 export const recomputeSummaries: JobHandler = async (data, ctx) => {
+  const sql = sqlOf(ctx.em);
   const teamId = typeof data.team_id === 'number' ? data.team_id : null;
-  const scopes = data.all ? await allScopes(ctx.em) : teamId === null ? [null] : [teamId, null];
-  const changed = await refreshSummaries(ctx.em, ctx.config, scopes);
-  return {
-    scopes: scopes.length,
-    changed: changed.map((c) => c.scope),
-    deliveries: changed.map((c) => ({
-      rooms: c.team_id === null ? ['admins'] : [`team:${c.team_id}`, 'admins'],
-      event: 'summary:updated',
-      payload: c.body,
-    })),
-  };
+  const scopes = data.all ? await allScopes(sql) : teamId === null ? [null] : [teamId, null];
+  const changed = await refreshSummaries(sql, ctx.config, scopes);
+  ctx.broadcast.send(changed.map((c) => delivery(c.team_id === null ? [rooms.admins] : [rooms.team(c.team_id), rooms.admins], 'summary:updated', c.body)));
+  return { scopes: scopes.length, changed: changed.map((c) => c.scope) };
 };
 
 /**
@@ -39,7 +36,7 @@ export function createSummaryTrigger(jobs: Jobs, opts: { debounceMs: number; flu
       const key = team_id === null ? 'org' : `team:${team_id}`;
       void jobs
         .add('summaries:recompute', { team_id }, { delayMs: opts.debounceMs, dedupId: `summaries:${key}` })
-        .catch((error) => opts.log.warn({ err: { message: (error as Error).message } }, 'could not queue a summary recompute'));
+        .catch((error) => opts.log.warn({ err: error }, 'could not queue a summary recompute'));
     }
   };
   return {

@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../../config.ts';
 import type { Ctx } from '../../infra/context.ts';
-import type { Em } from '../../infra/db.ts';
-import { forbidden, notFound } from '../../infra/errors.ts';
+import { sqlOf, type Sql } from '../../infra/db.ts';
+import { notFound } from '../../infra/errors.ts';
+import { attendance } from '../attendance/index.ts';
+import { figuresTeam } from '../auth/index.ts';
+import { teams } from '../teams/index.ts';
+import { summaries } from './summaries.repository.ts';
 import { addDays, dateOnly, isoWeekday, localDate } from '../../infra/time.ts';
 
 /**
@@ -18,17 +22,6 @@ export const ATTENDED = ['Present', 'Late', 'Half Day', 'Remote'];
 
 const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 export const weekdayName = (date: string) => WEEKDAYS[isoWeekday(date) - 1];
-
-type DayRow = {
-  day: string | Date;
-  expected: string | number;
-  present: string | number;
-  late: string | number;
-  remote: string | number;
-  on_leave: string | number;
-  absent_records: string | number;
-  checked_out: string | number;
-};
 
 export type DayStats = {
   date: string;
@@ -47,37 +40,8 @@ export type DayStats = {
 const pct = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1000) / 10 : 0);
 
 /** Per-day counts for a date range, for one team or (teamId null) the whole organisation. One query. */
-export async function dailyStats(em: Em, tz: string, from: string, to: string, teamId: number | null, today = localDate(new Date(), tz)): Promise<DayStats[]> {
-  const rows = await em.execute<DayRow[]>(
-    `with days as (
-       select d::date as day, extract(isodow from d)::int as dow
-         from generate_series(?::date, ?::date, interval '1 day') d
-     ),
-     members as (
-       select e.employee_id, t.working_weekdays, (e.created_at at time zone ?)::date as since
-         from employees e join teams t on t.team_id = e.team_id
-        where e.active ${teamId === null ? '' : 'and e.team_id = ?'}
-     ),
-     grid as (
-       select days.day, m.employee_id
-         from days join members m on m.working_weekdays @> to_jsonb(days.dow) and m.since <= days.day
-     )
-     select g.day,
-            count(*) filter (where a.status is distinct from 'On Leave') as expected,
-            count(*) filter (where a.status in ('Present', 'Late', 'Half Day', 'Remote')) as present,
-            count(*) filter (where a.status = 'Late') as late,
-            count(*) filter (where a.status = 'Remote') as remote,
-            count(*) filter (where a.status = 'On Leave') as on_leave,
-            count(*) filter (where a.status = 'Absent') as absent_records,
-            count(*) filter (where a.check_out_time is not null and a.status in ('Present', 'Late', 'Half Day')) as checked_out
-       from grid g
-       -- The explicit range lets PostgreSQL use the date index instead of scanning every record.
-       left join attendance a on a.employee_id = g.employee_id and a.attendance_date = g.day
-                             and a.attendance_date between ?::date and ?::date
-      group by g.day
-      order by g.day`,
-    teamId === null ? [from, to, tz, from, to] : [from, to, tz, teamId, from, to],
-  );
+export async function dailyStats(sql: Sql, tz: string, from: string, to: string, teamId: number | null, today = localDate(new Date(), tz)): Promise<DayStats[]> {
+  const rows = await attendance.dailyCounts(sql, tz, from, to, teamId);
   const byDay = new Map(rows.map((r) => [dateOnly(r.day), r]));
   const out: DayStats[] = [];
   for (let day = from; day <= to; day = addDays(day, 1)) {
@@ -106,18 +70,19 @@ export async function dailyStats(em: Em, tz: string, from: string, to: string, t
 const people = (n: number) => `${n} ${n === 1 ? 'employee' : 'employees'}`;
 
 /** The summary body of a scope, computed from the database as of `now`. */
-export async function computeSummary(em: Em, config: Pick<Config, 'timezone'>, teamId: number | null, now = new Date()) {
+export async function computeSummary(sql: Sql, config: Pick<Config, 'timezone'>, teamId: number | null, now = new Date()) {
   let team: { team_id: number; team_name: string } | null = null;
   if (teamId !== null) {
-    [team] = await em.execute<{ team_id: number; team_name: string }[]>('select team_id, team_name from teams where team_id = ?', [teamId]);
-    if (!team) throw notFound('Team', teamId);
+    const name = await teams.name(sql, teamId);
+    if (name === null) throw notFound('Team', teamId);
+    team = { team_id: teamId, team_name: name };
   }
   const today = localDate(now, config.timezone);
   const monday = addDays(today, 1 - isoWeekday(today));
   const weekFrom = addDays(monday, -7);
   const weekTo = addDays(monday, -1);
   const from = weekFrom < addDays(today, -14) ? weekFrom : addDays(today, -14);
-  const days = await dailyStats(em, config.timezone, from, today, teamId, today);
+  const days = await dailyStats(sql, config.timezone, from, today, teamId, today);
   const todayStats = days[days.length - 1];
   const previous = days.filter((d) => d.date < today && d.expected > 0);
   const y = previous[previous.length - 1] ?? null;
@@ -169,56 +134,34 @@ export type ChangedSummary = { scope: string; team_id: number | null; body: Summ
 const scopeOf = (teamId: number | null) => (teamId === null ? 'org' : `team:${teamId}`);
 
 /** Computes and stores the summaries of the given scopes; returns those whose content changed (or are new). */
-export async function refreshSummaries(em: Em, config: Pick<Config, 'timezone'>, teamIds: (number | null)[]): Promise<ChangedSummary[]> {
+export async function refreshSummaries(sql: Sql, config: Pick<Config, 'timezone'>, teamIds: (number | null)[]): Promise<ChangedSummary[]> {
   const changed: ChangedSummary[] = [];
   for (const teamId of teamIds) {
-    const body = await computeSummary(em, config, teamId);
+    const body = await computeSummary(sql, config, teamId);
     const digest = createHash('sha256').update(JSON.stringify(body)).digest('hex');
     const computed_at = new Date();
     const full = { ...body, computed_at: computed_at.toISOString() };
-    // Only a new or different body comes back from the upsert, so concurrent recomputes announce a change once.
-    const rows = await em.execute<{ scope: string }[]>(
-      `insert into summaries (scope, body, digest, computed_at) values (?, ?, ?, ?)
-       on conflict (scope) do update set body = excluded.body, digest = excluded.digest, computed_at = excluded.computed_at
-        where summaries.digest <> excluded.digest
-       returning scope`,
-      [scopeOf(teamId), JSON.stringify(full), digest, computed_at],
-    );
-    if (rows.length) changed.push({ scope: scopeOf(teamId), team_id: teamId, body: full });
+    // Only a new or different body is stored, so concurrent recomputes announce a change once.
+    if (await summaries.put(sql, scopeOf(teamId), full, digest, computed_at)) changed.push({ scope: scopeOf(teamId), team_id: teamId, body: full });
   }
   return changed;
 }
 
 /** Every scope worth keeping a summary for: the organisation and each team. */
-export async function allScopes(em: Em): Promise<(number | null)[]> {
-  const teams = await em.execute<{ team_id: number }[]>('select team_id from teams order by team_id');
-  return [null, ...teams.map((t) => Number(t.team_id))];
-}
-
-/** Which team's numbers the caller may see: admins any (or the organisation), managers their own team. */
-function scopeTeamFor(ctx: Ctx, teamId: number | undefined): number | null {
-  const user = ctx.user!;
-  if (user.access === 'admin') return teamId ?? null;
-  if (user.access === 'manager') {
-    if (user.team_id === null) throw forbidden('You do not manage a team');
-    if (teamId !== undefined && teamId !== user.team_id) throw forbidden('Managers may only see their own team’s figures');
-    return user.team_id;
-  }
-  throw forbidden();
+export async function allScopes(sql: Sql): Promise<(number | null)[]> {
+  return [null, ...(await teams.ids(sql))];
 }
 
 /** The rate of each working day of the last `days` whole days (up to yesterday), for the board's chart. */
 export async function dailyReport(ctx: Ctx, teamId: number | undefined, days: number) {
-  const scopeTeam = scopeTeamFor(ctx, teamId);
-  if (scopeTeam !== null) {
-    const [team] = await ctx.em.execute<unknown[]>('select 1 from teams where team_id = ?', [scopeTeam]);
-    if (!team) throw notFound('Team', scopeTeam);
-  }
+  const scopeTeam = figuresTeam(ctx.user!, teamId);
+  const db = sqlOf(ctx.em);
+  if (scopeTeam !== null && !(await teams.exists(db, scopeTeam))) throw notFound('Team', scopeTeam);
   // Whole days only: today is not over, so the chart ends yesterday.
   const today = localDate(new Date(), ctx.config.timezone);
   const to = addDays(today, -1);
   const from = addDays(today, -days);
-  const stats = await dailyStats(ctx.em, ctx.config.timezone, from, to, scopeTeam, today);
+  const stats = await dailyStats(db, ctx.config.timezone, from, to, scopeTeam, today);
   return {
     team_id: scopeTeam,
     from,
@@ -234,12 +177,11 @@ export async function dailyReport(ctx: Ctx, teamId: number | undefined, days: nu
  * Computed once when none is stored, or when the stored one is from an earlier day.
  */
 export async function getSummary(ctx: Ctx, teamId: number | undefined): Promise<SummaryBody> {
-  const scopeTeam = scopeTeamFor(ctx, teamId);
-  const [stored] = await ctx.em.execute<{ body: SummaryBody | string }[]>('select body from summaries where scope = ?', [scopeOf(scopeTeam)]);
-  const body = stored ? (typeof stored.body === 'string' ? (JSON.parse(stored.body) as SummaryBody) : stored.body) : null;
+  const scopeTeam = figuresTeam(ctx.user!, teamId);
+  const db = sqlOf(ctx.em);
+  const body = await summaries.get<SummaryBody>(db, scopeOf(scopeTeam));
   if (body && body.today?.date === localDate(new Date(), ctx.config.timezone)) return body;
-  const [fresh] = await refreshSummaries(ctx.em, ctx.config, [scopeTeam]);
+  const [fresh] = await refreshSummaries(db, ctx.config, [scopeTeam]);
   if (fresh) return fresh.body;
-  const [again] = await ctx.em.execute<{ body: SummaryBody | string }[]>('select body from summaries where scope = ?', [scopeOf(scopeTeam)]);
-  return typeof again.body === 'string' ? (JSON.parse(again.body) as SummaryBody) : again.body;
+  return (await summaries.get<SummaryBody>(db, scopeOf(scopeTeam)))!;
 }

@@ -1,0 +1,44 @@
+/**
+ * The attendance module's events: on the bus (after a commit) and on the sockets (the punch request, the changes
+ * boards and people receive, the end-of-day's missing check-outs).
+ */
+import type { Ack } from '../../infra/socket-contract.ts';
+import type { RecordDto } from './attendance.records.ts';
+
+/** A committed change of an attendance record. */
+export type AttendanceChange = {
+  action: 'check_in' | 'check_out' | 'created' | 'updated' | 'deleted';
+  team_id: number | null;
+  employee: { employee_id: number; name: string };
+  record: RecordDto;
+};
+
+/** A change as boards receive it: numbered per team (a gap means one was missed: re-join for a fresh snapshot). */
+export type AttendanceChanged = AttendanceChange & { seq: number };
+
+export type CheckRequest = { badge_id?: string; employee_id?: number; client_event_id?: string; occurred_at?: string };
+export type CheckResult = { action: 'check_in' | 'check_out'; duplicate: boolean; record: RecordDto; employee: { employee_id: number; name: string } };
+
+export type MissingCheckOut = {
+  team_id: number;
+  date: string;
+  records: { record_id: number; employee_id: number; name: string; check_in_time: string | null }[];
+};
+
+declare module '../../infra/bus.ts' {
+  interface DomainEvents {
+    'attendance.changed': AttendanceChange;
+  }
+}
+
+declare module '../../infra/socket-contract.ts' {
+  interface ClientToServer {
+    /** A punch: kiosks, and people for themselves (or for whom they may punch). */
+    'attendance:check': (payload: CheckRequest, ack: (result: Ack<CheckResult>) => void) => void;
+  }
+  interface ServerToClient {
+    'attendance:changed': (change: AttendanceChanged) => void;
+    /** The end-of-day rule found check-ins without a check-out (the team's boards). */
+    'attendance:missing_check_out': (info: MissingCheckOut) => void;
+  }
+}

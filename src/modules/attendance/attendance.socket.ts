@@ -1,0 +1,48 @@
+import * as v from 'valibot';
+import { sqlOf } from '../../infra/db.ts';
+import { AppError } from '../../infra/errors.ts';
+import { metrics } from '../../infra/metrics.ts';
+import { kiosks } from '../kiosks/index.ts';
+import type { SocketHandlers } from '../realtime/index.ts';
+import { PunchEntries } from './attendance.schema.ts';
+import { punch } from './punch.service.ts';
+
+const CheckPayload = v.pipe(
+  v.strictObject(PunchEntries, 'payload must be an object with only badge_id, employee_id, client_event_id and occurred_at'),
+  v.check((p) => (p.employee_id === undefined) !== (p.badge_id === undefined), 'give exactly one of employee_id or badge_id'),
+);
+
+/** How often a kiosk's last_seen_at is written while it punches. */
+const TOUCH_EVERY_MS = 30_000;
+
+/** `attendance:check`: the same punch service as POST /attendance/check-in, choosing check-in or check-out by itself. */
+export const attendanceSocket: SocketHandlers = ({ on, who, socket, deps }) => {
+  let lastTouch = Date.now();
+  on(
+    'attendance:check',
+    CheckPayload,
+    async (ctx, input) => {
+      const started = performance.now();
+      const source = who.kind === 'kiosk' ? 'kiosk' : 'web';
+      if (who.kind === 'kiosk') {
+        if (!input.client_event_id) throw new AppError(422, 'validation_error', 'client_event_id is required from kiosks');
+        if (Date.now() - lastTouch > TOUCH_EVERY_MS) {
+          lastTouch = Date.now();
+          void kiosks.touch(sqlOf(ctx.em), who.kiosk_id).catch(() => undefined);
+        }
+      }
+      try {
+        const result = await punch(ctx, { ...input, source, intent: 'auto', restrictToTeam: who.kind === 'kiosk' ? who.team_id : null });
+        metrics().punches.inc({ source, outcome: result.duplicate ? 'duplicate' : 'ok' });
+        return result;
+      } catch (error) {
+        metrics().punches.inc({ source, outcome: 'rejected' });
+        throw error;
+      } finally {
+        metrics().punchAck.observe((performance.now() - started) / 1000);
+      }
+    },
+    // A kiosk socket has a punch budget of its own besides its event budget.
+    { budget: who.kind === 'kiosk' ? { budget: deps.budgets.kioskPunches, key: socket.id } : undefined, unitOfWork: false },
+  );
+};

@@ -1,0 +1,3 @@
+export { createSocketServer, type HubServer, type Realtime, type RealtimeDeps } from './socket-server.ts';
+export { errorAck, type HubSocket, type SocketDeps, type SocketHandlers, type SocketKit } from './socket-kit.ts';
+export type { SessionEndReason, SocketIdentity } from './events.ts';
