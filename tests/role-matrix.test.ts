@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpoints } from '../src/app.ts';
 import { ACCESS_MATRIX, ACTORS, type Actor, type Outcome } from '../src/modules/auth/access-matrix.ts';
+import * as policy from '../src/modules/auth/policy.ts';
 import { openSocket, startServer } from './socket-utils.ts';
 import { createTestHub, TEST_PASSWORD, uid, type TestHub } from './utils.ts';
 
@@ -121,4 +122,52 @@ describe('the access matrix', () => {
       expect(seen).toEqual(row.expect);
     }, 60_000);
   }
+});
+
+describe('the access policy behind the matrix', () => {
+  // The matrix's fixture as the policy sees it: team T (1) with its manager (10), E (11) and C (12); team U (2) with
+  // its manager (20); an admin (30) without a team; a kiosk (null).
+  const T = 1;
+  const U = 2;
+  const E = { employee_id: 11, team_id: T };
+  const C = { employee_id: 12, team_id: T };
+  const users = {
+    employee: { employee_id: 11, access: 'employee', team_id: T, name: 'E' },
+    manager: { employee_id: 10, access: 'manager', team_id: T, name: 'M' },
+    other_manager: { employee_id: 20, access: 'manager', team_id: U, name: 'O' },
+    admin: { employee_id: 30, access: 'admin', team_id: null, name: 'A' },
+  } as const;
+  const MANAGER_OF_T = { employee_id: 10, team_id: T };
+  type Who = keyof typeof users;
+  const WHO: Who[] = ['employee', 'manager', 'other_manager', 'admin'];
+
+  const table: [string, (u: (typeof users)[Who]) => unknown, Record<Who, unknown>][] = [
+    ['canSeeTeam(T)', (u) => policy.canSeeTeam(u, T), { employee: false, manager: true, other_manager: false, admin: true }],
+    ['canWatchBoard(T)', (u) => policy.canWatchBoard(u, T), { employee: false, manager: true, other_manager: false, admin: true }],
+    ['canSeePerson(C)', (u) => policy.canSeePerson(u, C), { employee: false, manager: true, other_manager: false, admin: true }],
+    ['canSeePerson(self)', (u) => policy.canSeePerson(u, { employee_id: u.employee_id, team_id: u.team_id }), { employee: true, manager: true, other_manager: true, admin: true }],
+    ['canPunchFor(C)', (u) => policy.canPunchFor(u, C), { employee: false, manager: true, other_manager: false, admin: true }],
+    ['canPunchFor(E)', (u) => policy.canPunchFor(u, E), { employee: true, manager: true, other_manager: false, admin: true }],
+    ['canCorrect(C)', (u) => policy.canCorrect(u, C), { employee: false, manager: true, other_manager: false, admin: true }],
+    ['canCorrect(manager of T)', (u) => policy.canCorrect(u, MANAGER_OF_T), { employee: false, manager: false, other_manager: false, admin: true }],
+    ['canChoosePunchTime(C)', (u) => policy.canChoosePunchTime(u, C), { employee: false, manager: true, other_manager: false, admin: true }],
+    ['canChoosePunchTime(E, for themselves)', (u) => policy.canChoosePunchTime(u, E), { employee: false, manager: true, other_manager: false, admin: true }],
+    ['canDeleteRecords', (u) => policy.canDeleteRecords(u), { employee: false, manager: false, other_manager: false, admin: true }],
+    ['canAskAssistant', (u) => policy.canAskAssistant(u), { employee: false, manager: false, other_manager: false, admin: true }],
+    ['canRevokeTokensOf(C)', (u) => policy.canRevokeTokensOf(u, C.employee_id), { employee: false, manager: false, other_manager: false, admin: true }],
+    ['readScope', (u) => policy.readScope(u), {
+      employee: { kind: 'some', team_id: null, employee_id: 11 },
+      manager: { kind: 'some', team_id: T, employee_id: 10 },
+      other_manager: { kind: 'some', team_id: U, employee_id: 20 },
+      admin: { kind: 'all' },
+    }],
+  ];
+
+  it.each(table)('when each kind of caller is asked %s, then the policy answers as the matrix’s fixture expects', (_name, check, expected) => {
+    expect(Object.fromEntries(WHO.map((w) => [w, check(users[w])]))).toEqual(expected);
+  });
+
+  it('when the caller is a kiosk (no person), then it may punch for anyone and choose the time (an offline queue replays)', () => {
+    expect([policy.canPunchFor(null, C), policy.canChoosePunchTime(null, C)]).toEqual([true, true]);
+  });
 });
