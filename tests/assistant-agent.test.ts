@@ -11,7 +11,7 @@ import { answerWithAgent, systemPrompt } from '../src/modules/assistant/agent.ts
 import { ask } from '../src/modules/assistant/assistant.service.ts';
 import { TOOLS, type ToolContext } from '../src/modules/assistant/tools.ts';
 import { FailingLLM, ScriptedLLM, textOf, toolResultsIn, type RecordedCall } from './scripted-llm.ts';
-import { http, openSocket, sleep, startServer, type Client } from './socket-utils.ts';
+import { http, openSocket, sleep, startServer, waitFor, type Client } from './socket-utils.ts';
 import { createTestHub, testConfig, uid, type TestHub } from './utils.ts';
 
 let hub: TestHub;
@@ -124,13 +124,6 @@ function askOverSocket(socket: Client, seen: Seen, payload: { message: string; r
   });
 }
 
-async function until(check: () => boolean, ms = 10_000, what = 'condition') {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 const finished = (seen: Seen) => seen.some((e) => e.event === 'assistant:done' || e.event === 'assistant:error');
 
@@ -246,7 +239,7 @@ describe('assistant:ask with a scripted model over a real socket', () => {
 
     const ack = await askOverSocket(asker, seen, { message: `Who in ${f.team.team_name} was late 3+ times between ${FROM} and ${TO}?`, request_id });
     expect(ack).toEqual({ ok: true, request_id });
-    await until(() => finished(seen), 15_000, 'assistant:done');
+    await waitFor('assistant:done', () => finished(seen), 15_000);
 
     const response = f.deltas.join('');
     const toolsUsed = [
@@ -289,7 +282,7 @@ describe('assistant:ask without a language model (the offline planner)', () => {
     expect(ack.ok).toBe(true);
     const request_id: string = ack.request_id;
     expect(request_id).toMatch(/^[0-9a-f-]{36}$/);
-    await until(() => finished(seen), 15_000, 'assistant:done');
+    await waitFor('assistant:done', () => finished(seen), 15_000);
 
     expect(seen.map((e) => e.event)).toEqual(['ack', 'assistant:step', ...Array(seen.length - 3).fill('assistant:delta'), 'assistant:done']);
     expect(seen.length).toBeGreaterThan(3);
@@ -444,7 +437,7 @@ describe('prompt injection through stored notes', () => {
     const seen = recordAssistantEvents(socket);
     const ack = await askOverSocket(socket, seen, { message: `How was ${f.eve.name} doing?`, request_id: `inj-${uid()}` });
     expect(ack.ok).toBe(true);
-    await until(() => finished(seen), 15_000, 'assistant:error');
+    await waitFor('assistant:error', () => finished(seen), 15_000);
     expect(seen.map((e) => e.event)).toEqual(['ack', 'assistant:step', 'assistant:step', 'assistant:error']);
     expect(seen[3].payload).toMatchObject({ request_id: ack.request_id, code: 'model_unavailable' });
 
@@ -470,7 +463,7 @@ describe('the model service fails', () => {
     const request_id = `fail-${uid()}`;
     const ack = await askOverSocket(socket, seen, { message: 'What was the attendance rate last week?', request_id });
     expect(ack).toEqual({ ok: true, request_id });
-    await until(() => finished(seen), 15_000, 'assistant:error');
+    await waitFor('assistant:error', () => finished(seen), 15_000);
     expect(seen).toEqual([
       { event: 'ack', payload: { ok: true, request_id } },
       { event: 'assistant:error', payload: { request_id, code: 'model_unavailable', message: res.body.detail } },
@@ -522,7 +515,7 @@ describe('bad assistant:ask payloads', () => {
     // The socket and the server carry on: a good question is answered.
     const ack = await askOverSocket(socket, seen, { message: 'Is everything fine?', request_id: 'after-bad-payloads' });
     expect(ack).toEqual({ ok: true, request_id: 'after-bad-payloads' });
-    await until(() => finished(seen), 10_000, 'assistant:done');
+    await waitFor('assistant:done', () => finished(seen), 10_000);
     expect(seen.map((e) => e.event)).toEqual(['ack', 'assistant:delta', 'assistant:delta', 'assistant:done']);
     expect(seen[3].payload).toEqual({ request_id: 'after-bad-payloads', response: 'All good.', tools_used: [], data: [] });
     expect(scripted.calls).toHaveLength(1);

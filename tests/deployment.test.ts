@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENV_VARIABLES } from '../src/config.ts';
 import { HEARTBEAT_FILE } from '../src/worker.ts';
-import { spawnHub, spawnWorker, type HubProcess, type WorkerProcess } from './process-utils.ts';
+import { spawnHub, spawnWorker, type HubChild as HubProcess, type WorkerChild as WorkerProcess } from '../harness/index.ts';
 import { createSoloDatabase, uid } from './utils.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

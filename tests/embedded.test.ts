@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnHub, type HubProcess } from './process-utils.ts';
+import { spawnHub, type HubChild as HubProcess } from '../harness/index.ts';
 
 const ADMIN_PASSWORD = 'Embedded-Admin-2026';
 const dataDir = mkdtempSync(join(tmpdir(), 'checkin-embedded-'));

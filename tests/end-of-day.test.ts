@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Delivery } from '../src/infra/jobs/types.ts';
 import { addDays, isoWeekday, localParts } from '../src/infra/time.ts';
-import { collect, http, openSocket, sleep, startServer, type Client } from './socket-utils.ts';
+import { collect, http, openSocket, sleep, startServer, waitFor, type Client } from './socket-utils.ts';
 import { createSoloDatabase, createTestHub, uid, type TestHub } from './utils.ts';
 
 let hub: TestHub;
@@ -358,14 +358,7 @@ describe('live boards (real server)', () => {
     await server?.stop('test');
   });
 
-  async function until(check: () => boolean, ms = 5000) {
-    const end = Date.now() + ms;
-    while (!check()) {
-      if (Date.now() > end) throw new Error('timed out waiting for events');
-      await sleep(25);
-    }
-  }
-
+  
   it('when an admin closes a day over HTTP, then the manager’s board receives the attendance:changed events in order and attendance:missing_check_out', async () => {
     const { since, day } = era();
     const team = await hub.makeTeam();
@@ -387,7 +380,7 @@ describe('live boards (real server)', () => {
     const res = await http(server.url, 'POST', '/attendance/end-of-day', { token: admin.token, json: { date: day } });
     expect(res).toEqual({ status: 200, body: { days: [{ date: day, absent: 2, missing_check_out: 1 }] } });
 
-    await until(() => changed.length >= 3 && missing.length >= 1 && bobChanged.length >= 1);
+    await waitFor('the events', () => changed.length >= 3 && missing.length >= 1 && bobChanged.length >= 1);
     await sleep(200); // nothing more arrives
     expect(changed.map((e) => e.seq)).toEqual([snapshot.seq + 1, snapshot.seq + 2, snapshot.seq + 3]);
     expect(changed.map((e) => e.action)).toEqual(['created', 'created', 'updated']);

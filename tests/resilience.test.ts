@@ -3,8 +3,8 @@
 import { createServer, connect, type Server, type Socket as NetSocket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testDatabaseUrl } from './env.ts';
-import { spawnHub, type HubProcess } from './process-utils.ts';
-import { http, openSocket, sleep } from './socket-utils.ts';
+import { spawnHub, type HubChild as HubProcess } from '../harness/index.ts';
+import { http, openSocket, sleep, waitFor } from './socket-utils.ts';
 import { createTestHub, TEST_SECRET, uid, type TestHub } from './utils.ts';
 
 /** A TCP proxy on `port` to a real service, which can refuse connections (down) and cut the open ones. */
@@ -48,15 +48,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | null | false>, ms = 40_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await fn().catch(() => null);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
 
 let hub: TestHub;
 const children: HubProcess[] = [];
@@ -110,7 +101,7 @@ describe('the database and Redis come and go', () => {
     // They come back on the same ports.
     await pg.up();
     await redis.up();
-    await until('ready', async () => (await http(api.url, 'GET', '/readyz')).status === 200);
+    await waitFor('ready', async () => (await http(api.url, 'GET', '/readyz')).status === 200, 40_000, 250);
     expect((await http(api.url, 'GET', '/teams/', { token: admin.token })).status).toBe(200);
 
     // A short outage once running: a clear 503, not a hang, and then it works again.
@@ -121,7 +112,7 @@ describe('the database and Redis come and go', () => {
     expect(Date.now() - t1).toBeLessThan(8_000);
     expect((await http(api.url, 'GET', '/readyz')).status).toBe(503);
     await pg.up();
-    await until('the database again', async () => (await http(api.url, 'GET', '/teams/', { token: admin.token })).status === 200);
+    await waitFor('the database again', async () => (await http(api.url, 'GET', '/teams/', { token: admin.token })).status === 200, 40_000, 250);
     expect(await api.stop()).toBe(0);
   }, 120_000);
 });

@@ -1,7 +1,7 @@
 // Two API processes sharing the test PostgreSQL and the local Redis, as in a scale-out deployment.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseUrl } from './env.ts';
-import { spawnHub, type HubProcess } from './process-utils.ts';
+import { spawnHub, type HubChild as HubProcess } from '../harness/index.ts';
 import { collect, http, nextEvent, openSocket, sleep, type Client } from './socket-utils.ts';
 import { createTestHub, TEST_SECRET, uid, type TestHub } from './utils.ts';
 

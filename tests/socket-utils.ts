@@ -1,11 +1,10 @@
 // Real servers on random ports and real socket.io-client connections.
-import { io as connect, type Socket } from 'socket.io-client';
+import { openSocket, request, sleep, waitFor, type Client } from '../harness/index.ts';
 import { createLogger } from '../src/infra/logger.ts';
 import { start, type Hub } from '../src/main.ts';
-import type { ClientToServer, ServerToClient } from '../src/modules/realtime/events.ts';
 import { testConfig, uid } from './utils.ts';
 
-export type Client = Socket<ServerToClient, ClientToServer>;
+export type { Client };
 
 /** Starts the whole hub (HTTP + Socket.IO) on a random port against the test database. */
 export async function startServer(env: Record<string, string> = {}): Promise<Hub & { url: string }> {
@@ -14,23 +13,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Hub
   return { ...hub, url: `http://127.0.0.1:${hub.port}` };
 }
 
-/** Opens a socket and waits for it to connect (or rejects with the connect_error message). */
-export function openSocket(url: string, token: unknown, opts: { transports?: string[] } = {}): Promise<Client> {
-  const socket: Client = connect(url, {
-    auth: token === undefined ? {} : { token },
-    transports: opts.transports ?? ['websocket'],
-    reconnection: false,
-    forceNew: true,
-    timeout: 5000,
-  });
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', (error) => {
-      socket.close();
-      reject(error);
-    });
-  });
-}
+export { openSocket, sleep, waitFor };
 
 /** The connect_error message a token gets, or 'connected' if it was let in. */
 export async function connectError(url: string, token: unknown): Promise<string> {
@@ -61,18 +44,8 @@ export function collect<T = any>(socket: Client, event: string): T[] {
   return seen;
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** JSON over real HTTP to a running server. */
+/** JSON over real HTTP to a running server: its status and body. */
 export async function http(url: string, method: string, path: string, opts: { token?: string; json?: unknown } = {}) {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: {
-      ...(opts.token ? { Authorization: `Bearer ${opts.token}` } : {}),
-      ...(opts.json !== undefined ? { 'Content-Type': 'application/json' } : {}),
-    },
-    body: opts.json !== undefined ? JSON.stringify(opts.json) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
+  const res = await request(url, method, path, opts);
+  return { status: res.status, body: res.body };
 }

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/database.ts';
 import type { Delivery } from '../src/infra/jobs/types.ts';
 import { addDays, isoWeekday, localDate } from '../src/infra/time.ts';
-import { spawnHub, type HubProcess } from './process-utils.ts';
+import { spawnHub, type HubChild as HubProcess } from '../harness/index.ts';
 import { createTestHub, TEST_PASSWORD, uid, type TestHub } from './utils.ts';
 
 let hub: TestHub;

@@ -1,10 +1,10 @@
 // The test harness: the real app on the real test database, with factories for its data.
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import pg from 'pg';
 import { createApp } from '../src/app.ts';
 import { loadConfig, type Config } from '../src/config.ts';
 import { Bus } from '../src/infra/bus.ts';
+import { adminQuery, dbUrl } from '../harness/index.ts';
 import { openDatabase } from '../src/database.ts';
 import type { Access } from '../src/infra/context.ts';
 import type { Em } from '../src/infra/db.ts';
@@ -189,24 +189,10 @@ export type TestHub = Awaited<ReturnType<typeof createTestHub>>;
  * whole-table checksums) that other test files writing in parallel would disturb. `drop()` when done.
  */
 export async function createSoloDatabase(label = 'solo') {
-  const serverUrl = (database: string) => {
-    const url = new URL(testDatabaseUrl);
-    url.pathname = `/${database}`;
-    return url.toString();
-  };
-  const onServer = async (sql: string) => {
-    const client = new pg.Client({ connectionString: serverUrl('postgres') });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
   const name = `${new URL(testDatabaseUrl).pathname.slice(1)}_${label}_${uid()}`;
-  await onServer(`create database "${name}"`);
-  const url = serverUrl(name);
+  await adminQuery(dbUrl(new URL(testDatabaseUrl), 'postgres'), `create database "${name}"`);
+  const url = dbUrl(new URL(testDatabaseUrl), name);
   const migrator = await openDatabase(testConfig({ DATABASE_URL: url }), { migrate: true });
   await migrator.close();
-  return { name, url, drop: () => onServer(`drop database if exists "${name}" with (force)`) };
+  return { name, url, drop: async () => void (await adminQuery(dbUrl(new URL(testDatabaseUrl), 'postgres'), `drop database if exists "${name}" with (force)`)) };
 }

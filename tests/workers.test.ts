@@ -7,8 +7,8 @@ import type { JobResult, Jobs } from '../src/infra/jobs/types.ts';
 import { createLogger } from '../src/infra/logger.ts';
 import { createRedis } from '../src/infra/redis.ts';
 import { testDatabaseUrl } from './env.ts';
-import { spawnHub, spawnWorker, type HubProcess, type WorkerProcess } from './process-utils.ts';
-import { collect, http, nextEvent, openSocket, sleep, type Client } from './socket-utils.ts';
+import { spawnHub, spawnWorker, type HubChild as HubProcess, type WorkerChild as WorkerProcess } from '../harness/index.ts';
+import { collect, http, nextEvent, openSocket, sleep, waitFor, type Client } from './socket-utils.ts';
 import { createTestHub, TEST_SECRET, uid, type TestHub } from './utils.ts';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -51,16 +51,6 @@ function entries(logs: string[]): LogEntry[] {
 const jobsDone = (logs: string[], since = 0, name = 'summaries:recompute') =>
   entries(logs).slice(since).filter((e) => e.msg === 'job done' && e.job === name);
 
-/** Polls until `check` returns something truthy, or fails after `ms`. */
-async function waitFor<T>(what: string, check: () => T | Promise<T>, ms = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** Resolves with the exit code once the child has exited, or fails after `ms`. */
 function exitOf(child: WorkerProcess['child'], ms: number): Promise<number | null> {

@@ -3,9 +3,8 @@ import type { Sql, Statement } from '../../infra/db.ts';
 import { filterConditions, whereClause, type ColumnMap, type Condition } from '../../infra/sql-where.ts';
 
 /** Every statement on `employees`. */
-
-export type EmployeeRow = {
-  employee_id: number;
+/** The fields of an employee that a create or an update writes. */
+export type EmployeeFields = {
   name: string;
   email: string;
   team_id: number | null;
@@ -13,9 +12,9 @@ export type EmployeeRow = {
   access: Access;
   badge_id: string | null;
   active: boolean;
-  created_at: string | Date;
-  updated_at: string | Date;
 };
+
+export type EmployeeRow = EmployeeFields & { employee_id: number; created_at: string | Date; updated_at: string | Date };
 
 const COLUMNS = 'employee_id, name, email, team_id, role, access, badge_id, active, created_at, updated_at';
 
@@ -28,16 +27,6 @@ const FILTERS: ColumnMap<'team_id' | 'access' | 'active'> = {
 
 /** `%text%` for ILIKE, with the pattern characters of `text` taken literally. */
 const containing = (text: string) => `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-
-export type EmployeeFields = {
-  name: string;
-  email: string;
-  team_id: number | null;
-  role: string | null;
-  access: Access;
-  badge_id: string | null;
-  active: boolean;
-};
 
 /** What a token check needs of its person. */
 export type Principal = { employee_id: number; access: Access; active: boolean; name: string; team_id: number | null; token_version: number };
