@@ -137,7 +137,8 @@ async function main(): Promise<number> {
         const atMs = Math.max(Date.now(), (lastAt.get(e.employee_id) ?? 0) + 1);
         lastAt.set(e.employee_id, atMs);
         const r = Math.random();
-        const kind: Kind = r < POISON_SHARE / 2 ? 'nul' : r < POISON_SHARE ? 'refused' : doomed.has(e.employee_id) ? 'doomed' : 'good';
+        // Someone deleted during the run is never the poison: their punches are answered unknown_badge once they are gone.
+        const kind: Kind = doomed.has(e.employee_id) ? 'doomed' : r < POISON_SHARE / 2 ? 'nul' : r < POISON_SHARE ? 'refused' : 'good';
         const k = kind === 'refused' ? poisonDoor : kiosks[Math.floor(Math.random() * kiosks.length)];
         const p: Punch = {
           id: `${EVENT_PREFIX}k${k.index}-${generated}`, kind, kiosk: k.index, badge: kind === 'nul' ? `${e.badge_id}\u0000` : e.badge_id, employeeId: e.employee_id, at: new Date(atMs).toISOString(),

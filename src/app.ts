@@ -17,6 +17,7 @@ import { pageRoutes } from './modules/pages/pages.routes.ts';
 import { employeeEndpoints } from './modules/employees/index.ts';
 import { healthEndpoints } from './modules/health/health.routes.ts';
 import { kioskEndpoints } from './modules/kiosks/index.ts';
+import { scheduleEndpoints } from './modules/schedules/index.ts';
 import { summaryEndpoints } from './modules/summaries/index.ts';
 import { teamEndpoints } from './modules/teams/index.ts';
 
@@ -32,6 +33,7 @@ export const endpoints: Endpoint[] = [
   ...sessionEndpoints,
   ...employeeEndpoints,
   ...teamEndpoints,
+  ...scheduleEndpoints,
   ...attendanceEndpoints,
   ...kioskEndpoints,
   ...summaryEndpoints,

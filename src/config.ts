@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as v from 'valibot';
 import { parseProxies } from './infra/client-address.ts';
+import { isTimeZone } from './infra/time.ts';
 
 /** Levels accepted by LOG_LEVEL (pino's). */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -17,15 +18,6 @@ const boolFrom = v.pipe(
   v.picklist(['true', 'false', '1', '0', 'yes', 'no'], 'must be true or false'),
   v.transform((s) => s === 'true' || s === '1' || s === 'yes'),
 );
-
-const isTimeZone = (tz: string) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const EnvSchema = v.object({
   NODE_ENV: v.optional(v.picklist(['development', 'production', 'test']), 'development'),
@@ -70,6 +62,7 @@ const EnvSchema = v.object({
   PUNCH_MAX_AGE_HOURS: v.optional(intFrom(1, 24 * 90), '168'),
   PUNCH_MAX_SKEW_SECONDS: v.optional(intFrom(0, 3600), '120'),
   MAX_SHIFT_HOURS: v.optional(intFrom(1, 24), '16'),
+  PUNCH_DEBOUNCE_SECONDS: v.optional(intFrom(0, 3600), '60'),
   REDIS_PREFIX: v.optional(v.pipe(v.string(), v.regex(/^[\w:.-]{1,50}$/, 'letters, digits, : . _ - only')), 'checkin:'),
   SOCKET_MAX_PAYLOAD_BYTES: v.optional(intFrom(1024, 64 * 1024), '16384'),
   SOCKET_REVALIDATE_SECONDS: v.optional(intFrom(1, 3600), '30'),
@@ -139,8 +132,11 @@ export type Config = {
   /** Exports, reports and assistant questions: at most `perUser` at once per person, `inFlight` at once in a process. */
   heavy: { perUser: number; inFlight: number };
   maxBodyBytes: number;
-  /** maxShiftHours: a punch this soon after an open check-in of the day before closes that shift. */
-  punch: { maxAgeHours: number; maxSkewSeconds: number; maxShiftHours: number };
+  /**
+   * maxShiftHours: the longest a stay may run from its first arrival (a night shift's punches after midnight belong to
+   * the day it started, within that); debounceSeconds: a punch this soon after the person's last one is a double scan.
+   */
+  punch: { maxAgeHours: number; maxSkewSeconds: number; maxShiftHours: number; debounceSeconds: number };
   redisPrefix: string;
   socket: {
     maxPayloadBytes: number;
@@ -263,7 +259,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     // Half the connection pool at most goes to heavy reads, so ordinary requests always find a connection.
     heavy: { perUser: env.HEAVY_REQUESTS_PER_USER, inFlight: env.HEAVY_REQUESTS_IN_FLIGHT ?? Math.max(1, Math.floor(env.DB_POOL_MAX / 2)) },
     maxBodyBytes: env.MAX_BODY_BYTES,
-    punch: { maxAgeHours: env.PUNCH_MAX_AGE_HOURS, maxSkewSeconds: env.PUNCH_MAX_SKEW_SECONDS, maxShiftHours: env.MAX_SHIFT_HOURS },
+    punch: { maxAgeHours: env.PUNCH_MAX_AGE_HOURS, maxSkewSeconds: env.PUNCH_MAX_SKEW_SECONDS, maxShiftHours: env.MAX_SHIFT_HOURS, debounceSeconds: env.PUNCH_DEBOUNCE_SECONDS },
     redisPrefix: env.REDIS_PREFIX,
     socket: {
       maxPayloadBytes: env.SOCKET_MAX_PAYLOAD_BYTES,

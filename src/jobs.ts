@@ -1,6 +1,6 @@
 import { assertHandlers, type JobHandlers } from './infra/jobs/types.ts';
 import { askJob } from './modules/assistant/index.ts';
-import { endOfDayJob } from './modules/attendance/index.ts';
+import { endOfDayJob, recomputeJob } from './modules/attendance/index.ts';
 import { recomputeSummaries } from './modules/summaries/index.ts';
 
 /** The one handler of each job, checked against the list of job names when a process starts. */
@@ -8,6 +8,7 @@ export function jobHandlers(): JobHandlers {
   const handlers = {
     'summaries:recompute': recomputeSummaries,
     'attendance:end-of-day': endOfDayJob,
+    'attendance:recompute': recomputeJob,
     'assistant:ask': askJob,
   };
   assertHandlers(handlers);

@@ -73,6 +73,9 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
   // A burst of punches in a team leads to one recompute of its summary, shortly after.
   const summaries = createSummaryTrigger(jobs, { debounceMs: config.jobs.summaryDebounceMs, log });
   bus.subscribe('attendance.changed', (change) => summaries.changed(change.team_id));
+  // A change of working time (a schedule's new version, an assignment, a holiday, a late punch in an earlier week):
+  // the days it affects are recomputed in the background.
+  bus.subscribe('workday.changed', (change) => void jobs.add('attendance:recompute', change).catch((error) => log.error({ err: error }, 'could not queue a recompute')));
   const deps: AppDeps = {
     config,
     orm,

@@ -6,13 +6,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../src/infra/errors.ts';
 import { createLogger } from '../src/infra/logger.ts';
 import { localDate } from '../src/infra/time.ts';
-import { start } from '../src/main.ts';
 import { answerWithAgent, systemPrompt } from '../src/modules/assistant/agent.ts';
 import { ask } from '../src/modules/assistant/assistant.service.ts';
 import { TOOLS, type ToolContext } from '../src/modules/assistant/tools.ts';
 import { FailingLLM, ScriptedLLM, textOf, toolResultsIn, type RecordedCall } from './scripted-llm.ts';
 import { http, openSocket, sleep, startServer, waitFor, type Client } from './socket-utils.ts';
-import { createTestHub, testConfig, uid, type TestHub } from './utils.ts';
+import { createTestHub, uid, type TestHub } from './utils.ts';
 
 let hub: TestHub;
 type Server = Awaited<ReturnType<typeof startServer>>;
@@ -26,11 +25,7 @@ const sockets: Client[] = [];
 const track = (s: Client) => (sockets.push(s), s);
 
 /** startServer() with a language model supplied through start(config, { llm }). */
-async function startServerWithLlm(llm: ToolCallLLM): Promise<Server> {
-  const config = testConfig({ PORT: '0', HOST: '127.0.0.1', REDIS_PREFIX: `test:${uid()}:`, JOB_SCHEDULES: 'false' });
-  const started = await start(config, { log: createLogger('silent'), llm });
-  return { ...started, url: `http://127.0.0.1:${started.port}` };
-}
+const startServerWithLlm = (llm: ToolCallLLM): Promise<Server> => startServer({}, { llm });
 
 beforeAll(async () => {
   hub = await createTestHub();

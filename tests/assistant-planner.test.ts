@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, isoWeekday, localDate } from '../src/infra/time.ts';
 import { resolvePeriod } from '../src/modules/assistant/dates.ts';
 import { answerOffline, EXAMPLES, type Answer, type ToolUse } from '../src/modules/assistant/planner.ts';
-import { createSoloDatabase, createTestHub, type TestHub } from './utils.ts';
+import { createSoloDatabase, createTestHub, stayOf, type TestHub } from './utils.ts';
 
 const TODAY = '2026-03-18';
 
@@ -111,8 +111,9 @@ async function buildFixture() {
 
   const values: unknown[] = [];
   const add = (name: string, date: string, rec: Exclude<Rec, null>) => {
-    values.push(person[name], team[STAFF.find(([n]) => n === name)![1]], date, rec.status,
-      rec.in ? `${date}T${rec.in}:00Z` : null, rec.out ? `${date}T${rec.out}:00Z` : null, rec.missing ?? false);
+    const checkIn = rec.in ? `${date}T${rec.in}:00Z` : null;
+    const checkOut = rec.out ? `${date}T${rec.out}:00Z` : null;
+    values.push(person[name], team[STAFF.find(([n]) => n === name)![1]], date, rec.status, checkIn, checkOut, stayOf(checkIn, checkOut), rec.missing ?? false);
   };
   for (const [name, teamName] of STAFF) {
     for (let day = '2026-02-02'; day <= '2026-03-17'; day = addDays(day, 1)) {
@@ -123,9 +124,9 @@ async function buildFixture() {
     const rec = TODAY_RECORDS[name];
     if (rec) add(name, TODAY, rec);
   }
-  const rowsSql = Array.from({ length: values.length / 7 }, () => `(?, ?, ?, ?, ?, ?, ?, 'api', now(), now())`).join(', ');
+  const rowsSql = Array.from({ length: values.length / 8 }, () => `(?, ?, ?, ?, ?, ?, ?::jsonb, ?, 'api', now(), now())`).join(', ');
   await hub.rows(
-    `insert into attendance (employee_id, team_id, attendance_date, status, check_in_time, check_out_time, missing_check_out, source, created_at, updated_at)
+    `insert into attendance (employee_id, team_id, attendance_date, status, check_in_time, check_out_time, intervals, missing_check_out, source, created_at, updated_at)
      values ${rowsSql}`,
     values,
   );
@@ -793,7 +794,7 @@ describe('the planner: live board (today = the fixed 2026-03-18)', () => {
     expect(data.boards.map((b) => [b.team_name, b.date])).toEqual([
       ['Engineering', TODAY], ['Finance', TODAY], ['Sales', TODAY], ['Support', TODAY],
     ]);
-    expect(data.totals).toEqual({ in: 8, late: 1, remote: 1, not_in_yet: 3, absent: 1, on_leave: 1, checked_out: 1 });
+    expect(data.totals).toEqual({ in: 8, late: 1, remote: 1, not_in_yet: 3, absent: 1, on_leave: 1, checked_out: 1, off: 0 });
   });
 
   it("when asked who hasn't arrived yet, then the three members without a record today", async () => {
@@ -976,9 +977,9 @@ describe('POST /chat/', () => {
     const quentin = await hub.makeEmployee({ name: 'Quentin Blake', team_id: reception.team_id });
     await hub.makeEmployee({ name: 'Roald Dahl', team_id: reception.team_id });
     await hub.rows(
-      `insert into attendance (employee_id, team_id, attendance_date, status, check_in_time, source, created_at, updated_at)
-       values (?, ?, ?, 'Present', ?, 'api', now(), now())`,
-      [quentin.employee_id, reception.team_id, realToday, `${realToday}T07:15:00Z`],
+      `insert into attendance (employee_id, team_id, attendance_date, status, check_in_time, intervals, source, created_at, updated_at)
+       values (?, ?, ?, 'Present', ?, ?::jsonb, 'api', now(), now())`,
+      [quentin.employee_id, reception.team_id, realToday, `${realToday}T07:15:00Z`, stayOf(`${realToday}T07:15:00Z`)],
     );
     const res = await hub.request('POST', '/chat/', { token: admin.token, json: { message: 'Who is in right now in Reception?' } });
     expect(res.status).toBe(200);

@@ -17,6 +17,20 @@ const row = (at: string | Date | null): RecordRow => ({
   missing_check_out: false,
   created_at: at ?? '2026-11-30 08:00:00+00',
   updated_at: at ?? '2026-11-30 08:00:00+00',
+  intervals: [],
+  worked_minutes: 0,
+  break_minutes: 0,
+  overtime_minutes: 0,
+  weekly_overtime_minutes: 0,
+  planned_minutes: null,
+  left_early: false,
+  shift_start: at,
+  shift_end: null,
+  schedule_id: null,
+  schedule_version: null,
+  timezone: null,
+  last_punch_at: at,
+  intervals_edited: false,
 });
 
 /** How the driver's text is read the slow way: through Date. */

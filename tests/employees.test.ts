@@ -194,7 +194,8 @@ describe('creating employees', () => {
       team_id: team.team_id,
       role: 'Engineer',
       access: 'manager',
-      badge_id: body.badge_id,
+      // Badges are stored normalised: trimmed, upper-cased (a reader's `nb-…` is the same badge).
+      badge_id: body.badge_id.toUpperCase(),
       active: true,
     });
     expect(new Date(res.body.created_at).toISOString()).toBe(res.body.created_at);
@@ -207,7 +208,8 @@ describe('creating employees', () => {
       team_id: team.team_id,
       role: 'Engineer',
       access: 'manager',
-      badge_id: body.badge_id,
+      // Badges are stored normalised: trimmed, upper-cased (a reader's `nb-…` is the same badge).
+      badge_id: body.badge_id.toUpperCase(),
       active: true,
     });
   });
@@ -394,7 +396,7 @@ describe('updating employees', () => {
   it('when an admin changes team, access, badge, role and active, then the row holds the new values', async () => {
     const { admin, alice } = await hub.makeOrg();
     const newTeam = await hub.makeTeam();
-    const badge = `MOVED-${uid()}`;
+    const badge = `MOVED-${uid()}`.toUpperCase();
     const res = await hub.request('PUT', `/employees/${alice.employee_id}`, {
       token: admin.token,
       json: { team_id: newTeam.team_id, access: 'manager', badge_id: badge, role: 'Lead', active: false },

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Delivery } from '../src/infra/jobs/types.ts';
 import { addDays, isoWeekday, localParts } from '../src/infra/time.ts';
 import { collect, http, openSocket, sleep, startServer, waitFor, type Client } from './socket-utils.ts';
-import { createSoloDatabase, createTestHub, uid, type TestHub } from './utils.ts';
+import { createSoloDatabase, createTestHub, stayOf, uid, type TestHub } from './utils.ts';
 
 let hub: TestHub;
 let admin: Awaited<ReturnType<TestHub['makeEmployee']>>;
@@ -57,9 +57,9 @@ async function record(
   extra: { check_in?: string; check_out?: string; notes?: string } = {},
 ): Promise<number> {
   const [row] = await hub.rows<{ record_id: number }>(
-    `insert into attendance (employee_id, team_id, attendance_date, status, check_in_time, check_out_time, notes, source, created_at, updated_at)
-     values (?, ?, ?, ?, ?, ?, ?, 'api', now(), now()) returning record_id`,
-    [person.employee_id, person.team_id, date, status, extra.check_in ?? null, extra.check_out ?? null, extra.notes ?? null],
+    `insert into attendance (employee_id, team_id, attendance_date, status, check_in_time, check_out_time, intervals, notes, source, created_at, updated_at)
+     values (?, ?, ?, ?, ?, ?, ?::jsonb, ?, 'api', now(), now()) returning record_id`,
+    [person.employee_id, person.team_id, date, status, extra.check_in ?? null, extra.check_out ?? null, stayOf(extra.check_in, extra.check_out), extra.notes ?? null],
   );
   return Number(row.record_id);
 }
@@ -134,7 +134,7 @@ describe('closing a day', () => {
     const res = await closeDay(day);
     // Absent: manager, absentee, joinedThatDay = 3. Flagged: open, openNoted = 2.
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ days: [{ date: day, absent: 3, missing_check_out: 2 }] });
+    expect(res.body).toEqual({ days: [{ date: day, absent: 3, missing_check_out: 2, auto_closed: 0 }] });
 
     for (const person of [manager, absentee, joinedThatDay]) {
       expect(await rowOf(person, day)).toMatchObject({ ...ABSENT_BY_SYSTEM, team_id: team.team_id, attendance_date: day });
@@ -167,7 +167,7 @@ describe('closing a day', () => {
     const seqBefore = await hub.sequencer.current(String(team.team_id));
 
     const result = await hub.runJob('attendance:end-of-day', { date: day });
-    expect(result.days).toEqual([{ date: day, absent: 2, missing_check_out: 1 }]);
+    expect(result.days).toEqual([{ date: day, absent: 2, missing_check_out: 1, auto_closed: 0 }]);
     const deliveries = result.deliveries as Delivery[];
     const changed = deliveries.filter((d) => d.event === 'attendance:changed');
     // Two created (the absences) then one updated (the flag), numbered seq+1, seq+2, seq+3 for the team.
@@ -212,18 +212,18 @@ describe('closing a day', () => {
     await record(people[2], day, 'On Leave');
 
     const first = await closeDay(day);
-    expect(first.body).toEqual({ days: [{ date: day, absent: 1, missing_check_out: 1 }] });
+    expect(first.body).toEqual({ days: [{ date: day, absent: 1, missing_check_out: 1, auto_closed: 0 }] });
     const afterFirst = await recordsOf(people);
     expect(afterFirst).toHaveLength(3);
 
     await sleep(20); // a rewrite would show as a later updated_at
     const second = await closeDay(day);
     expect(second.status).toBe(200);
-    expect(second.body).toEqual({ days: [{ date: day, absent: 0, missing_check_out: 0 }] });
+    expect(second.body).toEqual({ days: [{ date: day, absent: 0, missing_check_out: 0, auto_closed: 0 }] });
     expect(await recordsOf(people)).toEqual(afterFirst);
 
     const third = await hub.runJob('attendance:end-of-day', { date: day });
-    expect(third).toEqual({ days: [{ date: day, absent: 0, missing_check_out: 0 }], deliveries: [] });
+    expect(third).toEqual({ days: [{ date: day, absent: 0, missing_check_out: 0, auto_closed: 0 }], deliveries: [] });
     expect(await recordsOf(people)).toEqual(afterFirst);
   });
 
@@ -240,7 +240,7 @@ describe('closing a day', () => {
 
     const res = await closeDay(day);
     // Only the weekend team works on Saturdays: 1 absent; the Saturday check-in without check-out: 1 flagged.
-    expect(res.body).toEqual({ days: [{ date: day, absent: 1, missing_check_out: 1 }] });
+    expect(res.body).toEqual({ days: [{ date: day, absent: 1, missing_check_out: 1, auto_closed: 0 }] });
     expect(await rowOf(idle, day)).toBeNull();
     expect(await rowOf(neverMember, day)).toBeNull();
     expect(await rowOf(weekendMember, day)).toMatchObject({ ...ABSENT_BY_SYSTEM, team_id: weekend.team_id });
@@ -378,7 +378,7 @@ describe('live boards (real server)', () => {
     const bobMissing = collect(bobSocket, 'attendance:missing_check_out');
 
     const res = await http(server.url, 'POST', '/attendance/end-of-day', { token: admin.token, json: { date: day } });
-    expect(res).toEqual({ status: 200, body: { days: [{ date: day, absent: 2, missing_check_out: 1 }] } });
+    expect(res).toEqual({ status: 200, body: { days: [{ date: day, absent: 2, missing_check_out: 1, auto_closed: 0 }] } });
 
     await waitFor('the events', () => changed.length >= 3 && missing.length >= 1 && bobChanged.length >= 1);
     await sleep(200); // nothing more arrives

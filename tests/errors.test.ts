@@ -271,7 +271,7 @@ describe('trailing slashes', () => {
     expect(get.body.team_id).toBe(team.team_id);
     const put = await hub.request('PUT', `/teams/${team.team_id}/`, { token: admin.token, json: { grace_minutes: 12 } });
     expect(put.status).toBe(200);
-    expect((await hub.rows('select grace_minutes from teams where team_id = ?', [team.team_id]))[0].grace_minutes).toBe(12);
+    expect((await hub.rows('select s.grace_minutes from teams t join schedules s on s.schedule_id = t.schedule_id where t.team_id = ?', [team.team_id]))[0].grace_minutes).toBe(12);
     const emp = await hub.request('GET', `/employees/${alice.employee_id}/`, { token: admin.token });
     expect(emp.status).toBe(200);
     const del = await hub.request('DELETE', `/employees/${alice.employee_id}/`, { token: admin.token });

@@ -67,7 +67,10 @@ async function newPage(context?: BrowserContext): Promise<Page> {
 const text = (page: Page, selector: string) => page.locator(selector).textContent();
 const attr = (page: Page, selector: string, name: string) => page.locator(selector).getAttribute(name);
 const stateOf = (page: Page, employeeId: number) => attr(page, `#members tr[data-employee="${employeeId}"] [data-state]`, 'data-state');
-const count = async (page: Page, key: string) => Number(await text(page, `#counts [data-count="${key}"] b`));
+const count = async (page: Page, key: string) => Number((await page.locator(`#counts [data-count="${key}"] b`).count()) ? await text(page, `#counts [data-count="${key}"] b`) : 0);
+/** States of someone who has not come in (which one depends on the clock and the weekday: before or after the shift's start, or no shift today). */
+const NOT_ARRIVED = /^(not_in_yet|overdue|off)$/;
+const notArrived = async (page: Page) => (await count(page, 'not_in_yet')) + (await count(page, 'overdue')) + (await count(page, 'off'));
 
 /** Signs in through /login and waits for the page the sign-in leads to. */
 async function signIn(page: Page, who: { email: string }, landing: string, password = TEST_PASSWORD) {
@@ -87,7 +90,7 @@ async function openBoard(manager: Person, members: Person[]) {
   const page = await newPage();
   await signIn(page, manager, '/board');
   await expect.poll(() => text(page, '#connection'), poll).toBe('Live');
-  for (const m of members) await expect.poll(() => stateOf(page, m.employee_id), poll).toBe('not_in_yet');
+  for (const m of members) await expect.poll(() => stateOf(page, m.employee_id), poll).toMatch(NOT_ARRIVED);
   return page;
 }
 
@@ -130,7 +133,7 @@ describe('kiosk', () => {
   it('when a kiosk paired through its page reads a badge, then it confirms the check-in, the manager’s open board shows it without a reload, and the record is stored', async () => {
     const { team, manager, alice, bob, admin }: Org = await hub.makeOrg();
     const board = await openBoard(manager, [manager, alice, bob]);
-    expect(await count(board, 'not_in_yet')).toBe(3);
+    expect(await notArrived(board)).toBe(3);
     await board.evaluate(() => void (window.marker = 'no reload'));
 
     const kiosk = await newPage();
@@ -143,12 +146,12 @@ describe('kiosk', () => {
     const confirmed = (await text(kiosk, '#confirm'))!.split(' — ')[1];
     expect(await kiosk.locator('#badge').inputValue()).toBe('');
 
-    await expect.poll(() => stateOf(board, alice.employee_id), poll).toMatch(/^(present|late)$/);
-    const state = (await stateOf(board, alice.employee_id))!;
-    expect(await text(board, `#members tr[data-employee="${alice.employee_id}"] [data-state]`)).toBe(state === 'late' ? 'Late' : 'In');
-    expect(await count(board, state)).toBe(1);
-    expect(await count(board, 'not_in_yet')).toBe(2);
-    expect(await stateOf(board, bob.employee_id)).toBe('not_in_yet');
+    await expect.poll(() => stateOf(board, alice.employee_id), poll).toBe('in');
+    expect(await text(board, `#members tr[data-employee="${alice.employee_id}"] [data-state]`)).toBe(confirmed === 'Late' ? 'In · late' : 'In');
+    expect(await count(board, 'in')).toBe(1);
+    expect(await count(board, 'in_now')).toBe(1);
+    expect(await notArrived(board)).toBe(2);
+    expect(await stateOf(board, bob.employee_id)).toMatch(NOT_ARRIVED);
     expect(await board.evaluate(() => window.marker)).toBe('no reload');
 
     const records = await hub.rows<{ status: string; check_in_time: Date | null; team_id: number; source: string }>(
@@ -157,7 +160,6 @@ describe('kiosk', () => {
     );
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ status: confirmed, team_id: team.team_id, source: 'kiosk' });
-    expect(state).toBe(confirmed === 'Late' ? 'late' : 'present');
     expect(records[0].check_in_time).not.toBeNull();
     const punches = await hub.rows<{ source: string; device: string; action: string }>('select source, device, action from punches where employee_id = ?', [alice.employee_id]);
     expect(punches).toEqual([{ source: 'kiosk', device, action: 'check_in' }]);
@@ -265,17 +267,16 @@ describe('team board', () => {
     const punch = await http(server.url, 'POST', '/attendance/check-in', { token: admin.token, json: { employee_id: alice.employee_id } });
     expect(punch.status).toBe(200);
     await sleep(1000);
-    expect(await stateOf(board, alice.employee_id)).toBe('not_in_yet'); // nothing can reach it while offline
+    expect(await stateOf(board, alice.employee_id)).toMatch(NOT_ARRIVED); // nothing can reach it while offline
 
     await board.context().setOffline(false);
     await expect.poll(() => text(board, '#connection'), poll).toBe('Live');
-    await expect.poll(() => stateOf(board, alice.employee_id), poll).toMatch(/^(present|late)$/);
+    await expect.poll(() => stateOf(board, alice.employee_id), poll).toBe('in');
     expect(joins).toBeGreaterThanOrEqual(1); // it asked for a fresh snapshot after reconnecting
-    const state = (await stateOf(board, alice.employee_id))!;
-    expect(state).toBe(punch.body.record.status === 'Late' ? 'late' : 'present');
-    expect(await count(board, state)).toBe(1);
-    expect(await count(board, 'not_in_yet')).toBe(2);
-    expect(await stateOf(board, bob.employee_id)).toBe('not_in_yet');
+    expect(await count(board, 'late')).toBe(punch.body.record.status === 'Late' ? 1 : 0);
+    expect(await count(board, 'in')).toBe(1);
+    expect(await notArrived(board)).toBe(2);
+    expect(await stateOf(board, bob.employee_id)).toMatch(NOT_ARRIVED);
   }, TEST_TIMEOUT);
 });
 

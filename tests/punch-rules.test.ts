@@ -1,75 +1,128 @@
-// The punch rules as pure functions, from tables of cases: no database, no clock.
+// The working-day rules as pure functions, from tables of cases: no database, no clock.
 import { describe, expect, it } from 'vitest';
-import type { RecordRow } from '../src/modules/attendance/attendance.records.ts';
-import { arrivalStatus, assertPlausibleTime, closesNightShift, decide, DEFAULT_SCHEDULE, type Decidable, type Who } from '../src/modules/attendance/punch.rules.ts';
+import { belongsToDayBefore, figures, rebuild, step, weeklyOvertime, type DayPunch, type Interval } from '../src/modules/attendance/day.rules.ts';
+import { assertPlausibleTime } from '../src/modules/attendance/punch.rules.ts';
+import { planDay, STANDARD_WEEK, weekOfCycle, type ScheduleVersion } from '../src/modules/schedules/schedule.rules.ts';
 
-const who: Who = { employee_id: 7, name: 'Ada', active: true, team_id: 3, badge_id: 'B7', workday_start: '09:00', grace_minutes: 5 };
-const at = (hhmm: string, day = '2026-03-02') => new Date(`${day}T${hhmm}:00Z`);
-const punch = (hhmm: string, intent: Decidable['intent'] = 'auto', day = '2026-03-02'): Decidable => ({
-  who, at: at(hhmm, day), now: at('23:00', day), day, tz: 'UTC', schedule: { workday_start: '09:00', grace_minutes: 5 }, intent, source: 'kiosk', maxShiftMs: 16 * 3600_000,
-});
-const record = (fields: Partial<RecordRow>): RecordRow => ({
-  record_id: 1, employee_id: 7, team_id: 3, attendance_date: '2026-03-02', status: 'Present', check_in_time: null, check_out_time: null,
-  notes: null, source: 'kiosk', missing_check_out: false, created_at: at('08:00'), updated_at: at('08:00'), ...fields,
-});
-const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString().slice(11, 16));
+const day = '2026-03-02'; // a Monday
+const at = (hhmm: string, d = day) => new Date(`${d}T${hhmm}:00Z`);
+const p = (hhmm: string, intent: DayPunch['intent'] = 'auto', d = day): DayPunch => ({ at: at(hhmm, d), intent });
+const hm = (iso: string | null) => (iso === null ? null : iso.slice(11, 16));
+const show = (intervals: Interval[]) => intervals.map((i) => `${hm(i.check_in_time)}-${hm(i.check_out_time) ?? ''}`).join(' ');
+const subject = (teamScheduleId: number | null = 1) => ({ employee_id: 7, team_id: 3, team_schedule_id: teamScheduleId, assignments: [] });
+const version = (fields: Partial<ScheduleVersion>): ScheduleVersion => ({ ...STANDARD_WEEK, schedule_id: 1, version: 1, ...fields });
+const plan = (fields: Partial<ScheduleVersion> = {}, d = day, tz = 'UTC', holidays: { date: string; name: string; team_id: number | null }[] = []) =>
+  planDay({ date: d, tz, subject: subject(), versions: new Map([[1, [version(fields)]]]), holidays });
 
-describe('arrivalStatus', () => {
+describe('a day from its punches', () => {
   it.each([
-    ['08:59', 'Present'],
-    ['09:05', 'Present'],
-    ['09:06', 'Late'],
-    ['23:59', 'Late'],
-    ['00:00', 'Present'],
-  ])('when the first punch is at %s against 09:00 + 5 min, then it is %s', (hhmm, status) => {
-    expect(arrivalStatus(at(hhmm), DEFAULT_SCHEDULE, 'UTC')).toBe(status);
+    ['toggles in, out for a break, back in', ['06:00', '06:30', '07:00'], '06:00-06:30 07:00-', ['check_in', 'check_out', 'check_in']],
+    ['a double scan within the window is ignored', ['09:00', '09:00'], '09:00-', ['check_in', 'ignored']],
+    ['four punches make two stays', ['09:00', '12:00', '12:45', '17:30'], '09:00-12:00 12:45-17:30', ['check_in', 'check_out', 'check_in', 'check_out']],
+  ])('when %s', (_name, times, intervals, actions) => {
+    const r = rebuild(times.map((t) => p(t)), { debounceMs: 60_000 });
+    expect(show(r.intervals)).toBe(intervals);
+    expect(r.actions).toEqual(actions);
   });
 
-  it('when the zone is Europe/Paris, then the start is read in local time (08:30 UTC is 09:30 there in winter)', () => {
-    expect(arrivalStatus(at('08:04'), DEFAULT_SCHEDULE, 'Europe/Paris')).toBe('Present');
-    expect(arrivalStatus(at('08:06'), DEFAULT_SCHEDULE, 'Europe/Paris')).toBe('Late');
-  });
-});
-
-describe('decide', () => {
-  type Case = [string, RecordRow | null, Decidable, { action: string; status: string; in: string | null; out: string | null } | string];
-  const cases: Case[] = [
-    ['the first punch of the day checks in, on time', null, punch('08:55'), { action: 'check_in', status: 'Present', in: '08:55', out: null }],
-    ['the first punch after start + grace is Late', null, punch('09:30'), { action: 'check_in', status: 'Late', in: '09:30', out: null }],
-    ['a check-out with no record is refused', null, punch('17:00', 'check_out'), 'not_checked_in'],
-    ['a later punch checks out', record({ check_in_time: at('09:00') }), punch('17:00'), { action: 'check_out', status: 'Present', in: '09:00', out: '17:00' }],
-    ['a later check-out moves the check-out later', record({ check_in_time: at('09:00'), check_out_time: at('17:00') }), punch('18:30'), { action: 'check_out', status: 'Present', in: '09:00', out: '18:30' }],
-    ['an earlier check-out does not move it back', record({ check_in_time: at('09:00'), check_out_time: at('17:00') }), punch('12:00'), { action: 'check_out', status: 'Present', in: '09:00', out: '17:00' }],
-    ['an offline punch before the known check-in becomes the check-in, and the status follows', record({ status: 'Late', check_in_time: at('09:30') }), punch('08:50'), { action: 'check_in', status: 'Present', in: '08:50', out: '09:30' }],
-    ['an explicit check-in while checked in is refused', record({ check_in_time: at('09:00') }), punch('10:00', 'check_in'), 'already_checked_in'],
-    ['an Absent record gets its arrival', record({ status: 'Absent', source: 'system' }), punch('10:00'), { action: 'check_in', status: 'Late', in: '10:00', out: null }],
-    ['a Remote record keeps its status on check-in', record({ status: 'Remote' }), punch('10:00'), { action: 'check_in', status: 'Remote', in: '10:00', out: null }],
-  ];
-  it.each(cases)('when %s', (_name, current, p, want) => {
-    if (typeof want === 'string') {
-      expect(() => decide(current, p)).toThrow(expect.objectContaining({ code: want }));
-      return;
-    }
-    const { action, next } = decide(current, p);
-    expect({ action, status: next.status, in: iso(next.check_in_time), out: iso(next.check_out_time) }).toEqual(want);
+  it('when the same punches arrive in every order, then the day is the same', () => {
+    const punches = ['06:00', '06:30', '07:00', '15:00'].map((t) => p(t));
+    const orders: DayPunch[][] = [];
+    const permute = (rest: DayPunch[], done: DayPunch[]) => (rest.length ? rest.forEach((x, i) => permute(rest.filter((_, k) => k !== i), [...done, x])) : orders.push(done));
+    permute(punches, []);
+    expect(orders).toHaveLength(24);
+    const results = new Set(orders.map((order) => show(rebuild(order, { debounceMs: 60_000 }).intervals)));
+    expect([...results]).toEqual(['06:00-06:30 07:00-15:00']);
   });
 
-  it('when a check-out closes a record flagged missing_check_out, then the flag and its note go', () => {
-    const { next } = decide(record({ check_in_time: at('09:00'), missing_check_out: true, notes: 'Sick later · Missing check-out' }), punch('17:00'));
-    expect([next.missing_check_out, next.notes]).toEqual([false, 'Sick later']);
-  });
-});
-
-describe('closesNightShift', () => {
-  const open = record({ attendance_date: '2026-03-01', check_in_time: at('22:00', '2026-03-01') });
   it.each([
-    ['a punch 8 h after an open check-in of yesterday closes it', open, punch('06:00'), true],
-    ['a punch more than MAX_SHIFT_HOURS after does not', open, punch('14:01'), false],
-    ['an explicit check-in never closes yesterday', open, punch('06:00', 'check_in'), false],
-    ['a closed yesterday is left alone', record({ ...open, check_out_time: at('23:00', '2026-03-01') }), punch('06:00'), false],
-    ['no record yesterday: nothing to close', null, punch('06:00'), false],
-  ])('when %s', (_name, yesterday, p, want) => {
-    expect(closesNightShift(yesterday, p)).toBe(want);
+    ['a check-in while in is refused', ['09:00'], p('10:00', 'check_in'), 'already_checked_in'],
+    ['a check-out while out is refused', ['09:00', '12:00'], p('13:00', 'check_out'), 'not_checked_in'],
+    ['a check-out on an empty day is refused', [], p('13:00', 'check_out'), 'not_checked_in'],
+  ])('when %s (strict: a punch arriving now)', (_name, before, punch, code) => {
+    const state = rebuild(before.map((t) => p(t)), { debounceMs: 60_000 });
+    expect(() => step({ intervals: state.intervals, lastCounted: before.length ? at(before[before.length - 1]) : null }, punch, { debounceMs: 60_000, strict: true })).toThrow(
+      expect.objectContaining({ code }),
+    );
+  });
+
+  it('when an explicit check-out comes from before the open stay began, then it is refused, not turned into a check-in', () => {
+    const punches = [p('09:00'), p('08:00', 'check_out')];
+    expect(() => rebuild(punches, { debounceMs: 60_000, strictIndex: 1 })).toThrow(expect.objectContaining({ code: 'not_checked_in' }));
+  });
+});
+
+describe('a day against its plan', () => {
+  const nine = plan({ shifts: [{ week: 1, weekday: 1, start: '09:00', end: '17:00', break_minutes: 30 }], grace_minutes: 5 });
+  const stays = (...pairs: [string, string | null][]) => pairs.map(([i, o]) => ({ check_in_time: at(i).toISOString(), check_out_time: o ? at(o).toISOString() : null }));
+  it.each([
+    ['on time, with a lunch break', stays(['08:58', '12:00'], ['12:40', '17:10']), { status: 'Present', worked: 452, breaks: 40, overtime: 2, early: false }],
+    ['late after start + grace', stays(['09:06', '17:00']), { status: 'Late', worked: 474, breaks: 0, overtime: 24, early: false }],
+    ['gone before the shift ends', stays(['09:00', '15:00']), { status: 'Present', worked: 360, breaks: 0, overtime: 0, early: true }],
+    ['still in: nothing worked yet, not gone early', stays(['09:00', null]), { status: 'Present', worked: 0, breaks: 0, overtime: 0, early: false }],
+  ])('when %s', (_name, intervals, want) => {
+    const f = figures(intervals, nine, null);
+    expect({ status: f.status, worked: f.worked_minutes, breaks: f.break_minutes, overtime: f.overtime_minutes, early: f.left_early }).toEqual(want);
+    expect(f.planned_minutes).toBe(450);
+  });
+
+  it('when the day is a holiday, then nobody is expected, nobody is late, and time worked is overtime', () => {
+    const holiday = plan({}, day, 'UTC', [{ date: day, name: 'Founders Day', team_id: null }]);
+    expect(holiday.expected).toBe(false);
+    const f = figures(stays(['11:00', '13:00']), holiday, null);
+    expect({ status: f.status, overtime: f.overtime_minutes, planned: f.planned_minutes }).toEqual({ status: 'Present', overtime: 120, planned: null });
+  });
+
+  it('when a status was set by hand (Remote, On Leave, Half Day), then punches keep it; an Absent turns Present when the person comes', () => {
+    expect(figures(stays(['09:30', '12:00']), nine, 'Half Day').status).toBe('Half Day');
+    expect(figures(stays(['09:00', '12:00']), nine, 'Absent').status).toBe('Present');
+  });
+
+  it('when a night shift crosses a DST change, then its planned length is the real one (22:00–06:00 is 9 h in Paris on 25 Oct 2026)', () => {
+    const night = planDay({
+      date: '2026-10-24', tz: 'Europe/Paris', subject: subject(), holidays: [],
+      versions: new Map([[1, [version({ shifts: [{ week: 1, weekday: 6, start: '22:00', end: '06:00', break_minutes: 0 }] })]]]),
+    });
+    expect(night.start!.toISOString()).toBe('2026-10-24T20:00:00.000Z');
+    expect(night.end!.toISOString()).toBe('2026-10-25T05:00:00.000Z');
+    expect(night.planned_minutes).toBe(540);
+  });
+
+  it.each([
+    ['2026-03-02', 1],
+    ['2026-03-09', 2],
+    ['2026-03-16', 1],
+    ['2026-02-23', 2],
+  ])('when a two-week rotation starts on 2026-03-02, then %s is in week %i', (date, week) => {
+    expect(weekOfCycle(date, { cycle_weeks: 2, starts_on: '2026-03-04' })).toBe(week);
+  });
+
+  it.each([
+    [0, 240, 600, 0],
+    [480, 240, 600, 120],
+    [700, 240, 600, 240],
+  ])('when %i minutes were worked earlier in the week and %i today against %i, then %i are weekly overtime', (before, worked, limit, want) => {
+    expect(weeklyOvertime(before, worked, limit)).toBe(want);
+  });
+});
+
+describe('which day a punch after midnight belongs to', () => {
+  const night = { start: at('22:00', '2026-03-01'), end: at('06:00') };
+  const midnight = at('00:00');
+  const open: Interval[] = [{ check_in_time: at('22:00', '2026-03-01').toISOString(), check_out_time: null }];
+  const back: Interval[] = [{ check_in_time: at('22:00', '2026-03-01').toISOString(), check_out_time: at('01:00').toISOString() }];
+  it.each([
+    ['still in from a night shift: the shift', open, night, p('05:55'), true],
+    ['back from a break after midnight: the shift', back, night, p('01:30'), true],
+    ['a late arrival for last night’s shift: the shift', [], night, p('00:30'), true],
+    ['long after the shift: today', back, night, p('11:00'), false],
+    ['gone home after the shift, back hours later: today', [{ check_in_time: at('22:00', '2026-03-01').toISOString(), check_out_time: at('06:00').toISOString() }], night, p('08:48'), false],
+    ['out after midnight with no schedule, back within the hour: that stay', back, { start: null, end: null }, p('01:40'), true],
+    ['out after midnight with no schedule, back the next morning: today', back, { start: null, end: null }, p('08:00'), false],
+    ['an explicit check-in never continues an open stay', open, night, p('05:00', 'check_in'), false],
+    ['a day shift forgotten open, the next morning: today', [{ check_in_time: at('09:00', '2026-03-01').toISOString(), check_out_time: null }], { start: at('09:00', '2026-03-01'), end: at('17:00', '2026-03-01') }, p('08:00'), false],
+  ])('when %s', (_name, yesterday, yesterdayPlan, punch, want) => {
+    expect(belongsToDayBefore({ at: punch.at, intent: punch.intent, yesterday, yesterdayPlan, todayPlan: { start: at('09:00') }, midnight, maxShiftMs: 16 * 3_600_000 })).toBe(want);
   });
 });
 

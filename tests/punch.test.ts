@@ -72,8 +72,8 @@ const checkIn = (token: string, json: PunchBody, h: TestHub = hub) => h.request(
 const checkOut = (token: string, json: PunchBody, h: TestHub = hub) => h.request('POST', '/attendance/check-out', { token, json });
 
 /** A team with the given schedule, one employee in it and an admin. */
-async function setup(schedule: { workday_start?: string; grace_minutes?: number } = {}, h: TestHub = hub) {
-  const team = await h.makeTeam({ workday_start: schedule.workday_start ?? '09:00', grace_minutes: schedule.grace_minutes ?? 5 });
+async function setup(schedule: { workday_start?: string; grace_minutes?: number; working_weekdays?: number[] } = {}, h: TestHub = hub) {
+  const team = await h.makeTeam({ workday_start: schedule.workday_start ?? '09:00', grace_minutes: schedule.grace_minutes ?? 5, working_weekdays: schedule.working_weekdays });
   const employee = await h.makeEmployee({ team_id: team.team_id });
   const admin = await h.makeEmployee({ access: 'admin' });
   return { team, employee, admin };
@@ -95,6 +95,8 @@ describe('the first punch of the day', () => {
     const checkInTime: string = res.body.record.check_in_time;
     const day = checkInTime.slice(0, 10); // TIMEZONE is UTC here
     const minutes = new Date(checkInTime).getUTCHours() * 60 + new Date(checkInTime).getUTCMinutes();
+    // The team works 09:00–17:00, Monday to Friday: on a weekend there is no shift to be late for.
+    const workday = new Date(`${day}T00:00:00Z`).getUTCDay() % 6 !== 0;
     expect(res.body).toEqual({
       action: 'check_in',
       duplicate: false,
@@ -104,9 +106,23 @@ describe('the first punch of the day', () => {
         employee_id: employee.employee_id,
         team_id: team.team_id,
         attendance_date: day,
-        status: minutes > 9 * 60 + 5 ? 'Late' : 'Present',
+        timezone: 'UTC',
+        status: workday && minutes > 9 * 60 + 5 ? 'Late' : 'Present',
         check_in_time: checkInTime,
         check_out_time: null,
+        intervals: [{ check_in_time: checkInTime, check_out_time: null }],
+        presence: 'in',
+        worked_minutes: 0,
+        break_minutes: 0,
+        overtime_minutes: 0,
+        weekly_overtime_minutes: 0,
+        planned_minutes: workday ? 480 : null,
+        left_early: false,
+        shift_start: workday ? `${day}T09:00:00.000Z` : null,
+        shift_end: workday ? `${day}T17:00:00.000Z` : null,
+        schedule_id: expect.any(Number),
+        schedule_version: 1,
+        auto_closed: false,
         notes: null,
         source: 'web',
         missing_check_out: false,
@@ -162,7 +178,8 @@ describe('the first punch of the day', () => {
   });
 
   it('when occurred_at is left out, then the punch happens now', async () => {
-    const { employee, admin } = await setup({ workday_start: '23:59', grace_minutes: 0 });
+    // A team with no shift on any day: never late, and every punch is of its own local day.
+    const { employee, admin } = await setup({ working_weekdays: [] });
     const before = Date.now();
     const res = await checkIn(admin.token, { employee_id: employee.employee_id });
     expect(res.status, res.text).toBe(200);
@@ -350,45 +367,55 @@ describe('checking in and out during the day', () => {
     expect(iso(punches[1].occurred_at)).toBe(`${day}T17:05:00.000Z`);
   });
 
-  it('when a later check-out follows, then the check-out moves later; an earlier one does not move it back', async () => {
+  it('when a second check-out follows a check-out, then it is refused (409 not_checked_in) and nothing moves; a check-in after it opens a new stay', async () => {
     const { employee, admin } = await setup();
     const day = daysAgo(1);
     await checkIn(admin.token, { employee_id: employee.employee_id, occurred_at: at(day, '09:00') });
     await checkOut(admin.token, { employee_id: employee.employee_id, occurred_at: at(day, '17:00') });
-    const later = await checkOut(admin.token, { employee_id: employee.employee_id, occurred_at: at(day, '18:30') });
-    expect(later.status).toBe(200);
-    expect(later.body.record.check_out_time).toBe(`${day}T18:30:00.000Z`);
-    expect(iso((await recordsOf(hub, employee.employee_id))[0].check_out_time)).toBe(`${day}T18:30:00.000Z`);
+    const again = await checkOut(admin.token, { employee_id: employee.employee_id, occurred_at: at(day, '18:30') });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('not_checked_in');
+    expect(iso((await recordsOf(hub, employee.employee_id))[0].check_out_time)).toBe(`${day}T17:00:00.000Z`);
+    expect(await punchesOf(hub, employee.employee_id)).toHaveLength(2);
 
-    const earlier = await checkOut(admin.token, { employee_id: employee.employee_id, occurred_at: at(day, '12:00') });
-    expect(earlier.status).toBe(200);
-    expect(earlier.body.action).toBe('check_out');
-    expect(earlier.body.record.check_out_time).toBe(`${day}T18:30:00.000Z`);
+    const back = await checkIn(admin.token, { employee_id: employee.employee_id, occurred_at: at(day, '19:00') });
+    expect(back.status).toBe(200);
+    expect(back.body.record).toMatchObject({ check_in_time: `${day}T09:00:00.000Z`, check_out_time: null, presence: 'in', worked_minutes: 480, break_minutes: 120 });
     const [record] = await recordsOf(hub, employee.employee_id);
-    expect(iso(record.check_out_time)).toBe(`${day}T18:30:00.000Z`);
     expect(iso(record.check_in_time)).toBe(`${day}T09:00:00.000Z`);
-    expect(await punchesOf(hub, employee.employee_id)).toHaveLength(4);
+    expect(record.check_out_time).toBeNull();
   });
 
-  it('when an offline punch from before the known check-in arrives late, then it becomes the check-in and the status is recomputed', async () => {
+  it('when an explicit check-out from before the known check-in arrives late, then it is refused (409), never turned into a check-in', async () => {
     const { employee, admin } = await setup({ workday_start: '09:00', grace_minutes: 5 });
     const day = daysAgo(1);
     const first = await checkIn(admin.token, { employee_id: employee.employee_id, occurred_at: at(day, '09:30') });
     expect(first.body.record.status).toBe('Late');
     const offline = await checkOut(admin.token, { employee_id: employee.employee_id, occurred_at: at(day, '08:50'), client_event_id: eventId() });
+    expect(offline.status, offline.text).toBe(409);
+    expect(offline.body.code).toBe('not_checked_in');
+    const [record] = await recordsOf(hub, employee.employee_id);
+    expect(record.status).toBe('Late');
+    expect(iso(record.check_in_time)).toBe(`${day}T09:30:00.000Z`);
+    expect((await punchesOf(hub, employee.employee_id)).map((p) => p.action)).toEqual(['check_in']);
+  });
+
+  it('when an offline check-in from before the known check-in arrives late, then it becomes the first arrival, the status is recomputed and the later one closes nothing', async () => {
+    const { employee, admin } = await setup({ workday_start: '09:00', grace_minutes: 5 });
+    const day = daysAgo(1);
+    const first = await checkIn(admin.token, { employee_id: employee.employee_id, occurred_at: at(day, '09:30') });
+    expect(first.body.record.status).toBe('Late');
+    const offline = await checkIn(admin.token, { employee_id: employee.employee_id, occurred_at: at(day, '08:50'), client_event_id: eventId() });
     expect(offline.status, offline.text).toBe(200);
     expect(offline.body.action).toBe('check_in');
-    expect(offline.body.record).toMatchObject({
-      record_id: first.body.record.record_id,
-      status: 'Present',
-      check_in_time: `${day}T08:50:00.000Z`,
-      check_out_time: `${day}T09:30:00.000Z`,
-    });
+    expect(offline.body.record).toMatchObject({ record_id: first.body.record.record_id, status: 'Present', check_in_time: `${day}T08:50:00.000Z`, check_out_time: null });
     const [record] = await recordsOf(hub, employee.employee_id);
     expect(record.status).toBe('Present');
-    expect(iso(record.check_in_time)).toBe(`${day}T08:50:00.000Z`);
-    expect(iso(record.check_out_time)).toBe(`${day}T09:30:00.000Z`);
-    expect((await punchesOf(hub, employee.employee_id)).map((p) => p.action)).toEqual(['check_in', 'check_in']);
+    // In time order: in at 08:50, then a check-in at 09:30 while in: it did nothing, and says so.
+    expect((await punchesOf(hub, employee.employee_id)).map((p) => [iso(p.occurred_at), p.action])).toEqual([
+      [`${day}T09:30:00.000Z`, 'ignored'],
+      [`${day}T08:50:00.000Z`, 'check_in'],
+    ]);
   });
 });
 
@@ -520,7 +547,7 @@ describe('idempotency with client_event_id', () => {
     expect(punches[0].record_id).toBe(records[0].record_id);
   });
 
-  it('when check-outs with different client_event_ids race, then every one is stored and the latest wins', async () => {
+  it('when check-outs with different times race, then whatever their order the earliest closes the stay and the others are refused or marked ignored', async () => {
     const { employee, admin } = await setup();
     const day = daysAgo(1);
     await checkIn(admin.token, { employee_id: employee.employee_id, occurred_at: at(day, '09:00') });
@@ -528,10 +555,14 @@ describe('idempotency with client_event_id', () => {
     const replies = await Promise.all(
       times.map((t) => checkOut(admin.token, { employee_id: employee.employee_id, occurred_at: at(day, t), client_event_id: eventId() })),
     );
-    expect(replies.map((r) => r.status)).toEqual(Array(times.length).fill(200));
+    for (const r of replies) expect([200, 409]).toContain(r.status);
     const [record] = await recordsOf(hub, employee.employee_id);
-    expect(iso(record.check_out_time)).toBe(`${day}T17:30:00.000Z`);
-    expect(await punchesOf(hub, employee.employee_id)).toHaveLength(times.length + 1);
+    expect(iso(record.check_out_time)).toBe(`${day}T16:00:00.000Z`);
+    // Every accepted one is stored once; in time order, only the earliest is a check-out.
+    const punches = await punchesOf(hub, employee.employee_id);
+    expect(punches).toHaveLength(1 + replies.filter((r) => r.status === 200).length);
+    const outs = punches.filter((p) => p.action === 'check_out');
+    expect(outs.map((p) => iso(p.occurred_at))).toEqual([`${day}T16:00:00.000Z`]);
   });
 
   it('when a punch is rejected, then its client_event_id is not used up and a corrected retry succeeds', async () => {

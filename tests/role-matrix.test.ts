@@ -35,6 +35,25 @@ async function fixture() {
      values (?, ?, '2025-03-03', 'Present', 'api', now(), now()) returning record_id`,
     [colleague.employee_id, t.team_id],
   );
+  const [schedule] = await hub.rows<{ schedule_id: number }>(
+    `insert into schedules (name, cycle_weeks, starts_on, grace_minutes, shifts, version, valid_from, created_at, updated_at)
+     values (?, 1, '2025-01-06', 5, '[]', 1, '1900-01-01', now(), now()) returning schedule_id`,
+    [`Unused ${uid()}`],
+  );
+  const [other] = await hub.rows<{ schedule_id: number }>(
+    `insert into schedules (name, cycle_weeks, starts_on, grace_minutes, shifts, version, valid_from, created_at, updated_at)
+     values (?, 1, '2025-01-06', 5, '[]', 1, '1900-01-01', now(), now()) returning schedule_id`,
+    [`Assigned ${uid()}`],
+  );
+  await hub.rows('insert into schedule_versions select schedule_id, version, valid_from, cycle_weeks, starts_on, grace_minutes, shifts, now() from schedules where schedule_id in (?, ?)', [schedule.schedule_id, other.schedule_id]);
+  const [assignment] = await hub.rows<{ assignment_id: number }>(
+    `insert into employee_schedules (employee_id, schedule_id, valid_from, created_at) values (?, ?, '2025-01-01', now()) returning assignment_id`,
+    [colleague.employee_id, other.schedule_id],
+  );
+  const [holiday] = await hub.rows<{ holiday_id: number }>(
+    `insert into holidays (date, name, team_id, created_at) values (?, 'Fixture day', ?, now()) returning holiday_id`,
+    [farDate(), t.team_id],
+  );
   const tokens: Record<Actor, string | undefined> = {
     anonymous: undefined,
     employee: employee.token,
@@ -43,8 +62,11 @@ async function fixture() {
     admin: admin.token,
     kiosk: kiosk.body.token as string,
   };
-  return { t, employee, colleague, record, kiosk: kiosk.body as { kiosk_id: number }, tokens };
+  return { t, employee, colleague, record, kiosk: kiosk.body as { kiosk_id: number }, tokens, schedule, other, assignment, holiday };
 }
+
+/** A date nobody else uses (holidays are one per day and team). */
+const farDate = () => new Date(Date.UTC(2100 + Math.floor(Math.random() * 800), Math.floor(Math.random() * 12), 1 + Math.floor(Math.random() * 28))).toISOString().slice(0, 10);
 
 type Fixture = Awaited<ReturnType<typeof fixture>>;
 
@@ -55,7 +77,10 @@ function requestFor(pattern: string, f: Fixture): { method: string; path: string
     .replace('{employee_id}', String(f.colleague.employee_id))
     .replace('{team_id}', String(f.t.team_id))
     .replace('{record_id}', String(f.record.record_id))
-    .replace('{kiosk_id}', String(f.kiosk.kiosk_id));
+    .replace('{kiosk_id}', String(f.kiosk.kiosk_id))
+    .replace('{schedule_id}', String(f.schedule.schedule_id))
+    .replace('{assignment_id}', String(f.assignment.assignment_id))
+    .replace('{holiday_id}', String(f.holiday.holiday_id));
   const bodies: Record<string, unknown> = {
     'POST /employees/': { name: 'New Person', email: `new.${uid()}@example.com`, password: 'Unusual-Pass-93' },
     'PUT /employees/{employee_id}': { role: 'Lead' },
@@ -68,8 +93,18 @@ function requestFor(pattern: string, f: Fixture): { method: string; path: string
     'POST /attendance/end-of-day': { date: '2001-01-01' },
     'POST /kiosks/': { name: `Door ${uid()}` },
     'POST /chat/': { message: 'How many people were late yesterday?' },
+    'POST /schedules/': { name: `Made ${uid()}`, shifts: [{ weekday: 1, start: '09:00', end: '17:00' }] },
+    'PUT /schedules/{schedule_id}': { grace_minutes: 7 },
+    'POST /holidays/': { date: farDate(), name: 'Matrix day' },
+    'POST /employees/{employee_id}/schedules': { schedule_id: f.schedule.schedule_id, valid_from: '2026-01-01' },
+    'POST /attendance/recompute': { date_from: '2025-03-01', date_to: '2025-03-02' },
   };
-  const query: Record<string, string> = { 'GET /summarize_attendance/': `?team_id=${f.t.team_id}`, 'GET /reports/daily': `?team_id=${f.t.team_id}` };
+  const query: Record<string, string> = {
+    'GET /summarize_attendance/': `?team_id=${f.t.team_id}`,
+    'GET /reports/daily': `?team_id=${f.t.team_id}`,
+    'GET /attendance/on-site': `?team_id=${f.t.team_id}`,
+    'GET /reports/timesheet': `?date_from=2025-03-01&date_to=2025-03-31&team_id=${f.t.team_id}`,
+  };
   return { method, path: path + (query[pattern] ?? ''), json: bodies[pattern] };
 }
 

@@ -1,4 +1,6 @@
 // Real servers on random ports and real socket.io-client connections.
+import { Writable } from 'node:stream';
+import type { ToolCallLLM } from '@llamaindex/core/llms';
 import { openSocket, request, sleep, waitFor, type Client } from '../harness/index.ts';
 import { createLogger } from '../src/infra/logger.ts';
 import { start, type Hub } from '../src/main.ts';
@@ -6,11 +8,18 @@ import { testConfig, uid } from './utils.ts';
 
 export type { Client };
 
-/** Starts the whole hub (HTTP + Socket.IO) on a random port against the test database. */
-export async function startServer(env: Record<string, string> = {}): Promise<Hub & { url: string }> {
+/** Starts the whole hub (HTTP + Socket.IO) on a random port against the test database; its errors are kept in `errors`. */
+export async function startServer(env: Record<string, string> = {}, opts: { llm?: ToolCallLLM } = {}): Promise<Hub & { url: string; errors: string[] }> {
   const config = testConfig({ PORT: '0', HOST: '127.0.0.1', REDIS_PREFIX: `test:${uid()}:`, JOB_SCHEDULES: 'false', ...env });
-  const hub = await start(config, { log: createLogger('silent') });
-  return { ...hub, url: `http://127.0.0.1:${hub.port}` };
+  const errors: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      errors.push(String(chunk));
+      done();
+    },
+  });
+  const hub = await start(config, { log: createLogger('error', sink), llm: opts.llm });
+  return { ...hub, url: `http://127.0.0.1:${hub.port}`, errors };
 }
 
 export { openSocket, sleep, waitFor };

@@ -115,6 +115,10 @@ const WEEK_EXPECTED = {
     { date: lastWeek(3), weekday: 'Thursday', rate: 50, present: 2, expected: 4 },
     { date: lastWeek(4), weekday: 'Friday', rate: 100, present: 3, expected: 3 },
   ],
+  // The fixture's records have no times: nothing worked.
+  worked_hours: 0,
+  overtime_hours: 0,
+  weekly_overtime_hours: 0,
 };
 
 describe('yesterday', () => {
@@ -150,7 +154,7 @@ describe('yesterday', () => {
     // Active members who existed yesterday: manager, present, late, remote, half day, on leave, absent, no record = 8.
     // expected = 8 − 1 on leave = 7; present = manager + present + late + remote + half day = 5;
     // absent = 7 − 5 = 2 (the Absent record and the member without a record); rate = 5 / 7 = 71.428…% → 71.4 → "71%".
-    expect(body.yesterday).toEqual({ date: yesterday, rate: 71.4, present: 5, late: 1, remote: 1, absent: 2, on_leave: 1, expected: 7 });
+    expect(body.yesterday).toEqual({ date: yesterday, rate: 71.4, present: 5, late: 1, remote: 1, absent: 2, on_leave: 1, expected: 7, worked_hours: 0, overtime_hours: 0 });
     expect(body.yesterday_summary).toBe('71% attendance rate with 5 employees present');
     expect(body.team_id).toBe(team.team_id);
     expect(body.team_name).toBe(team.team_name);
@@ -166,7 +170,7 @@ describe('yesterday', () => {
 
     const body = await summaryOf(team.team_id);
     // expected = 3 − 1 on leave = 2; present = 1; rate = 1 / 2 = 50%.
-    expect(body.yesterday).toEqual({ date: yesterday, rate: 50, present: 1, late: 0, remote: 0, absent: 1, on_leave: 1, expected: 2 });
+    expect(body.yesterday).toEqual({ date: yesterday, rate: 50, present: 1, late: 0, remote: 0, absent: 1, on_leave: 1, expected: 2, worked_hours: 0, overtime_hours: 0 });
     expect(body.yesterday_summary).toBe('50% attendance rate with 1 employee present');
   });
 
@@ -178,7 +182,7 @@ describe('yesterday', () => {
 
     const body = await summaryOf(team.team_id);
     // The day before yesterday: expected 1, present 1 (late) → 100%.
-    expect(body.yesterday).toEqual({ date: addDays(yesterday, -1), rate: 100, present: 1, late: 1, remote: 0, absent: 0, on_leave: 0, expected: 1 });
+    expect(body.yesterday).toEqual({ date: addDays(yesterday, -1), rate: 100, present: 1, late: 1, remote: 0, absent: 0, on_leave: 0, expected: 1, worked_hours: 0, overtime_hours: 0 });
     expect(body.yesterday_summary).toBe('100% attendance rate with 1 employee present');
   });
 
@@ -191,6 +195,7 @@ describe('yesterday', () => {
     expect(body.last_week_summary).toBe('No working days last week');
     expect(body.last_week).toEqual({
       from: lastWeek(0), to: lastWeek(6), average_rate: 0, best_day: null, best_date: null, worst_day: null, worst_date: null, by_day: [],
+      worked_hours: 0, overtime_hours: 0, weekly_overtime_hours: 0,
     });
   });
 });
@@ -213,10 +218,10 @@ describe('last week', () => {
     const expectedYesterday = lastWorkingDayBefore(today, MON_FRI);
     expect(isoWeekday(body.yesterday.date)).toBeLessThanOrEqual(5);
     if (expectedYesterday === lastWeek(4)) {
-      expect(body.yesterday).toEqual({ date: lastWeek(4), rate: 100, present: 3, late: 1, remote: 1, absent: 0, on_leave: 1, expected: 3 });
+      expect(body.yesterday).toEqual({ date: lastWeek(4), rate: 100, present: 3, late: 1, remote: 1, absent: 0, on_leave: 1, expected: 3, worked_hours: 0, overtime_hours: 0 });
       expect(body.yesterday_summary).toBe('100% attendance rate with 3 employees present');
     } else {
-      expect(body.yesterday).toEqual({ date: expectedYesterday, rate: 0, present: 0, late: 0, remote: 0, absent: 4, on_leave: 0, expected: 4 });
+      expect(body.yesterday).toEqual({ date: expectedYesterday, rate: 0, present: 0, late: 0, remote: 0, absent: 4, on_leave: 0, expected: 4, worked_hours: 0, overtime_hours: 0 });
       expect(body.yesterday_summary).toBe('0% attendance rate with 0 employees present');
     }
   });
@@ -361,7 +366,7 @@ describe('stored summaries', () => {
           payload: expect.objectContaining({ team_id: team.team_id, yesterday_summary: '67% attendance rate with 2 employees present' }),
         },
       ]);
-      expect((mine[0].payload as any).yesterday).toEqual({ date: yesterday, rate: 66.7, present: 2, late: 1, remote: 0, absent: 1, on_leave: 0, expected: 3 });
+      expect((mine[0].payload as any).yesterday).toEqual({ date: yesterday, rate: 66.7, present: 2, late: 1, remote: 0, absent: 1, on_leave: 0, expected: 3, worked_hours: 0, overtime_hours: 0 });
       // The organisation's summary (if it changed) goes to admins only.
       for (const d of first.deliveries as Delivery[]) if (!d.rooms.includes(teamRoom)) expect(d).toMatchObject({ rooms: ['admins'], event: 'summary:updated' });
       expect(heard).toContainEqual(mine[0]);

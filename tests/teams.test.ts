@@ -7,9 +7,22 @@ beforeAll(async () => {
 });
 afterAll(() => hub.close());
 
-const TEAM_KEYS = ['created_at', 'grace_minutes', 'team_id', 'team_name', 'updated_at', 'workday_start', 'working_weekdays'];
+const TEAM_KEYS = [
+  'created_at', 'grace_minutes', 'missing_check_out', 'schedule_id', 'team_id', 'team_name', 'timezone', 'updated_at', 'weekly_hours', 'workday_start', 'working_weekdays',
+];
 
-const storedTeam = async (id: number) => (await hub.rows<Record<string, any>>('select * from teams where team_id = ?', [id]))[0];
+/**
+ * A team as stored: its row, and its hours as its schedule holds them (a team without one follows the standard week:
+ * 09:00, 5 minutes' grace, Monday to Friday).
+ */
+const storedTeam = async (id: number): Promise<Record<string, any>> => {
+  const [t] = await hub.rows<Record<string, any>>('select t.*, s.grace_minutes, s.shifts from teams t left join schedules s on s.schedule_id = t.schedule_id where t.team_id = ?', [id]);
+  if (!t) return t;
+  const shifts = (t.shifts ?? null) as { week: number; weekday: number; start: string }[] | null;
+  if (!shifts) return { ...t, workday_start: '09:00', grace_minutes: 5, working_weekdays: [1, 2, 3, 4, 5] };
+  const week1 = shifts.filter((x) => x.week === 1).sort((a, b) => a.weekday - b.weekday);
+  return { ...t, workday_start: week1[0]?.start, working_weekdays: week1.map((x) => x.weekday) };
+};
 const countNamed = async (name: string) =>
   Number((await hub.rows<{ n: string }>('select count(*) as n from teams where team_name = ?', [name]))[0].n);
 const teamAudits = async (id: number, action: string) =>

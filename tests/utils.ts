@@ -21,12 +21,20 @@ import { testDatabaseUrl } from './env.ts';
 export const TEST_SECRET = 'test-secret-key-that-is-long-enough-1234567890';
 export const TEST_PASSWORD = 'Correct-Horse-42';
 
+/** The intervals of a record written straight into the database by a fixture: one stay from its check-in (JSON). */
+export const stayOf = (checkIn: string | null | undefined, checkOut?: string | null) =>
+  JSON.stringify(checkIn ? [{ check_in_time: new Date(checkIn).toISOString(), check_out_time: checkOut ? new Date(checkOut).toISOString() : null }] : []);
+
 /** A unique suffix, so each test's names, emails and badges never collide with another's. */
 export const uid = () => randomUUID().slice(0, 8);
 
 let passwordHash: Promise<string> | null = null;
 
-/** The test configuration: the local PostgreSQL test database, quiet logs, known secret. */
+/**
+ * The test configuration: the local PostgreSQL test database, quiet logs, known secret. Tests punch in and out
+ * milliseconds apart, so the double-scan window is off unless a test sets PUNCH_DEBOUNCE_SECONDS (the tests of that
+ * rule run with the default).
+ */
 export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({
     DATABASE_URL: testDatabaseUrl,
@@ -34,6 +42,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
     DATA_DIR: '/tmp/checkin-hub-test',
     LOG_LEVEL: 'info',
     BCRYPT_COST: '10',
+    PUNCH_DEBOUNCE_SECONDS: '0',
     ...env,
   });
 }
@@ -105,17 +114,37 @@ export async function createTestHub(env: Record<string, string> = {}) {
     return { status: res.status, body: parsed, headers: res.headers, text };
   }
 
-  async function makeTeam(fields: Partial<{ team_name: string; workday_start: string; grace_minutes: number; working_weekdays: number[] }> = {}) {
+  /**
+   * Inserts a team. Its hours: `schedule_id`, or the simple week of `workday_start` / `grace_minutes` /
+   * `working_weekdays` (a schedule the team owns: an eight-hour shift on each working weekday, as the API makes one).
+   */
+  async function makeTeam(
+    fields: Partial<{
+      team_name: string; workday_start: string; grace_minutes: number; working_weekdays: number[]; schedule_id: number | null;
+      timezone: string | null; weekly_hours: number; missing_check_out: 'flag' | 'close_at_shift_end';
+    }> = {},
+  ) {
     const [row] = await em().execute<TeamRow[]>(
-      `insert into teams (team_name, workday_start, grace_minutes, working_weekdays, created_at, updated_at)
-       values (?, ?, ?, ?, now(), now()) returning team_id, team_name`,
-      [
-        fields.team_name ?? `Team ${uid()}`,
-        fields.workday_start ?? '09:00',
-        fields.grace_minutes ?? 5,
-        JSON.stringify(fields.working_weekdays ?? [1, 2, 3, 4, 5]),
-      ],
+      `insert into teams (team_name, schedule_id, timezone, weekly_hours, missing_check_out, created_at, updated_at)
+       values (?, ?, ?, ?, ?, now(), now()) returning team_id, team_name`,
+      [fields.team_name ?? `Team ${uid()}`, fields.schedule_id ?? null, fields.timezone ?? null, fields.weekly_hours ?? 40, fields.missing_check_out ?? 'flag'],
     );
+    if (fields.schedule_id === undefined) {
+      const start = fields.workday_start ?? '09:00';
+      const [h, m] = start.split(':').map(Number);
+      const end = `${String((h + 8) % 24).padStart(2, '0')}:${String(m).padStart(2, '0')}`;
+      const shifts = (fields.working_weekdays ?? [1, 2, 3, 4, 5]).map((weekday) => ({ week: 1, weekday, start, end, break_minutes: 0 }));
+      await em().execute(
+        `with s as (
+           insert into schedules (name, cycle_weeks, starts_on, grace_minutes, shifts, version, valid_from, owner_team_id, created_at, updated_at)
+           values (?, 1, '2024-01-01', ?, ?::jsonb, 1, '1900-01-01', ?, now(), now()) returning *
+         ), v as (
+           insert into schedule_versions select schedule_id, version, valid_from, cycle_weeks, starts_on, grace_minutes, shifts, now() from s
+         )
+         update teams set schedule_id = (select schedule_id from s) where team_id = ?`,
+        [`${row.team_name} hours`, fields.grace_minutes ?? 5, JSON.stringify(shifts), row.team_id, row.team_id],
+      );
+    }
     return row;
   }
 
@@ -135,7 +164,8 @@ export async function createTestHub(env: Record<string, string> = {}) {
         fields.team_id ?? null,
         fields.access ?? 'employee',
         await passwordHash,
-        fields.badge_id === undefined ? `BADGE-${id}` : fields.badge_id,
+        // Stored normalised (trimmed, upper case), as the API stores badges.
+        fields.badge_id === undefined ? `BADGE-${id}`.toUpperCase() : (fields.badge_id?.trim().toUpperCase() ?? null),
         fields.active ?? true,
       ],
     );

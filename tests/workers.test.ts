@@ -9,7 +9,7 @@ import { createRedis } from '../src/infra/redis.ts';
 import { testDatabaseUrl } from './env.ts';
 import { spawnHub, spawnWorker, type HubChild as HubProcess, type WorkerChild as WorkerProcess } from '../harness/index.ts';
 import { collect, http, nextEvent, openSocket, sleep, waitFor, type Client } from './socket-utils.ts';
-import { createTestHub, TEST_SECRET, uid, type TestHub } from './utils.ts';
+import { createTestHub, stayOf, TEST_SECRET, uid, type TestHub } from './utils.ts';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 /** The recompute runs this long after a team's first change; 30 punches take ~0.5 s here, so a burst fits well inside. */
@@ -187,9 +187,9 @@ describe('the worker process beside two API processes', () => {
     await hub.rows(`update employees set created_at = ?::date - interval '1 day' + interval '12 hours' where team_id = ? and access = 'employee'`, [day, team.team_id]);
     const insert = (employeeId: number, status: string, checkIn: string | null, checkOut: string | null) =>
       hub.rows<{ record_id: number }>(
-        `insert into attendance (employee_id, team_id, attendance_date, status, check_in_time, check_out_time, source, created_at, updated_at)
-         values (?, ?, ?::date, ?, ?::timestamptz, ?::timestamptz, 'api', now(), now()) returning record_id`,
-        [employeeId, team.team_id, day, status, checkIn, checkOut],
+        `insert into attendance (employee_id, team_id, attendance_date, status, check_in_time, check_out_time, intervals, source, created_at, updated_at)
+         values (?, ?, ?::date, ?, ?::timestamptz, ?::timestamptz, ?::jsonb, 'api', now(), now()) returning record_id`,
+        [employeeId, team.team_id, day, status, checkIn, checkOut, stayOf(checkIn, checkOut)],
       );
     const [forgotRecord] = await insert(forgot.employee_id, 'Present', `${day}T08:55:00Z`, null);
     await insert(full.employee_id, 'Present', `${day}T08:50:00Z`, `${day}T17:00:00Z`);
@@ -202,7 +202,7 @@ describe('the worker process beside two API processes', () => {
     const flagged = collect(board, 'attendance:missing_check_out');
 
     const first = await http(a.url, 'POST', '/attendance/end-of-day', { token: admin.token, json: { date: day } });
-    expect(first).toEqual({ status: 200, body: { days: [{ date: day, absent: 2, missing_check_out: 1 }] } });
+    expect(first).toEqual({ status: 200, body: { days: [{ date: day, absent: 2, missing_check_out: 1, auto_closed: 0 }] } });
 
     const records = () =>
       hub.rows<{ employee_id: number; status: string; source: string; missing_check_out: boolean; notes: string | null; updated_at: Date }>(
@@ -239,7 +239,7 @@ describe('the worker process beside two API processes', () => {
     ]);
 
     const again = await http(a.url, 'POST', '/attendance/end-of-day', { token: admin.token, json: { date: day } });
-    expect(again).toEqual({ status: 200, body: { days: [{ date: day, absent: 0, missing_check_out: 0 }] } });
+    expect(again).toEqual({ status: 200, body: { days: [{ date: day, absent: 0, missing_check_out: 0, auto_closed: 0 }] } });
     await sleep(1000);
     expect(changes).toHaveLength(3);
     expect(flagged).toHaveLength(1);
@@ -280,7 +280,7 @@ describe('the worker process beside two API processes', () => {
       const rescuer = await spawnWorker(env);
       extraWorkers.push(rescuer);
       const result: JobResult = await running;
-      expect(result).toMatchObject({ days: [{ date: day, absent: 2, missing_check_out: 0 }] });
+      expect(result).toMatchObject({ days: [{ date: day, absent: 2, missing_check_out: 0, auto_closed: 0 }] });
       const rows = await hub.rows<{ employee_id: number; status: string }>(
         `select employee_id, status from attendance where team_id = ? and attendance_date = ? order by employee_id`,
         [team.team_id, day],
@@ -317,7 +317,11 @@ describe('the worker process beside two API processes', () => {
       const running = producer.run('summaries:recompute', { team_id: held.team_id }, 30_000);
       await waitFor(
         'the recompute to wait on the held row',
-        async () => (await locker.query('select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))', [lockerPid])).rowCount,
+        // Inside a transaction pg_stat_activity is a snapshot taken at its first read: clear it before each look.
+        async () => {
+          await locker.query('select pg_stat_clear_snapshot()');
+          return (await locker.query('select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))', [lockerPid])).rowCount;
+        },
         15_000,
       );
 

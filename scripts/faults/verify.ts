@@ -1,8 +1,9 @@
 // Checks after the drain: every ordinary punch stored once, poison ones never, records consistent with their punches,
 // fresh boards and summaries equal to the database; then the report.
 import { io } from 'socket.io-client';
-import { arrivalStatus, DEFAULT_SCHEDULE } from '../../src/modules/attendance/index.ts';
-import type { BoardSnapshot } from '../../src/modules/boards/index.ts';
+import type { Sql } from '../../src/infra/db.ts';
+import { figures, loadPlanning, rebuild, type DayPunch, type Interval } from '../../src/modules/attendance/index.ts';
+import { BOARD_STATES, type BoardSnapshot } from '../../src/modules/boards/index.ts';
 import { api, type Client, RUN_ID, waitFor, withTimeout } from '../../harness/index.ts';
 import { faults } from './injections.ts';
 import { errorCodes, punches } from './kiosks.ts';
@@ -58,14 +59,11 @@ export async function verify({ adminToken, employees, teams, deleted, drainedAt 
   const lost = ackedNotStored.length + generatedNotStored.length;
 
   // Every attendance record with punches on the days this run punched (and the day before each, for shifts across
-  // midnight) against all of its punches (the run's and the seed's), the rule of
-  // decide() in punch.rules.ts: the first punch (by occurred_at, whatever the arrival order) is the check-in and sets
-  // Present/Late, the latest is the check-out once there are two; a record changed by hand (audit log) is skipped.
-  // A punch belongs to the record of its local day, or (a shift across midnight) to the open one of the day before.
-  type Check = {
-    record_id: number; employee_id: number; day: string; status: string | null; check_in_time: Date | null; check_out_time: Date | null;
-    workday_start: string | null; grace_minutes: number | null; hand_changes: string; n: string; min_at: Date | null; max_at: Date | null;
-  };
+  // midnight) against all of its punches (the run's and the seed's), by the hub's own rule (day.rules.ts `rebuild`):
+  // the punches in time order, whatever the order they arrived in, give the record's intervals and each punch's
+  // action (a double scan within PUNCH_DEBOUNCE_SECONDS is ignored); Present or Late follow the first arrival against
+  // the person's shift. A record changed by hand (audit log) is skipped.
+  type Check = { record_id: number; employee_id: number; team_id: number | null; day: string; status: string | null; intervals: Interval[] | string; hand_changes: string };
   const checks = await query<Check>(
     DB_URL,
     `with days as (
@@ -73,48 +71,53 @@ export async function verify({ adminToken, employees, teams, deleted, drainedAt 
      ),
      touched as (
        select distinct p.record_id from punches p join attendance a on a.record_id = p.record_id
-        where a.attendance_date in (select day from days union select day - 1 from days)
+        where a.attendance_date between (select min(day) - 2 from days) and (select max(day) + 1 from days)
      )
-     select a.record_id, a.employee_id, a.attendance_date::text as day, a.status, a.check_in_time, a.check_out_time, tm.workday_start, tm.grace_minutes,
-            (select count(*) from audit_log l where l.entity_type = 'attendance' and l.entity_id = a.record_id) as hand_changes,
-            p.n, p.min_at, p.max_at
-       from touched t
-       join attendance a on a.record_id = t.record_id
-       left join employees e on e.employee_id = a.employee_id
-       left join teams tm on tm.team_id = e.team_id
-       cross join lateral (
-         select count(*) as n, min(occurred_at) as min_at, max(occurred_at) as max_at from punches p where p.record_id = a.record_id
-       ) p`,
+     select a.record_id, a.employee_id, a.team_id, a.attendance_date::text as day, a.status, a.intervals,
+            (select count(*) from audit_log l where l.entity_type = 'attendance' and l.entity_id = a.record_id) as hand_changes
+       from touched t join attendance a on a.record_id = t.record_id`,
     [`${EVENT_PREFIX}%`],
   );
+  const recordPunches = await query<{ record_id: number; punch_id: number; occurred_at: Date; intent: string | null; action: string }>(
+    DB_URL,
+    'select record_id, punch_id, occurred_at, intent, action from punches where record_id = any($1::int[]) order by occurred_at, punch_id',
+    [checks.map((c) => c.record_id)],
+  );
+  const punchesOf = new Map<number, typeof recordPunches>();
+  for (const p of recordPunches) (punchesOf.get(Number(p.record_id)) ?? punchesOf.set(Number(p.record_id), []).get(Number(p.record_id))!).push(p);
   const misplaced = await query<{ client_event_id: string; employee_id: number; occurred_at: Date; record_id: number | null; record_employee: number | null; record_day: string | null }>(
     DB_URL,
     `select p.client_event_id, p.employee_id, p.occurred_at, p.record_id, a.employee_id as record_employee, a.attendance_date::text as record_day
        from punches p left join attendance a on a.record_id = p.record_id
       where p.client_event_id like $1
         and (a.record_id is null or a.employee_id <> p.employee_id
-             or a.attendance_date not in ((p.occurred_at at time zone '${TZ}')::date, (p.occurred_at at time zone '${TZ}')::date - 1))`,
+             or a.attendance_date not in ((p.occurred_at at time zone coalesce(a.timezone, '${TZ}'))::date, (p.occurred_at at time zone coalesce(a.timezone, '${TZ}'))::date - 1))`,
     [`${EVENT_PREFIX}%`],
   );
-  const same = (x: Date | null, y: Date | null) => (x == null || y == null ? x == y : new Date(x).getTime() === new Date(y).getTime());
   const iso = (d: Date | string | null) => (d == null ? null : new Date(d).toISOString());
   const problems: string[] = misplaced.map((m) =>
     `punch ${m.client_event_id} (employee ${m.employee_id}, ${iso(m.occurred_at)}) is on record ${m.record_id} (employee ${m.record_employee}, ${m.record_day})`);
+  const days = checks.map((c) => c.day).sort();
+  const planning = days.length ? await loadPlanning({ query: (text, params = []) => query(DB_URL, text, [...params]) } as Sql, TZ, days[0], days[days.length - 1]) : null;
   let handChanged = 0;
+  const show = (list: Interval[]) => list.map((i) => `${i.check_in_time}–${i.check_out_time ?? 'open'}`).join(', ') || 'none';
   for (const c of checks) {
     const where = `record ${c.record_id} (employee ${c.employee_id}, ${c.day})`;
     if (Number(c.hand_changes) > 0) {
       handChanged++;
       continue;
     }
-    const n = Number(c.n);
-    const wantOut = n > 1 ? c.max_at : null;
-    if (!same(c.check_in_time, c.min_at)) problems.push(`${where}: check_in_time ${iso(c.check_in_time)} ≠ first punch ${iso(c.min_at)}`);
-    if (!same(c.check_out_time, wantOut)) problems.push(`${where}: check_out_time ${iso(c.check_out_time)} ≠ ${n > 1 ? `last punch ${iso(wantOut)}` : 'none (one punch)'}`);
-    if ((c.status === 'Present' || c.status === 'Late') && c.min_at) {
-      const schedule = c.workday_start ? { workday_start: c.workday_start, grace_minutes: Number(c.grace_minutes ?? 0) } : DEFAULT_SCHEDULE;
-      const want = arrivalStatus(new Date(c.min_at), schedule, TZ);
-      if (want !== c.status) problems.push(`${where}: status ${c.status} ≠ ${want} for a first punch at ${iso(c.min_at)}`);
+    const own = punchesOf.get(Number(c.record_id)) ?? [];
+    const rebuilt = rebuild(own.map((p) => ({ at: new Date(p.occurred_at), intent: (p.intent ?? (p.action === 'ignored' ? 'auto' : p.action)) as DayPunch['intent'] })), { debounceMs: 60_000 });
+    const stored = (typeof c.intervals === 'string' ? JSON.parse(c.intervals) : c.intervals) as Interval[];
+    const open = stored.map((i) => (i.auto_closed ? { ...i, check_out_time: null, auto_closed: undefined } : { check_in_time: i.check_in_time, check_out_time: i.check_out_time }));
+    if (show(open) !== show(rebuilt.intervals)) problems.push(`${where}: intervals ${show(stored)} ≠ from its punches ${show(rebuilt.intervals)}`);
+    own.forEach((p, k) => {
+      if (p.action !== rebuilt.actions[k]) problems.push(`${where}: punch ${p.punch_id} at ${iso(p.occurred_at)} stored as ${p.action}, its place in the day makes it ${rebuilt.actions[k]}`);
+    });
+    if ((c.status === 'Present' || c.status === 'Late') && planning && rebuilt.intervals.length) {
+      const want = figures(rebuilt.intervals, planning.plan(Number(c.employee_id), c.team_id == null ? null : Number(c.team_id), c.day), c.status).status;
+      if (want !== c.status) problems.push(`${where}: status ${c.status} ≠ ${want} for a first arrival at ${rebuilt.intervals[0].check_in_time}`);
     }
   }
 
@@ -172,8 +175,14 @@ export async function verify({ adminToken, employees, teams, deleted, drainedAt 
         const snap = ack as { ok: true } & BoardSnapshot;
         const rows = await query<{ employee_id: number; status: string | null; check_in_time: Date | null; check_out_time: Date | null }>(
           DB_URL,
+          // Today's record, or a stay begun yesterday that is still under way (as the board shows it).
           `select e.employee_id, a.status, a.check_in_time, a.check_out_time from employees e
-             left join attendance a on a.employee_id = e.employee_id and a.attendance_date = $1
+             left join lateral (
+               select * from attendance a where a.employee_id = e.employee_id
+                  and (a.attendance_date = $1 or (a.attendance_date = $1::date - 1 and a.intervals -> -1 ->> 'check_out_time' is null
+                       and jsonb_array_length(a.intervals) > 0 and not a.missing_check_out
+                       and (a.intervals -> -1 ->> 'check_in_time')::timestamptz > now() - interval '16 hours'))
+                order by a.attendance_date desc limit 1) a on true
             where e.team_id = $2 and e.active order by e.employee_id`,
           [today, team_id],
         );
@@ -193,7 +202,8 @@ export async function verify({ adminToken, employees, teams, deleted, drainedAt 
             );
           }
         }
-        const total = Object.values(snap.counts).reduce((s, n) => s + n, 0);
+        // One state per member; in_now and late count across states.
+        const total = BOARD_STATES.reduce((s, k) => s + snap.counts[k], 0);
         if (total !== rows.length) boardProblems.push(`hub ${label} team ${team_id}: counts add up to ${total}, not ${rows.length}`);
       }
     } catch (error) {
@@ -204,6 +214,8 @@ export async function verify({ adminToken, employees, teams, deleted, drainedAt 
   }
 
   // Summaries: close yesterday through the worker (POST /attendance/end-of-day), then cause a recompute of every team
+  // (the expected people counted here straight from the schedules' weekdays and the holidays: the seed's rotation has
+  // the same weekdays in both weeks and nobody is on an assignment)
   // with a REST change (a note on an earlier record of the team: attendance.changed → summaries:recompute), and wait
   // until GET /summarize_attendance/ agrees with a direct count of today, or a deadline passes.
   const summaryProblems: string[] = [];
@@ -243,8 +255,11 @@ export async function verify({ adminToken, employees, teams, deleted, drainedAt 
                 count(*) filter (where a.check_out_time is not null and a.status in ('Present', 'Late', 'Half Day')) as checked_out
            from employees e join teams t on t.team_id = e.team_id
            left join attendance a on a.employee_id = e.employee_id and a.attendance_date = $1::date
-          where e.active and t.working_weekdays @> to_jsonb(extract(isodow from $1::date)::int)
-            and (e.created_at at time zone '${TZ}')::date <= $1::date
+          where e.active
+            and exists (select 1 from schedules s, jsonb_array_elements(s.shifts) x
+                         where s.schedule_id = t.schedule_id and (x ->> 'weekday')::int = extract(isodow from $1::date)::int)
+            and not exists (select 1 from holidays h where h.date = $1::date and (h.team_id is null or h.team_id = t.team_id))
+            and (e.created_at at time zone coalesce(t.timezone, '${TZ}'))::date <= $1::date
             and ($2::int is null or e.team_id = $2::int)`,
         [today, teamId],
       ))[0];

@@ -5,6 +5,16 @@
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
+/** True when the runtime knows the IANA zone (`Europe/Paris`, `UTC`). */
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function formatter(tz: string): Intl.DateTimeFormat {
   let f = formatters.get(tz);
   if (!f) {

@@ -6,7 +6,7 @@ import type { Broadcaster } from '../broadcast.ts';
 import type { Delivery } from '../socket-contract.ts';
 
 /** Every job the hub runs. Names are `domain:verb`; each has exactly one handler (checked at start). */
-export const JOB_NAMES = ['summaries:recompute', 'attendance:end-of-day', 'assistant:ask'] as const;
+export const JOB_NAMES = ['summaries:recompute', 'attendance:end-of-day', 'attendance:recompute', 'assistant:ask'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export type { Delivery };
@@ -57,6 +57,9 @@ export function schedulesFor(config: Config): Schedule[] {
     { id: 'summaries-refresh', name: 'summaries:recompute', data: { all: true }, everyMs: config.jobs.summaryRefreshMinutes * 60_000 },
     { id: 'summaries-after-midnight', name: 'summaries:recompute', data: { all: true }, at: '00:05' },
     { id: 'attendance-end-of-day', name: 'attendance:end-of-day', data: {}, at: config.jobs.endOfDayTime },
+    // Teams in other time zones reach their cut-off at other hours, and night shifts end after it: the run is cheap
+    // and changes nothing twice, so it also comes every hour.
+    { id: 'attendance-end-of-day-hourly', name: 'attendance:end-of-day', data: {}, everyMs: 3_600_000 },
   ];
 }
 

@@ -203,19 +203,26 @@ export async function answerOffline(question: string, ctx: ToolContext, events: 
 
   switch (plan.intent) {
     case 'live': {
-      const board = await call<{ date: string; boards: { team_name: string; counts: Record<string, number>; members: { name: string; state: string; check_in_time: string | null }[] }[] }>('live_board', { team_id: manyTeams ? null : (team?.team_id ?? null) });
+      const board = await call<{ date: string; boards: { team_name: string; counts: Record<string, number>; members: { name: string; state: string; status: string | null; check_in_time: string | null }[] }[] }>('live_board', { team_id: manyTeams ? null : (team?.team_id ?? null) });
       // Several named teams: every board, keeping theirs.
       const data = manyTeams ? { ...board, boards: board.boards.filter((b) => plan.teams.some((t) => t.team_name === b.team_name)) } : board;
       const total = (k: string) => data.boards.reduce((s, b) => s + (b.counts[k] ?? 0), 0);
       const where = team ? `in ${list(plan.teams.map((t) => t.team_name))}` : 'across all teams';
-      const summary = `${total('present') + total('late')} in (${total('late')} late), ${total('remote')} remote, ${total('not_in_yet')} not in yet, ${total('absent')} absent, ${total('on_leave')} on leave, ${total('checked_out')} checked out`;
       const members = data.boards.flatMap((b) => b.members.map((m) => ({ ...m, team: b.team_name })));
-      const wanted = plan.liveWho === 'not_in' ? members.filter((m) => m.state === 'not_in_yet') : members.filter((m) => m.state === 'present' || m.state === 'late');
-      const names = wanted.slice(0, 30).map((m) => (m.check_in_time ? `${m.name} (${m.check_in_time}${m.state === 'late' ? ', late' : ''})` : m.name));
+      // In: in the building now; not in yet: expected and not arrived (overdue or not); checked out: gone for a break or the day.
+      const lateIn = members.filter((m) => m.state === 'in' && m.status === 'Late').length;
+      const summary =
+        `${total('in')} in (${lateIn} late), ${total('remote')} remote, ${total('not_in_yet') + total('overdue')} not in yet, ${total('absent')} absent, ` +
+        `${total('on_leave')} on leave, ${total('out') + total('done')} checked out`;
+      const wanted = plan.liveWho === 'not_in' ? members.filter((m) => m.state === 'not_in_yet' || m.state === 'overdue') : members.filter((m) => m.state === 'in');
+      const names = wanted.slice(0, 30).map((m) => (m.check_in_time ? `${m.name} (${m.check_in_time}${m.status === 'Late' ? ', late' : ''})` : m.name));
       const who = plan.liveWho === 'not_in'
         ? wanted.length ? `Not in yet: ${list(names)}${wanted.length > 30 ? ` and ${wanted.length - 30} more` : ''}.` : 'Everyone expected is in.'
         : wanted.length ? `In now: ${list(names)}${wanted.length > 30 ? ` and ${wanted.length - 30} more` : ''}.` : 'Nobody is in yet.';
-      const totals = { in: total('present') + total('late'), late: total('late'), remote: total('remote'), not_in_yet: total('not_in_yet'), absent: total('absent'), on_leave: total('on_leave'), checked_out: total('checked_out') };
+      const totals = {
+        in: total('in'), late: lateIn, remote: total('remote'), not_in_yet: total('not_in_yet') + total('overdue'), absent: total('absent'), on_leave: total('on_leave'),
+        checked_out: total('out') + total('done'), off: total('off'),
+      };
       return { understood: true, tools_used, data: { ...data, totals }, response: `Today (${data.date}) ${where}: ${summary}. ${who}` };
     }
     case 'rate': {

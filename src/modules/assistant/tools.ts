@@ -8,7 +8,7 @@ import type { Config } from '../../config.ts';
 import { sqlOf, type Em } from '../../infra/db.ts';
 import { AppError } from '../../infra/errors.ts';
 import { dateOnly, isoWeekday, localParts } from '../../infra/time.ts';
-import { attendance } from '../attendance/index.ts';
+import { attendance, intervalsOf, loadPlanning } from '../attendance/index.ts';
 import { teamSnapshot } from '../boards/index.ts';
 import { employees } from '../employees/index.ts';
 import { dailyStats, weekdayName } from '../summaries/index.ts';
@@ -168,7 +168,7 @@ export const peopleByStatus = defineTool({
     const teamId = args.team_id ?? null;
     const rows =
       args.status === 'Absent'
-        ? await attendance.absentPeople(db, { from: args.from, to: args.to, team_id: teamId, tz: config.timezone, today })
+        ? await attendance.absentPeople(db, { from: args.from, to: args.to, tz: config.timezone, today, grid: await (await loadPlanning(db, config.timezone, args.from, args.to)).expectedGrid(args.from, args.to, teamId) })
         : await attendance.peopleWithStatus(db, { from: args.from, to: args.to, status: args.status, team_id: teamId });
     const people = rows
       .map((r) => {
@@ -221,8 +221,14 @@ export const employeeHistory = defineTool({
         date,
         weekday: weekdayName(date),
         status: r.status,
-        check_in: checkIn ? localParts(checkIn, config.timezone).hhmm : null,
-        check_out: r.check_out_time ? localParts(new Date(r.check_out_time), config.timezone).hhmm : null,
+        check_in: checkIn ? localParts(checkIn, r.timezone ?? config.timezone).hhmm : null,
+        check_out: r.check_out_time ? localParts(new Date(r.check_out_time), r.timezone ?? config.timezone).hhmm : null,
+        intervals: intervalsOf(r).map((i) => `${localParts(new Date(i.check_in_time), r.timezone ?? config.timezone).hhmm}–${i.check_out_time ? localParts(new Date(i.check_out_time), r.timezone ?? config.timezone).hhmm : 'still in'}`),
+        worked_minutes: Number(r.worked_minutes),
+        break_minutes: Number(r.break_minutes),
+        overtime_minutes: Number(r.overtime_minutes),
+        weekly_overtime_minutes: Number(r.weekly_overtime_minutes),
+        left_early: Boolean(r.left_early),
         missing_check_out: Boolean(r.missing_check_out),
         notes_untrusted: r.notes ? r.notes.slice(0, 200) : null,
       };
@@ -234,9 +240,34 @@ export const employeeHistory = defineTool({
       to: args.to,
       days_recorded: records.length,
       counts,
+      worked_hours: Math.round(records.reduce((n, r) => n + Number(r.worked_minutes), 0) / 6) / 10,
+      overtime_hours: Math.round(records.reduce((n, r) => n + Number(r.overtime_minutes), 0) / 6) / 10,
+      weekly_overtime_hours: Math.round(records.reduce((n, r) => n + Number(r.weekly_overtime_minutes), 0) / 6) / 10,
       average_arrival: avg === null ? null : `${String(Math.floor(avg / 60)).padStart(2, '0')}:${String(avg % 60).padStart(2, '0')}`,
       late_by_weekday: lateByWeekday,
       records: rows.slice(-MAX_ROWS),
+    };
+  },
+});
+
+export const hoursWorked = defineTool({
+  name: 'hours_worked',
+  description:
+    'Hours worked, breaks and overtime per person in a date range (organisation or one team), most hours first: ' +
+    'overtime is beyond each day\'s planned shift (all of it on days off and holidays); weekly overtime is beyond the team\'s weekly_hours per ISO week.',
+  schema: v.object({ ...Range, team_id: TeamArg }),
+  async run(args, { em }) {
+    checkRange(args);
+    const rows = await attendance.hoursByPerson(sqlOf(em), { from: args.from, to: args.to, team_id: args.team_id ?? null });
+    const hours = (m: string | number) => Math.round(Number(m) / 6) / 10;
+    return {
+      from: args.from,
+      to: args.to,
+      team_id: args.team_id ?? null,
+      people: rows.slice(0, MAX_ROWS).map((r) => ({
+        employee_id: Number(r.employee_id), name: r.name, team_name: r.team_name, days: Number(r.days), worked_hours: hours(r.worked),
+        break_hours: hours(r.breaks), overtime_hours: hours(r.overtime), weekly_overtime_hours: hours(r.weekly_overtime), left_early_days: Number(r.left_early),
+      })),
     };
   },
 });
@@ -273,19 +304,26 @@ export const weekdayPattern = defineTool({
 
 export const liveBoard = defineTool({
   name: 'live_board',
-  description: 'Today, live: who is in, late, remote, absent, on leave, not in yet or checked out, for one team or every team.',
+  description:
+    'Today, live: each member\'s state (in, out on a break, done for the day, not in yet, overdue, remote, on leave, absent, off) ' +
+    'and presence (in the building or not), with counts including in_now and late, for one team or every team.',
   schema: v.object({ team_id: TeamArg }),
   async run({ team_id }, ctx) {
     const teamIds = team_id ? [team_id] : ((await findTeams.run({}, ctx)) as { team_id: number }[]).map((t) => t.team_id);
     const boards = [];
     for (const id of teamIds.slice(0, 20)) {
+      // The assistant's today (its clock may be fixed): the day of every team's board.
       const snap = await teamSnapshot(ctx, id, 0, ctx.today);
       boards.push({
         team_id: id,
         team_name: snap.team_name,
         date: snap.date,
         counts: snap.counts,
-        members: snap.members.slice(0, MAX_ROWS).map((m) => ({ name: m.name, state: m.state, check_in_time: m.check_in_time ? localParts(new Date(m.check_in_time), ctx.config.timezone).hhmm : null })),
+        timezone: snap.timezone,
+        members: snap.members.slice(0, MAX_ROWS).map((m) => ({
+          name: m.name, state: m.state, presence: m.presence, status: m.status, worked_minutes: m.worked_minutes,
+          check_in_time: m.check_in_time ? localParts(new Date(m.check_in_time), snap.timezone).hhmm : null,
+        })),
       });
     }
     return { date: ctx.today, boards };
@@ -293,7 +331,7 @@ export const liveBoard = defineTool({
 });
 
 /** Every tool the assistant may use, by name. All are read-only. */
-export const TOOLS = [findTeams, findEmployees, attendanceRate, compareTeams, peopleByStatus, employeeHistory, weekdayPattern, liveBoard];
+export const TOOLS = [findTeams, findEmployees, attendanceRate, compareTeams, peopleByStatus, employeeHistory, hoursWorked, weekdayPattern, liveBoard];
 export type ToolName = (typeof TOOLS)[number]['name'];
 
 /** Runs a tool by name after validating its arguments: the single door through which every tool call goes. */

@@ -16,8 +16,10 @@ export type AttendanceChange = {
 /** A change as boards receive it: numbered per team (a gap means one was missed: re-join for a fresh snapshot). */
 export type AttendanceChanged = AttendanceChange & { seq: number };
 
-export type CheckRequest = { badge_id?: string; employee_id?: number; client_event_id?: string; occurred_at?: string };
-export type CheckResult = { action: 'check_in' | 'check_out'; duplicate: boolean; record: RecordDto; employee: { employee_id: number; name: string } };
+/** `intent`: auto (default) toggles in and out; check_in / check_out ask for one (409 when it contradicts the state). */
+export type CheckRequest = { badge_id?: string; employee_id?: number; client_event_id?: string; occurred_at?: string; intent?: 'auto' | 'check_in' | 'check_out' };
+/** `ignored`: a double scan (within PUNCH_DEBOUNCE_SECONDS of the last punch): kept, changes nothing. */
+export type CheckResult = { action: 'check_in' | 'check_out' | 'ignored'; duplicate: boolean; record: RecordDto; employee: { employee_id: number; name: string } };
 
 export type MissingCheckOut = {
   team_id: number;

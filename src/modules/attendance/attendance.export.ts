@@ -3,6 +3,7 @@ import { sqlOf } from '../../infra/db.ts';
 import { AppError } from '../../infra/errors.ts';
 import { dateOnly, isoOrNull, localParts } from '../../infra/time.ts';
 import { readScope } from '../auth/index.ts';
+import { intervalsOf } from './attendance.records.ts';
 import { attendance, type ExportRow, type RecordFilter } from './attendance.repository.ts';
 
 /** The most rows one export returns; narrow the date range for more. */
@@ -11,8 +12,9 @@ export const EXPORT_MAX_ROWS = 100_000;
 const PAGE_ROWS = 2_000;
 
 const HEADER = [
-  'record_id', 'employee_id', 'employee_name', 'team_id', 'team_name', 'attendance_date', 'status',
-  'check_in_time', 'check_out_time', 'check_in_local', 'check_out_local', 'missing_check_out', 'source', 'notes',
+  'record_id', 'employee_id', 'employee_name', 'team_id', 'team_name', 'attendance_date', 'timezone', 'status',
+  'check_in_time', 'check_out_time', 'check_in_local', 'check_out_local', 'intervals_local', 'worked_minutes', 'break_minutes',
+  'overtime_minutes', 'weekly_overtime_minutes', 'left_early', 'missing_check_out', 'source', 'notes',
 ];
 
 /** A CSV cell: quoted when needed, and defused when a spreadsheet would read it as a formula. */
@@ -42,13 +44,17 @@ export async function exportCsv(ctx: Ctx, filter: RecordFilter, done: () => void
     throw error;
   }
 
-  const tz = ctx.config.timezone;
-  const local = (d: string | Date | null) => (d == null ? null : localParts(new Date(d), tz).hhmm);
-  const line = (r: ExportRow) =>
-    [
-      r.record_id, r.employee_id, r.employee_name, r.team_id, r.team_name, dateOnly(r.attendance_date), r.status,
-      isoOrNull(r.check_in_time), isoOrNull(r.check_out_time), local(r.check_in_time), local(r.check_out_time), Boolean(r.missing_check_out), r.source, r.notes,
+  // Local times are in each record's own zone (its team's, or TIMEZONE), which the `timezone` column names.
+  const local = (d: string | Date | null, tz: string) => (d == null ? null : localParts(new Date(d), tz).hhmm);
+  const line = (r: ExportRow) => {
+    const tz = r.timezone ?? ctx.config.timezone;
+    const intervals = intervalsOf(r).map((i) => `${local(i.check_in_time, tz)}-${local(i.check_out_time, tz) ?? ''}`).join(' ');
+    return [
+      r.record_id, r.employee_id, r.employee_name, r.team_id, r.team_name, dateOnly(r.attendance_date), tz, r.status,
+      isoOrNull(r.check_in_time), isoOrNull(r.check_out_time), local(r.check_in_time, tz), local(r.check_out_time, tz), intervals,
+      r.worked_minutes, r.break_minutes, r.overtime_minutes, r.weekly_overtime_minutes, Boolean(r.left_early), Boolean(r.missing_check_out), r.source, r.notes,
     ].map(csvCell).join(',');
+  };
 
   const encoder = new TextEncoder();
   let cursor: ExportRow | null = null;

@@ -1,8 +1,9 @@
 import type { Sql, Statement } from '../../infra/db.ts';
 import { filterConditions, whereClause, type ColumnMap, type Condition } from '../../infra/sql-where.ts';
 import type { ReadScope } from '../auth/index.ts';
-import type { Status } from './attendance.entity.ts';
 import { RECORD_COLUMNS, type RecordRow } from './attendance.records.ts';
+import type { Interval } from './day.rules.ts';
+import type { ExpectedGrid } from './planning.ts';
 
 /** Every statement on `attendance` (reports that join people and teams to it included). */
 
@@ -50,7 +51,8 @@ export function recordListStatements(filter: RecordFilter & { skip: number; limi
 export type ExportRow = {
   record_id: number; employee_id: number; employee_name: string; team_id: number | null; team_name: string | null;
   attendance_date: string | Date; status: string; check_in_time: string | Date | null; check_out_time: string | Date | null;
-  missing_check_out: boolean; source: string; notes: string | null;
+  missing_check_out: boolean; source: string; notes: string | null; timezone: string | null; worked_minutes: number; break_minutes: number;
+  overtime_minutes: number; weekly_overtime_minutes: number; left_early: boolean; intervals: Interval[] | string;
 };
 
 export type DayCountsRow = {
@@ -64,14 +66,61 @@ export type DayCountsRow = {
   checked_out: string | number;
 };
 
-export type BoardRow = {
-  employee_id: number;
-  name: string;
-  status: string | null;
-  check_in_time: string | Date | null;
-  check_out_time: string | Date | null;
-  updated_at: string | Date | null;
+/** A board's row: an active member and their record of the day, if any (record columns null otherwise). */
+export type BoardRow = { member_id: number; member_name: string } & ({ [K in keyof RecordRow]: RecordRow[K] | null });
+
+/** The columns a record's figures are written to (by the recompute, a correction or the end of the day). */
+const FIGURES = {
+  status: 'text', check_in_time: 'timestamptz', check_out_time: 'timestamptz', intervals: 'jsonb', worked_minutes: 'int', break_minutes: 'int',
+  overtime_minutes: 'int', weekly_overtime_minutes: 'int', planned_minutes: 'int', left_early: 'boolean', shift_start: 'timestamptz',
+  shift_end: 'timestamptz', schedule_id: 'int', schedule_version: 'int', timezone: 'text', missing_check_out: 'boolean', notes: 'text', intervals_edited: 'boolean',
+} as const;
+type FigureName = keyof typeof FIGURES;
+const FIGURE_NAMES = Object.keys(FIGURES) as FigureName[];
+export type RecordFigures = { [K in FigureName]: RecordRow[K] };
+
+const toParam = (name: FigureName, value: unknown) => {
+  if (value instanceof Date) return value.toISOString();
+  if (name === 'intervals') return typeof value === 'string' ? value : JSON.stringify(value ?? []);
+  return value ?? null;
 };
+
+/**
+ * The expected people of each day, from a planning grid: members of teams working that day who follow their team's
+ * schedule (not on an assignment that day) and existed by then, and the days of people on an assignment. Parameters
+ * from \$n: team ids, team days, person ids, person days, the organisation's zone.
+ */
+const gridCte = (n: number) => `
+  grid as (
+    select e.employee_id, e.team_id, td.day
+      from unnest($${n}::int[], $${n + 1}::date[]) td(team_id, day)
+      join employees e on e.team_id = td.team_id and e.active
+      join teams t on t.team_id = e.team_id
+     where (e.created_at at time zone coalesce(t.timezone, $${n + 4}))::date <= td.day
+       and not exists (select 1 from employee_schedules s where s.employee_id = e.employee_id and s.valid_from <= td.day and (s.valid_to is null or s.valid_to >= td.day))
+    union all
+    select e.employee_id, e.team_id, pd.day
+      from unnest($${n + 2}::int[], $${n + 3}::date[]) pd(employee_id, day)
+      join employees e on e.employee_id = pd.employee_id and e.active and e.team_id is not null
+      join teams t on t.team_id = e.team_id
+     where (e.created_at at time zone coalesce(t.timezone, $${n + 4}))::date <= pd.day
+  )`;
+
+const gridParams = (grid: ExpectedGrid, tz: string) => [
+  grid.teamDays.map((d) => d.team_id), grid.teamDays.map((d) => d.day), grid.personDays.map((d) => d.employee_id), grid.personDays.map((d) => d.day), tz,
+];
+
+/** "Now" and MAX_SHIFT_HOURS, for telling a stay still under way from a check-out forgotten long ago. */
+export type OpenStay = { now: Date; maxShiftHours: number };
+
+/**
+ * A record whose last stay is still under way: its last interval is open, began within MAX_SHIFT_HOURS of now, and
+ * the end of its day has not flagged it as a forgotten check-out. `$n` is now, `$n+1` MAX_SHIFT_HOURS.
+ */
+function openStay(a: string, n: number) {
+  return `jsonb_array_length(${a}.intervals) > 0 and ${a}.intervals -> -1 ->> 'check_out_time' is null and not ${a}.missing_check_out
+          and (${a}.intervals -> -1 ->> 'check_in_time')::timestamptz > $${n}::timestamptz - make_interval(hours => $${n + 1}::int)`;
+}
 
 type Named = RecordRow & { name: string };
 
@@ -87,33 +136,67 @@ export const attendance = {
     return row ?? null;
   },
 
-  /** Inserts a record; null when the person already has one that day. */
-  async insert(
-    sql: Sql,
-    r: { employee_id: number; team_id: number | null; attendance_date: string; status: Status; check_in_time: Date | null; check_out_time: Date | null; notes: string | null; source: string },
-  ): Promise<RecordRow | null> {
+  /** Inserts a record with its figures; null when the person already has one that day. */
+  async insert(sql: Sql, r: { employee_id: number; team_id: number | null; attendance_date: string; source: string } & RecordFigures): Promise<RecordRow | null> {
     const [row] = await sql.query<RecordRow>(
-      `insert into attendance (employee_id, team_id, attendance_date, status, check_in_time, check_out_time, notes, source, created_at, updated_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, now(), now())
+      `insert into attendance (employee_id, team_id, attendance_date, source, ${FIGURE_NAMES.join(', ')}, created_at, updated_at)
+       values ($1, $2, $3, $4, ${FIGURE_NAMES.map((name, k) => `$${k + 5}::${FIGURES[name]}`).join(', ')}, now(), now())
        on conflict (employee_id, attendance_date) do nothing returning ${RECORD_COLUMNS}`,
-      [r.employee_id, r.team_id, r.attendance_date, r.status, r.check_in_time, r.check_out_time, r.notes, r.source],
+      [r.employee_id, r.team_id, r.attendance_date, r.source, ...FIGURE_NAMES.map((name) => toParam(name, r[name]))],
     );
     return row ?? null;
   },
 
-  /** A correction: the missing-check-out flag stays only while there is still no check-out. */
-  async update(
-    sql: Sql,
-    recordId: number,
-    r: { attendance_date: string; status: string; check_in_time: Date | string | null; check_out_time: Date | string | null; notes: string | null },
-  ): Promise<RecordRow> {
+  /** A correction: the date and every figure. */
+  async update(sql: Sql, recordId: number, r: { attendance_date: string } & RecordFigures): Promise<RecordRow> {
     const [row] = await sql.query<RecordRow>(
-      `update attendance set attendance_date = $2, status = $3, check_in_time = $4, check_out_time = $5, notes = $6,
-              missing_check_out = missing_check_out and $5::timestamptz is null, updated_at = clock_timestamp()
+      `update attendance set attendance_date = $2, ${FIGURE_NAMES.map((name, k) => `${name} = $${k + 3}::${FIGURES[name]}`).join(', ')}, updated_at = clock_timestamp()
         where record_id = $1 returning ${RECORD_COLUMNS}`,
-      [recordId, r.attendance_date, r.status, r.check_in_time, r.check_out_time, r.notes],
+      [recordId, r.attendance_date, ...FIGURE_NAMES.map((name) => toParam(name, r[name]))],
     );
     return row;
+  },
+
+  /** Rewrites the figures of many records in one statement (the recompute, the end of the day); returns the rows. */
+  async setFigures(sql: Sql, rows: ({ record_id: number } & RecordFigures)[]): Promise<RecordRow[]> {
+    if (!rows.length) return [];
+    return sql.query<RecordRow>(
+      `update attendance a set ${FIGURE_NAMES.map((name) => `${name} = v.${name}`).join(', ')}, updated_at = clock_timestamp()
+         from unnest($1::int[], ${FIGURE_NAMES.map((name, k) => `$${k + 2}::${FIGURES[name] === 'jsonb' ? 'text' : FIGURES[name]}[]`).join(', ')})
+              as v(record_id, ${FIGURE_NAMES.join(', ')})
+        where a.record_id = v.record_id returning ${RECORD_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')}`.replace('intervals = v.intervals', 'intervals = v.intervals::jsonb'),
+      [rows.map((r) => r.record_id), ...FIGURE_NAMES.map((name) => rows.map((r) => toParam(name, r[name])))],
+    );
+  },
+
+  /** Sets each record's share of weekly overtime. */
+  async setWeekly(sql: Sql, shares: { record_id: number; weekly_overtime_minutes: number }[]): Promise<RecordRow[]> {
+    if (!shares.length) return [];
+    return sql.query<RecordRow>(
+      `update attendance a set weekly_overtime_minutes = v.n, updated_at = clock_timestamp()
+         from unnest($1::int[], $2::int[]) as v(record_id, n) where a.record_id = v.record_id
+       returning ${RECORD_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')}`,
+      [shares.map((s) => s.record_id), shares.map((s) => s.weekly_overtime_minutes)],
+    );
+  },
+
+  /** The records of these people between two dates, by person and date (locked when asked). */
+  async ofPeople(sql: Sql, employeeIds: number[], from: string, to: string, opts: { lock?: boolean } = {}): Promise<RecordRow[]> {
+    if (!employeeIds.length) return [];
+    return sql.query<RecordRow>(
+      `select ${RECORD_COLUMNS} from attendance where employee_id = any($1::int[]) and attendance_date between $2 and $3
+        order by employee_id, attendance_date${opts.lock ? ' for update' : ''}`,
+      [employeeIds, from, to],
+    );
+  },
+
+  /** Absences the end of the day marked on days that turned out to be no working day (a holiday added later). */
+  async deleteSystemAbsences(sql: Sql, recordIds: number[]): Promise<RecordRow[]> {
+    if (!recordIds.length) return [];
+    return sql.query<RecordRow>(
+      `delete from attendance where record_id = any($1::int[]) and source = 'system' and status = 'Absent' and jsonb_array_length(intervals) = 0 returning ${RECORD_COLUMNS}`,
+      [recordIds],
+    );
   },
 
   async delete(sql: Sql, recordId: number): Promise<void> {
@@ -137,7 +220,8 @@ export const attendance = {
     const after = cursor ? `${where.text ? ' and' : 'where'} (a.attendance_date, e.name, a.record_id) > ($${n + 1}::date, $${n + 2}, $${n + 3})` : '';
     return sql.query<ExportRow>(
       `select a.record_id, a.employee_id, e.name as employee_name, a.team_id, t.team_name, a.attendance_date, a.status,
-              a.check_in_time, a.check_out_time, a.missing_check_out, a.source, a.notes
+              a.check_in_time, a.check_out_time, a.missing_check_out, a.source, a.notes, a.timezone, a.worked_minutes, a.break_minutes,
+              a.overtime_minutes, a.weekly_overtime_minutes, a.left_early, a.intervals
          from attendance a join employees e on e.employee_id = a.employee_id left join teams t on t.team_id = a.team_id
          ${where.text}${after}
         order by a.attendance_date, e.name, a.record_id
@@ -147,37 +231,57 @@ export const attendance = {
   },
 
   /** Every active member of a team with their record of `date` (or none), by name: a board's rows. */
-  async teamDay(sql: Sql, teamId: number, date: string): Promise<BoardRow[]> {
+  /**
+   * A team's members with their record of `date`; someone with none, still in from a stay begun the day before (a
+   * night shift), comes with that stay's record.
+   */
+  async teamDay(sql: Sql, teamId: number, date: string, stay: OpenStay): Promise<BoardRow[]> {
     return sql.query<BoardRow>(
-      `select e.employee_id, e.name, a.status, a.check_in_time, a.check_out_time, a.updated_at
+      `select e.employee_id as member_id, e.name as member_name, ${RECORD_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')}
          from employees e
-         left join attendance a on a.employee_id = e.employee_id and a.attendance_date = $1
+         left join lateral (
+           select * from attendance a
+            where a.employee_id = e.employee_id
+              and (a.attendance_date = $1::date or (a.attendance_date = $1::date - 1 and ${openStay('a', 3)}))
+            order by a.attendance_date desc limit 1) a on true
         where e.team_id = $2 and e.active
         order by e.name, e.employee_id`,
-      [date, teamId],
+      [date, teamId, stay.now, stay.maxShiftHours],
     );
   },
 
   /**
-   * Per-day counts for a date range, for one team or (teamId null) the whole organisation, in one statement: the
-   * grid of expected people (active members of teams that work that weekday, who existed by then) against their
-   * records.
+   * Who is in now (the fire roll call): active people whose latest record of the last two days (a night shift started
+   * yesterday) has an open interval; of one team, or everyone. With the time they came in.
    */
-  async dailyCounts(sql: Sql, tz: string, from: string, to: string, teamId: number | null): Promise<DayCountsRow[]> {
+  async onSite(sql: Sql, q: { team_id: number | null; since: string } & OpenStay) {
+    return sql.query<{ employee_id: number; name: string; team_id: number | null; team_name: string | null; record_id: number; attendance_date: string | Date; intervals: Interval[] | string; timezone: string | null }>(
+      `select distinct on (e.employee_id) e.employee_id, e.name, e.team_id, t.team_name, a.record_id, a.attendance_date, a.intervals, a.timezone
+         from attendance a join employees e on e.employee_id = a.employee_id left join teams t on t.team_id = e.team_id
+        where a.attendance_date >= $1::date and e.active and ($2::int is null or e.team_id = $2::int)
+          and ${openStay('a', 3)}
+        order by e.employee_id, a.attendance_date desc`,
+      [q.since, q.team_id, q.now, q.maxShiftHours],
+    );
+  },
+
+  /** Minutes worked, overtime and weekly overtime per day (every record, expected or not), for a team or everyone. */
+  async hoursByDay(sql: Sql, from: string, to: string, teamId: number | null) {
+    return sql.query<{ day: string | Date; worked: string; overtime: string; weekly_overtime: string }>(
+      `select attendance_date as day, sum(worked_minutes) as worked, sum(overtime_minutes) as overtime, sum(weekly_overtime_minutes) as weekly_overtime
+         from attendance where attendance_date between $1 and $2 and ($3::int is null or team_id = $3::int)
+        group by attendance_date`,
+      [from, to, teamId],
+    );
+  },
+
+  /**
+   * Per-day counts for a date range, in one statement: the grid of expected people (see `gridCte`) against their
+   * records. The grid says who is expected; the records say what happened.
+   */
+  async dailyCounts(sql: Sql, tz: string, from: string, to: string, grid: ExpectedGrid): Promise<DayCountsRow[]> {
     return sql.query<DayCountsRow>(
-      `with days as (
-         select d::date as day, extract(isodow from d)::int as dow
-           from generate_series($1::date, $2::date, interval '1 day') d
-       ),
-       members as (
-         select e.employee_id, t.working_weekdays, (e.created_at at time zone $3)::date as since
-           from employees e join teams t on t.team_id = e.team_id
-          where e.active and ($4::int is null or e.team_id = $4::int)
-       ),
-       grid as (
-         select days.day, m.employee_id
-           from days join members m on m.working_weekdays @> to_jsonb(days.dow) and m.since <= days.day
-       )
+      `with ${gridCte(3)}
        select g.day,
               count(*) filter (where a.status is distinct from 'On Leave') as expected,
               count(*) filter (where a.status in ('Present', 'Late', 'Half Day', 'Remote')) as present,
@@ -192,41 +296,34 @@ export const attendance = {
                                and a.attendance_date between $1::date and $2::date
         group by g.day
         order by g.day`,
-      [from, to, tz, teamId],
+      [from, to, ...gridParams(grid, tz)],
     );
   },
 
-  /** Absent (source system) for every active member expected on `date` who has no record that day. */
-  async markAbsent(sql: Sql, date: string, weekday: number, tz: string): Promise<Named[]> {
+  /** Absent (source system) for every person the grid expects on `date` who has no record that day. */
+  async markAbsent(sql: Sql, date: string, tz: string, grid: ExpectedGrid): Promise<Named[]> {
     return sql.query<Named>(
-      `with inserted as (
-         insert into attendance (employee_id, team_id, attendance_date, status, notes, source, created_at, updated_at)
-         select e.employee_id, e.team_id, $1::date, 'Absent', 'No check-in by the end of the day', 'system', now(), now()
-           from employees e join teams t on t.team_id = e.team_id
-          where e.active
-            and t.working_weekdays @> to_jsonb($2::int)
-            and (e.created_at at time zone $3)::date <= $1::date
+      `with ${gridCte(2)}, inserted as (
+         insert into attendance (employee_id, team_id, attendance_date, status, notes, source, timezone, created_at, updated_at)
+         select g.employee_id, g.team_id, $1::date, 'Absent', 'No check-in by the end of the day', 'system', coalesce(t.timezone, $6), now(), now()
+           from grid g left join teams t on t.team_id = g.team_id
+          where g.day = $1::date
          on conflict (employee_id, attendance_date) do nothing
          returning ${RECORD_COLUMNS}
        )
        select inserted.*, e.name from inserted join employees e on e.employee_id = inserted.employee_id`,
-      [date, weekday, tz],
+      [date, ...gridParams(grid, tz)],
     );
   },
 
-  /** Flags the check-ins of `date` that have no check-out (once). */
-  async flagMissingCheckOuts(sql: Sql, date: string): Promise<Named[]> {
+  /** The open records of `date` (checked in, not out) of these teams, locked: the end of the day closes or flags them. */
+  async openOn(sql: Sql, date: string, teamIds: number[] | null): Promise<Named[]> {
     return sql.query<Named>(
-      `with flagged as (
-         update attendance
-            set missing_check_out = true,
-                notes = case when notes is null or notes = '' then 'Missing check-out' else notes || ' · Missing check-out' end,
-                updated_at = clock_timestamp()
-          where attendance_date = $1::date and check_in_time is not null and check_out_time is null and not missing_check_out
-         returning ${RECORD_COLUMNS}
-       )
-       select flagged.*, e.name from flagged join employees e on e.employee_id = flagged.employee_id`,
-      [date],
+      `select ${RECORD_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')}, e.name from attendance a join employees e on e.employee_id = a.employee_id
+        where a.attendance_date = $1::date and jsonb_array_length(a.intervals) > 0 and a.intervals -> -1 ->> 'check_out_time' is null
+          and not a.missing_check_out and ($2::int[] is null or a.team_id = any($2::int[]))
+        for update of a`,
+      [date, teamIds],
     );
   },
 
@@ -243,30 +340,64 @@ export const attendance = {
   },
 
   /**
-   * People absent in a range: expected working days (the summaries' grid) with an Absent record or none at all. Days
-   * from `today` on count only with an Absent record (the day is not over).
+   * People absent in a range: days the grid expects them with an Absent record or none at all. Days from `today` on
+   * count only with an Absent record (the day is not over).
    */
-  async absentPeople(sql: Sql, q: { from: string; to: string; team_id: number | null; tz: string; today: string }) {
+  async absentPeople(sql: Sql, q: { from: string; to: string; tz: string; today: string; grid: ExpectedGrid }) {
     return sql.query<{ employee_id: number; name: string; team_name: string | null; dates: string[] | string }>(
-      `with days as (select d::date as day, extract(isodow from d)::int as dow from generate_series($1::date, $2::date, interval '1 day') d)
-       select e.employee_id, e.name, t.team_name, array_agg(days.day::text order by days.day) as dates
-         from days
-         join employees e on e.active and e.team_id is not null and ($3::int is null or e.team_id = $3::int)
-         join teams t on t.team_id = e.team_id and t.working_weekdays @> to_jsonb(days.dow)
-         left join attendance a on a.employee_id = e.employee_id and a.attendance_date = days.day
-        where (e.created_at at time zone $4)::date <= days.day and (a.status is null or a.status = 'Absent')
-          and (days.day < $5::date or a.status = 'Absent')
+      `with ${gridCte(4)}
+       select e.employee_id, e.name, t.team_name, array_agg(g.day::text order by g.day) as dates
+         from grid g
+         join employees e on e.employee_id = g.employee_id
+         join teams t on t.team_id = e.team_id
+         left join attendance a on a.employee_id = g.employee_id and a.attendance_date = g.day
+        where g.day between $1 and $2 and (a.status is null or a.status = 'Absent') and (g.day < $3::date or a.status = 'Absent')
         group by e.employee_id, e.name, t.team_name`,
-      [q.from, q.to, q.team_id, q.tz, q.today],
+      [q.from, q.to, q.today, ...gridParams(q.grid, q.tz)],
+    );
+  },
+
+  /** The records of a timesheet (filtered and scoped as lists are), with names, by person and date. */
+  async timesheetRows(sql: Sql, filter: RecordFilter, scope: ReadScope) {
+    const where = recordWhere(filter, scope, 'a.');
+    return sql.query<RecordRow & { name: string; team_name: string | null }>(
+      `select ${RECORD_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')}, e.name, t.team_name
+         from attendance a join employees e on e.employee_id = a.employee_id left join teams t on t.team_id = a.team_id
+         ${where.text} order by e.name, a.employee_id, a.attendance_date`,
+      where.params,
+    );
+  },
+
+  /** The active people a timesheet of this filter and scope covers even without records (their expected days). */
+  async rosterOf(sql: Sql, filter: Pick<RecordFilter, 'team_id' | 'employee_id'>, scope: ReadScope) {
+    const where = whereClause([
+      ...filterConditions({ team_id: ['e.team_id', '='], employee_id: ['e.employee_id', '='] } as ColumnMap<'team_id' | 'employee_id'>, filter),
+      ...scopeConditions(scope, 'e.'),
+    ]);
+    const rows = await sql.query<{ employee_id: number; name: string; team_id: number | null; team_name: string | null }>(
+      `select e.employee_id, e.name, e.team_id, t.team_name from employees e left join teams t on t.team_id = e.team_id
+         ${where.text ? `${where.text} and e.active` : 'where e.active'}`,
+      where.params,
+    );
+    return rows.map((r) => ({ employee_id: Number(r.employee_id), name: r.name, team_id: r.team_id == null ? null : Number(r.team_id), team_name: r.team_name }));
+  },
+
+  /** Hours per person in a range (records of the range), most worked first. */
+  async hoursByPerson(sql: Sql, q: { from: string; to: string; team_id: number | null }) {
+    return sql.query<{ employee_id: number; name: string; team_name: string | null; days: string; worked: string; breaks: string; overtime: string; weekly_overtime: string; left_early: string }>(
+      `select e.employee_id, e.name, t.team_name, count(*) filter (where a.worked_minutes > 0) as days, sum(a.worked_minutes) as worked,
+              sum(a.break_minutes) as breaks, sum(a.overtime_minutes) as overtime, sum(a.weekly_overtime_minutes) as weekly_overtime,
+              count(*) filter (where a.left_early) as left_early
+         from attendance a join employees e on e.employee_id = a.employee_id left join teams t on t.team_id = a.team_id
+        where a.attendance_date between $1 and $2 and ($3::int is null or a.team_id = $3::int)
+        group by e.employee_id, e.name, t.team_name
+        order by sum(a.worked_minutes) desc, e.name`,
+      [q.from, q.to, q.team_id],
     );
   },
 
   /** One person's records in a range, oldest first. */
-  async personRange(sql: Sql, employeeId: number, from: string, to: string) {
-    return sql.query<{ attendance_date: string | Date; status: string; check_in_time: string | Date | null; check_out_time: string | Date | null; notes: string | null; missing_check_out: boolean }>(
-      `select attendance_date, status, check_in_time, check_out_time, notes, missing_check_out from attendance
-        where employee_id = $1 and attendance_date between $2 and $3 order by attendance_date`,
-      [employeeId, from, to],
-    );
+  async personRange(sql: Sql, employeeId: number, from: string, to: string): Promise<RecordRow[]> {
+    return sql.query<RecordRow>(`select ${RECORD_COLUMNS} from attendance where employee_id = $1 and attendance_date between $2 and $3 order by attendance_date`, [employeeId, from, to]);
   },
 };

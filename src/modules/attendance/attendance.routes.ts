@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { endpoint, listResponse, takeHeavySlot } from '../../infra/http.ts';
-import { IsoDate } from '../../infra/schemas.ts';
+import { Id, IdString, IsoDate } from '../../infra/schemas.ts';
+import { onSite, timesheet, timesheetCsv } from './attendance.reports.ts';
 import { assertClosable } from './end-of-day.service.ts';
 import { exportCsv } from './attendance.export.ts';
 import { ctxOf } from '../../infra/request.ts';
@@ -12,6 +13,7 @@ import {
   AttendanceUpdate,
   DateRangeQuery,
   EmployeeParams,
+  IntervalOut,
   PunchBody,
   PunchOut,
   RecordParams,
@@ -39,9 +41,14 @@ const punchEndpoint = (path: string, intent: PunchIntent, summary: string, descr
     },
   );
 
+const OnSiteOut = v.object({
+  employee_id: v.number(), name: v.string(), team_id: v.nullable(v.number()), team_name: v.nullable(v.string()), record_id: v.number(),
+  attendance_date: v.string(), timezone: v.string(), check_in_time: v.string(), first_check_in_time: v.string(),
+});
+
 const EndOfDayBody = v.object({ date: IsoDate('date') });
 const EndOfDayOut = v.object({
-  days: v.array(v.object({ date: v.string(), absent: v.number(), missing_check_out: v.number() })),
+  days: v.array(v.object({ date: v.string(), absent: v.number(), missing_check_out: v.number(), auto_closed: v.number() })),
 });
 
 /** Closing a day on demand, for example after an outage; runs as the same job as the schedule. */
@@ -50,9 +57,10 @@ const endOfDayEndpoint = endpoint(
     method: 'post', path: '/attendance/end-of-day', tag, summary: 'Close a past day (absences, missing check-outs)', access: ['admin'],
     body: EndOfDayBody, response: EndOfDayOut,
     description:
-      'Marks every expected team member without a record Absent (source `system`) and flags check-ins without a check-out ' +
-      '(`missing_check_out`). Idempotent: running a day again changes nothing. A day can be closed only after its cut-off ' +
-      '(END_OF_DAY_TIME in TIMEZONE): 409 `day_not_over` before.',
+      'Marks everyone the schedules expected (a shift that day, no holiday) without a record Absent (source `system`); a stay ' +
+      'still open once its shift is over is flagged (`missing_check_out`) or, with the team’s `missing_check_out: "close_at_shift_end"`, ' +
+      'closed at the shift’s end and marked `auto_closed`. Idempotent: running a day again changes nothing. A day can be closed only ' +
+      'after its cut-off (END_OF_DAY_TIME in TIMEZONE; each team’s in its own zone): 409 `day_not_over` before.',
   },
   async (c, { body }) => {
     const deps = c.get('deps');
@@ -62,7 +70,72 @@ const endOfDayEndpoint = endpoint(
   },
 );
 
+const TimesheetQuery = v.pipe(
+  v.object({
+    date_from: IsoDate('date_from'),
+    date_to: IsoDate('date_to'),
+    team_id: v.optional(IdString('team_id')),
+    employee_id: v.optional(IdString('employee_id')),
+    format: v.optional(v.picklist(['json', 'csv'], 'format must be json or csv'), 'json'),
+  }),
+  v.forward(v.check((q) => q.date_to >= q.date_from, 'date_to must not be before date_from'), ['date_to']),
+);
+const TimesheetDay = v.object({
+  date: v.string(), status: v.nullable(v.string()), intervals: v.array(IntervalOut), worked_minutes: v.number(), break_minutes: v.number(),
+  overtime_minutes: v.number(), weekly_overtime_minutes: v.number(), planned_minutes: v.nullable(v.number()), late: v.boolean(), left_early: v.boolean(),
+  missing_check_out: v.boolean(), record_id: v.nullable(v.number()),
+});
+const TimesheetOut = v.object({
+  date_from: v.string(), date_to: v.string(), team_id: v.nullable(v.number()), employee_id: v.nullable(v.number()),
+  employees: v.array(v.object({
+    employee_id: v.number(), name: v.string(), team_id: v.nullable(v.number()), team_name: v.nullable(v.string()), timezone: v.string(),
+    days: v.array(TimesheetDay),
+    totals: v.object({
+      days_worked: v.number(), worked_minutes: v.number(), break_minutes: v.number(), overtime_minutes: v.number(), weekly_overtime_minutes: v.number(),
+      planned_minutes: v.number(), late_days: v.number(), left_early_days: v.number(), absent_days: v.number(),
+    }),
+  })),
+});
+
+const RecomputeBody = v.pipe(
+  v.object({ date_from: IsoDate('date_from'), date_to: IsoDate('date_to'), team_id: v.optional(Id('team_id')), employee_id: v.optional(Id('employee_id')) }),
+  v.forward(v.check((q) => q.date_to >= q.date_from, 'date_to must not be before date_from'), ['date_to']),
+);
+
 export const attendanceEndpoints = [
+  endpoint(
+    {
+      method: 'get', path: '/reports/timesheet', tag: 'Reports', summary: 'Timesheet: hours, breaks and overtime per employee and day', access: everyone,
+      query: TimesheetQuery, response: TimesheetOut, heavy: true, scope: 'The records GET /attendance/ would show the caller.',
+      description:
+        'Per employee and day of `date_from`…`date_to` (at most 366 days): the stays (`intervals`), minutes worked, breaks, overtime beyond the day’s plan and ' +
+        'beyond the team’s weekly_hours, late, left early and status; an expected working day with no record shows as Absent. Totals per employee. ' +
+        '`format=csv`: a line per employee and day and a `total` line per employee, local times in each employee’s zone.',
+    },
+    async (c, { query }) => {
+      const sheet = await timesheet(ctxOf(c), query);
+      if (query.format !== 'csv') return c.json(sheet);
+      return c.body(timesheetCsv(sheet), 200, {
+        'Content-Type': 'text/csv; charset=utf-8',
+        'Content-Disposition': `attachment; filename="timesheet-${query.date_from}-${query.date_to}.csv"`,
+      });
+    },
+  ),
+  endpoint(
+    {
+      method: 'post', path: '/attendance/recompute', tag, summary: 'Recompute the figures of a period', access: ['admin'], body: RecomputeBody, status: 202,
+      response: v.object({ queued: v.boolean() }),
+      description:
+        'Recomputes the records of `date_from`…`date_to` (of a team, a person, or everyone) against their schedules, in the background: planned minutes, ' +
+        'lateness, early leave, overtime and weekly overtime. Schedule, assignment and holiday changes do this by themselves for the days they affect.',
+    },
+    async (c, { body }) => {
+      const deps = c.get('deps');
+      const change = { from: body.date_from, to: body.date_to, reason: 'requested', ...(body.employee_id ? { employee_ids: [body.employee_id] } : body.team_id ? { team_id: body.team_id } : { all: true }) };
+      await deps.jobs.add('attendance:recompute', change);
+      return c.json({ queued: true }, 202);
+    },
+  ),
   endpoint(
     {
       method: 'get', path: '/attendance/', tag, summary: 'List attendance records', access: everyone, query: AttendanceListQuery, response: AttendanceOut,
@@ -81,13 +154,26 @@ export const attendanceEndpoints = [
   ),
   punchEndpoint(
     '/attendance/check-in', 'check_in', 'Check in (a punch)',
-    'Opens today’s record (local date in TIMEZONE): Present, or Late after the team’s start + grace. ' +
-      'A repeated `client_event_id` returns the first result with `duplicate: true` (200) and writes nothing. ' +
-      'Already checked in today: 409 `already_checked_in`.',
+    'Opens a stay (an interval) in today’s record (the local date in the team’s zone; a night shift’s record is dated the day it ' +
+      'started): the first arrival is Present, or Late after the shift’s start + grace. After a check-out it opens a new stay. ' +
+      'Refused while in: 409 `already_checked_in`. A punch within PUNCH_DEBOUNCE_SECONDS of the last one is kept as `action: "ignored"`. ' +
+      'A repeated `client_event_id` returns the first result with `duplicate: true` (200) and writes nothing.',
   ),
   punchEndpoint(
     '/attendance/check-out', 'check_out', 'Check out (a punch)',
-    'Sets the check-out of the day’s record (the latest punch wins). No check-in that day: 409 `not_checked_in`.',
+    'Closes the open stay. Refused while out (and for a check-out before the open stay began): 409 `not_checked_in`.',
+  ),
+  endpoint(
+    {
+      method: 'get', path: '/attendance/on-site', tag, summary: 'Who is on site now (roll call)', access: ['admin', 'manager'],
+      query: v.object({ team_id: v.optional(IdString('team_id')) }), response: OnSiteOut, list: true,
+      scope: 'Managers: their team. Admins: everyone, or one team with `team_id`.',
+      description: 'Everyone whose last stay is still open, with `check_in_time` (when this stay began) and `first_check_in_time` (the day’s first arrival).',
+    },
+    async (c, { query }) => {
+      const items = await onSite(ctxOf(c), query.team_id);
+      return listResponse(c, { items, total: items.length });
+    },
   ),
   endpoint(
     {

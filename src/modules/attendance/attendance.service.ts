@@ -2,13 +2,16 @@ import type { Ctx } from '../../infra/context.ts';
 import { sqlOf, type Sql } from '../../infra/db.ts';
 import { conflict, forbidden, notFound, uniqueViolation, validationError, type FieldError } from '../../infra/errors.ts';
 import { addDays, zonedTimeToInstant } from '../../infra/time.ts';
+import { recordFigures, refreshWeeks } from './attendance.figures.ts';
+import { isIn, type Interval } from './day.rules.ts';
+import { loadPlanning } from './planning.ts';
 import { recordAudit } from '../audit/index.ts';
 import { canCorrect, canDeleteRecords, canSeePerson, canSeeTeam, readScope, seesOnlyThemselves, selfCorrection, type Person } from '../auth/index.ts';
 import { employees } from '../employees/index.ts';
 import { teams } from '../teams/index.ts';
 import { attendance, type RecordFilter } from './attendance.repository.ts';
-import type { AttendanceCreateInput, AttendanceUpdateInput } from './attendance.schema.ts';
-import { recordDto, withoutMissingNote, type RecordDto, type RecordRow } from './attendance.records.ts';
+import type { AttendanceCreateInput, AttendanceUpdateInput, TimeValue } from './attendance.schema.ts';
+import { intervalsOf, recordDto, withoutMissingNote, type RecordDto, type RecordRow } from './attendance.records.ts';
 
 export type { RecordFilter };
 type Page = { skip: number; limit: number };
@@ -21,38 +24,98 @@ function assertCanCorrect(ctx: Ctx, person: Person) {
   throw forbidden('Managers may only correct records of their own team');
 }
 
+type TimeInputs = { check_in_time?: TimeValue | null; check_out_time?: TimeValue | null; intervals?: { check_in_time: TimeValue; check_out_time: TimeValue | null }[] };
+
+/** A local time on a date in a zone; one not after `notBefore` is the next day's (a night shift's check-out). */
+function instantOf(value: TimeValue, date: string, tz: string, notBefore?: Date): Date {
+  if (value instanceof Date) return value;
+  const [hh, mm, ss] = value.local.split(':');
+  let at = new Date(zonedTimeToInstant(date, `${hh}:${mm}`, tz).getTime() + Number(ss) * 1000);
+  if (notBefore && at <= notBefore) at = new Date(zonedTimeToInstant(addDays(date, 1), `${hh}:${mm}`, tz).getTime() + Number(ss) * 1000);
+  return at;
+}
+
+const field = (path: (string | number)[], msg: string, type = 'value_error'): FieldError => ({ loc: ['body', ...path], msg, type });
+
 /**
- * A record's times fall within its local day: the check-in on that day, the check-out from its start until
+ * The intervals a correction gives: `intervals` as they are, or check-in and check-out as one stay (on a day with
+ * several stays, the first arrival and the last departure move). Times may be local ('09:00:00') on the record's date
+ * in its zone. Each stay within the day (a check-out up to MAX_SHIFT_HOURS into the next), in order, not overlapping.
+ */
+function intervalsFrom(config: Ctx['config'], date: string, tz: string, input: TimeInputs, current: Interval[]): Interval[] | null {
+  if (input.intervals && (input.check_in_time !== undefined || input.check_out_time !== undefined)) {
+    throw validationError([field(['intervals'], 'give either intervals or check_in_time / check_out_time')]);
+  }
+  let next: Interval[];
+  if (input.intervals) {
+    let previousOut: Date | null = null;
+    next = input.intervals.map((i, k) => {
+      const cin = instantOf(i.check_in_time, date, tz, previousOut ?? undefined);
+      const cout = i.check_out_time === null ? null : instantOf(i.check_out_time, date, tz, cin);
+      if (cout && cout < cin) throw validationError([field(['intervals', k, 'check_out_time'], 'check_out_time must not be before check_in_time')]);
+      if (previousOut === null && k > 0) throw validationError([field(['intervals', k - 1, 'check_out_time'], 'only the last interval may be open')]);
+      if (previousOut && cin < previousOut) throw validationError([field(['intervals', k, 'check_in_time'], 'intervals must be in time order and must not overlap')]);
+      previousOut = cout;
+      return { check_in_time: cin.toISOString(), check_out_time: cout ? cout.toISOString() : null };
+    });
+  } else if (input.check_in_time === undefined && input.check_out_time === undefined) {
+    return null;
+  } else {
+    const first = current[0];
+    const last = current[current.length - 1];
+    const cin = input.check_in_time !== undefined ? (input.check_in_time === null ? null : instantOf(input.check_in_time, date, tz)) : first ? new Date(first.check_in_time) : null;
+    if (cin === null) {
+      if (input.check_out_time) throw validationError([field(['check_out_time'], 'a check-out needs a check-in')]);
+      return [];
+    }
+    const givenOut = input.check_out_time;
+    const cout = givenOut !== undefined ? (givenOut === null ? null : instantOf(givenOut, date, tz, cin)) : last?.check_out_time ? new Date(last.check_out_time) : null;
+    // Out of the day first (the more useful answer for a time far off), then the order.
+    assertWithinDay(config, date, tz, [{ check_in_time: cin.toISOString(), check_out_time: cout && cout >= cin ? cout.toISOString() : null }]);
+    if (cout && cout < cin) throw validationError([field(['check_out_time'], 'check_out_time must not be before check_in_time')]);
+    if (current.length <= 1) {
+      next = [{ check_in_time: cin.toISOString(), check_out_time: cout ? cout.toISOString() : null }];
+    } else {
+      next = current.map((i) => ({ check_in_time: i.check_in_time, check_out_time: i.check_out_time }));
+      next[0] = { ...next[0], check_in_time: cin.toISOString() };
+      next[next.length - 1] = { ...next[next.length - 1], check_out_time: cout ? cout.toISOString() : null };
+      if (Date.parse(next[0].check_out_time ?? next[0].check_in_time) < cin.getTime() || (cout && Date.parse(next[next.length - 1].check_in_time) > cout.getTime())) {
+        throw validationError([field(['check_in_time'], 'the new times cut into other stays of the day: send intervals instead')]);
+      }
+    }
+  }
+  assertWithinDay(config, date, tz, next);
+  return next;
+}
+
+/**
+ * A record's times fall within its local day: each arrival on that day, each departure from its start until
  * MAX_SHIFT_HOURS into the next (a shift across midnight). A record dated 2020-01-08 with a check-in in 2031 is 422.
  */
-function assertTimesWithinDay(config: Ctx['config'], date: string, times: { check_in_time?: Date | string | null; check_out_time?: Date | string | null }) {
-  const tz = config.timezone;
+function assertWithinDay(config: Ctx['config'], date: string, tz: string, intervals: Interval[]) {
   const start = zonedTimeToInstant(date, '00:00', tz).getTime();
   const end = zonedTimeToInstant(addDays(date, 1), '00:00', tz).getTime();
   const latestOut = end + config.punch.maxShiftHours * 3_600_000;
   const fields: FieldError[] = [];
-  const at = (t: Date | string | null | undefined) => (t == null ? null : new Date(t).getTime());
-  const cin = at(times.check_in_time);
-  const cout = at(times.check_out_time);
-  if (cin !== null && (cin < start || cin >= end)) {
-    fields.push({ loc: ['body', 'check_in_time'], msg: `check_in_time must fall on ${date} (${tz})`, type: 'value_error.out_of_day' });
-  }
-  if (cout !== null && (cout < start || cout > latestOut)) {
-    fields.push({
-      loc: ['body', 'check_out_time'],
-      msg: `check_out_time must fall on ${date} or within ${config.punch.maxShiftHours} hours after it (${tz})`,
-      type: 'value_error.out_of_day',
-    });
-  }
+  const single = intervals.length === 1;
+  intervals.forEach((i, k) => {
+    const cin = Date.parse(i.check_in_time);
+    const cout = i.check_out_time ? Date.parse(i.check_out_time) : null;
+    const at = (name: string) => (single ? [name] : ['intervals', k, name]);
+    if (cin < start || cin >= end) fields.push(field(at('check_in_time'), `check_in_time must fall on ${date} (${tz})`, 'value_error.out_of_day'));
+    if (cout !== null && (cout < start || cout > latestOut)) {
+      fields.push(field(at('check_out_time'), `check_out_time must fall on ${date} or within ${config.punch.maxShiftHours} hours after it (${tz})`, 'value_error.out_of_day'));
+    }
+  });
   if (fields.length) throw validationError(fields);
 }
 
-const page = (rows: RecordRow[], total: number) => ({ items: rows.map(recordDto), total });
+const page = (rows: RecordRow[], total: number, tz: string) => ({ items: rows.map((r) => recordDto(r, tz)), total });
 
 /** Every record the caller may read, filtered. Employees see their own; managers their team's and their own. */
 export async function listRecords(ctx: Ctx, filter: RecordFilter & Page) {
   const { rows, total } = await attendance.list(sqlOf(ctx.em), filter, readScope(ctx.user!));
-  return page(rows, total);
+  return page(rows, total, ctx.config.timezone);
 }
 
 export async function listEmployeeRecords(ctx: Ctx, employeeId: number, filter: RecordFilter & Page) {
@@ -64,7 +127,7 @@ export async function listEmployeeRecords(ctx: Ctx, employeeId: number, filter: 
   if (!owner) throw notFound('Employee', employeeId);
   if (!canSeePerson(user, owner)) throw forbidden('You may only see employees of your own team');
   const { rows, total } = await attendance.list(db, { ...filter, employee_id: employeeId, team_id: undefined }, { kind: 'all' });
-  return page(rows, total);
+  return page(rows, total, ctx.config.timezone);
 }
 
 export async function listTeamRecords(ctx: Ctx, teamId: number, filter: RecordFilter & Page) {
@@ -72,7 +135,7 @@ export async function listTeamRecords(ctx: Ctx, teamId: number, filter: RecordFi
   if (!(await teams.exists(db, teamId))) throw notFound('Team', teamId);
   if (!canSeeTeam(ctx.user!, teamId)) throw forbidden('Only admins and the team’s managers may read a team’s attendance');
   const { rows, total } = await attendance.list(db, { ...filter, team_id: teamId, employee_id: undefined }, { kind: 'all' });
-  return page(rows, total);
+  return page(rows, total, ctx.config.timezone);
 }
 
 export async function getRecord(ctx: Ctx, recordId: number): Promise<RecordDto> {
@@ -82,11 +145,8 @@ export async function getRecord(ctx: Ctx, recordId: number): Promise<RecordDto> 
   if (!row) throw notFound('Attendance record', recordId);
   const owner = { employee_id: Number(row.employee_id), team_id: row.team_id == null ? null : Number(row.team_id) };
   if (!canSeePerson(user, owner)) throw forbidden('You may not read this record');
-  return recordDto(row);
+  return recordDto(row, ctx.config.timezone);
 }
-
-const checkOutGiven = (input: AttendanceUpdateInput, row: RecordRow) =>
-  Boolean(row.missing_check_out) && (input.check_out_time !== undefined ? input.check_out_time !== null : row.check_out_time !== null);
 
 const duplicateDay = (employeeId: number, date: string) => conflict('duplicate_record', `Employee ${employeeId} already has a record for ${date}`);
 
@@ -96,6 +156,12 @@ function publish(ctx: Ctx, action: 'created' | 'updated' | 'deleted', owner: Own
   ctx.bus.publish('attendance.changed', { action, team_id: record.team_id, employee: { employee_id: owner.employee_id, name: owner.name }, record });
 }
 
+/** The day's plan of a person (their team's zone and schedule, their assignment, the holidays). */
+async function planOf(tx: Sql, ctx: Ctx, employeeId: number, teamId: number | null, date: string) {
+  const planning = await loadPlanning(tx, ctx.config.timezone, date, date, [employeeId]);
+  return { plan: planning.plan(employeeId, teamId, date), planning };
+}
+
 export async function createRecord(ctx: Ctx, input: AttendanceCreateInput): Promise<RecordDto> {
   const db = sqlOf(ctx.em);
   const owner = await employees.owner(db, input.employee_id);
@@ -103,12 +169,17 @@ export async function createRecord(ctx: Ctx, input: AttendanceCreateInput): Prom
     throw validationError([{ loc: ['body', 'employee_id'], msg: `employee ${input.employee_id} does not exist`, type: 'value_error.foreign_key' }]);
   }
   assertCanCorrect(ctx, owner);
-  assertTimesWithinDay(ctx.config, input.attendance_date, input);
   try {
     const record = await db.transaction(async (tx) => {
-      const row = await attendance.insert(tx, { ...input, employee_id: owner.employee_id, team_id: owner.team_id });
+      const { plan, planning } = await planOf(tx, ctx, owner.employee_id, owner.team_id, input.attendance_date);
+      const intervals = intervalsFrom(ctx.config, input.attendance_date, plan.tz, input, []) ?? [];
+      const figures = recordFigures({
+        intervals, plan, current: null, status: input.status, notes: input.notes, missing_check_out: false, intervals_edited: input.intervals !== undefined, weekly_overtime_minutes: 0,
+      });
+      const row = await attendance.insert(tx, { employee_id: owner.employee_id, team_id: owner.team_id, attendance_date: input.attendance_date, source: input.source, ...figures });
       if (!row) throw duplicateDay(owner.employee_id, input.attendance_date);
-      const dto = recordDto(row);
+      const [weekly] = (await refreshWeeks(tx, planning, [row])).filter((r) => Number(r.record_id) === Number(row.record_id));
+      const dto = recordDto(weekly ?? row, ctx.config.timezone);
       await recordAudit(tx, ctx, { entity_type: 'attendance', entity_id: dto.record_id, action: 'create', after: dto });
       return dto;
     });
@@ -125,28 +196,41 @@ async function ownerOf(tx: Sql, employeeId: number): Promise<Owner> {
   return owner ?? { employee_id: employeeId, name: '' };
 }
 
+/**
+ * Corrects a record: its date, status, times (or its intervals), notes. The figures follow; a status given is kept,
+ * else Present or Late follow the first arrival. Intervals set by hand stay the day's truth: punches that arrive late
+ * are added to them.
+ */
 export async function updateRecord(ctx: Ctx, recordId: number, input: AttendanceUpdateInput): Promise<RecordDto> {
   let owner: Owner | null = null;
   try {
     const record = await sqlOf(ctx.em).transaction(async (tx) => {
       const row = await attendance.get(tx, recordId, { lock: true });
       if (!row) throw notFound('Attendance record', recordId);
-      const before = recordDto(row);
+      const before = recordDto(row, ctx.config.timezone);
       assertCanCorrect(ctx, { employee_id: before.employee_id, team_id: before.team_id });
       owner = await ownerOf(tx, before.employee_id);
-      const next = {
-        attendance_date: input.attendance_date ?? before.attendance_date,
-        status: input.status ?? before.status,
-        check_in_time: input.check_in_time !== undefined ? input.check_in_time : row.check_in_time,
-        check_out_time: input.check_out_time !== undefined ? input.check_out_time : row.check_out_time,
+      const date = input.attendance_date ?? before.attendance_date;
+      const { plan, planning } = await planOf(tx, ctx, before.employee_id, before.team_id, date);
+      const given = intervalsFrom(ctx.config, date, plan.tz, input, intervalsOf(row));
+      const intervals = given ?? intervalsOf(row);
+      if (given === null && input.attendance_date !== undefined) assertWithinDay(ctx.config, date, plan.tz, intervals);
+      const wasOpen = isIn(intervalsOf(row));
+      const closedNow = Boolean(row.missing_check_out) && wasOpen && !isIn(intervals);
+      const figures = recordFigures({
+        intervals,
+        plan,
+        current: row.status,
+        status: input.status ?? (row.status === 'Present' || row.status === 'Late' || row.status === 'Absent' ? undefined : row.status),
         // A check-out closes the end-of-day flag, and the note it added goes with it (unless new notes are given).
-        notes: input.notes !== undefined ? input.notes : checkOutGiven(input, row) ? withoutMissingNote(before.notes) : before.notes,
-      };
-      assertTimesWithinDay(ctx.config, next.attendance_date, next);
-      if (next.check_in_time && next.check_out_time && new Date(next.check_out_time) < new Date(next.check_in_time)) {
-        throw validationError([{ loc: ['body', 'check_out_time'], msg: 'check_out_time must not be before check_in_time', type: 'value_error' }]);
-      }
-      const after = recordDto(await attendance.update(tx, recordId, next));
+        notes: input.notes !== undefined ? input.notes : closedNow ? withoutMissingNote(before.notes) : before.notes,
+        missing_check_out: Boolean(row.missing_check_out),
+        intervals_edited: Boolean(row.intervals_edited) || given !== null,
+        weekly_overtime_minutes: Number(row.weekly_overtime_minutes),
+      });
+      const updated = await attendance.update(tx, recordId, { attendance_date: date, ...figures });
+      const weeks = await refreshWeeks(tx, planning, before.attendance_date === date ? [updated] : [updated, row]);
+      const after = recordDto(weeks.find((r) => Number(r.record_id) === recordId) ?? updated, ctx.config.timezone);
       await recordAudit(tx, ctx, { entity_type: 'attendance', entity_id: recordId, action: 'update', before, after });
       return after;
     });
@@ -163,7 +247,7 @@ export async function deleteRecord(ctx: Ctx, recordId: number) {
   const before = await sqlOf(ctx.em).transaction(async (tx) => {
     const row = await attendance.get(tx, recordId, { lock: true });
     if (!row) throw notFound('Attendance record', recordId);
-    const dto = recordDto(row);
+    const dto = recordDto(row, ctx.config.timezone);
     if (!canDeleteRecords(ctx.user)) throw forbidden('Only admins may delete attendance records');
     owner = await ownerOf(tx, dto.employee_id);
     await attendance.delete(tx, recordId);

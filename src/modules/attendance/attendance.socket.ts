@@ -5,17 +5,25 @@ import { metrics } from '../../infra/metrics.ts';
 import { kiosks } from '../kiosks/index.ts';
 import type { SocketHandlers } from '../realtime/index.ts';
 import { PunchEntries } from './attendance.schema.ts';
+import { PUNCH_INTENTS } from './punch.entity.ts';
 import { punch } from './punch.service.ts';
 
 const CheckPayload = v.pipe(
-  v.strictObject(PunchEntries, 'payload must be an object with only badge_id, employee_id, client_event_id and occurred_at'),
+  v.strictObject(
+    {
+      ...PunchEntries,
+      /** auto (default) toggles: in when out, out when in; a kiosk with separate in and out keys sends which. */
+      intent: v.optional(v.picklist(PUNCH_INTENTS, `intent must be one of: ${PUNCH_INTENTS.join(', ')}`), 'auto'),
+    },
+    'payload must be an object with only badge_id, employee_id, client_event_id, occurred_at and intent',
+  ),
   v.check((p) => (p.employee_id === undefined) !== (p.badge_id === undefined), 'give exactly one of employee_id or badge_id'),
 );
 
 /** How often a kiosk's last_seen_at is written while it punches. */
 const TOUCH_EVERY_MS = 30_000;
 
-/** `attendance:check`: the same punch service as POST /attendance/check-in, choosing check-in or check-out by itself. */
+/** `attendance:check`: the same punch service as POST /attendance/check-in; `intent` auto toggles in and out. */
 export const attendanceSocket: SocketHandlers = ({ on, who, socket, deps }) => {
   let lastTouch = Date.now();
   on(
@@ -32,7 +40,7 @@ export const attendanceSocket: SocketHandlers = ({ on, who, socket, deps }) => {
         }
       }
       try {
-        const result = await punch(ctx, { ...input, source, intent: 'auto', restrictToTeam: who.kind === 'kiosk' ? who.team_id : null });
+        const result = await punch(ctx, { ...input, source, restrictToTeam: who.kind === 'kiosk' ? who.team_id : null });
         metrics().punches.inc({ source, outcome: result.duplicate ? 'duplicate' : 'ok' });
         return result;
       } catch (error) {

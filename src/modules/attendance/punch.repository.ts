@@ -1,13 +1,28 @@
 import type { Sql } from '../../infra/db.ts';
 import { arraysOf, unnestOf, widthOf, type RowOf } from '../../infra/sql-unnest.ts';
+import { dateOnly } from '../../infra/time.ts';
+import { versionOf, type Assignment, type Holiday, type ScheduleVersion } from '../schedules/index.ts';
 import { RECORD_COLUMNS, type RecordRow } from './attendance.records.ts';
-import type { PunchAction } from './punch.entity.ts';
-import type { Who } from './punch.rules.ts';
+import type { DayPunch, PunchAction, PunchIntent } from './day.rules.ts';
 
 /**
  * The statements of a batch of punches. Each has a fixed text whatever the batch size: values travel as arrays
  * (unnest), so PostgreSQL parses the same few statements over and over and the driver sends no SQL built per punch.
  */
+
+/** The employee behind a punch, with what their working day depends on. */
+export type Who = {
+  employee_id: number;
+  name: string;
+  active: boolean;
+  team_id: number | null;
+  badge_id: string | null;
+  team_schedule_id: number | null;
+  /** The zone of their dates and times: their team's, or TIMEZONE. */
+  tz: string;
+  weekly_hours: number;
+  assignments: Assignment[];
+};
 
 const prefixed = (alias: string) => RECORD_COLUMNS.split(', ').map((c) => `${alias}.${c}`).join(', ');
 
@@ -17,53 +32,75 @@ const earlierPunchesOf = (n: number) => `
     from punches p left join attendance a on a.record_id = p.record_id
    where p.client_event_id = any($${n}::text[])`;
 
-/** Employees with their team's schedule (the WHERE follows). */
-const WHO_SELECT = `select e.employee_id, e.name, e.active, e.team_id, e.badge_id, t.workday_start, t.grace_minutes
+/** Employees with their team's settings and their schedule assignments (the WHERE follows). */
+const WHO_SELECT = `select e.employee_id, e.name, e.active, e.team_id, e.badge_id, t.schedule_id as team_schedule_id,
+                           coalesce(t.timezone, $5) as tz, coalesce(t.weekly_hours, 40) as weekly_hours,
+                           (select coalesce(jsonb_agg(jsonb_build_object('schedule_id', s.schedule_id, 'valid_from', s.valid_from, 'valid_to', s.valid_to)), '[]'::jsonb)
+                              from employee_schedules s where s.employee_id = e.employee_id) as assignments
         from employees e left join teams t on t.team_id = e.team_id`;
 
-const WHO_COLUMNS = ['employee_id', 'name', 'active', 'team_id', 'badge_id', 'workday_start', 'grace_minutes'] as const;
+const WHO_COLUMNS = ['employee_id', 'name', 'active', 'team_id', 'badge_id', 'team_schedule_id', 'tz', 'weekly_hours', 'assignments', 'd0', 'd1', 'week_before'] as const;
 
 /**
- * One round trip before deciding: the employees by badge or id with their team's schedule, each with their records
- * of the batch's days (locked), and the earlier punches with the batch's client_event_ids ('who' and 'earlier'
- * rows). Employees are locked in id order (the materialised CTE is read in order), so two batches never wait on
- * each other in a circle. Badges and ids are looked up separately so that each uses its index.
+ * One round trip before deciding. For the employees found by badge or id (locked in id order, so two batches never
+ * wait on each other in a circle): their team's settings and assignments; their records from the day before the
+ * batch's first punch to the day after its last, in their zone (locked); the minutes they worked earlier in that
+ * first day's ISO week (for weekly overtime). Then the earlier punches with the batch's client_event_ids, the
+ * versions of the schedules these people follow, and the holidays of those days ('who', 'earlier', 'version',
+ * 'holiday' rows; the last two carry their row as `data`).
  */
 const WHO_AND_RECORDS = `
   with who as materialized (
-    select * from (
+    select f.*, ($3::timestamptz at time zone f.tz)::date - 1 as d0, ($4::timestamptz at time zone f.tz)::date + 1 as d1 from (
       ${WHO_SELECT} where e.badge_id = any($1::text[])
       union
       ${WHO_SELECT} where e.employee_id = any($2::int[])
-    ) found order by employee_id
+    ) f order by f.employee_id
   )
-  select 'who' as kind, ${WHO_COLUMNS.map((c) => `w.${c} as w_${c}`).join(', ')},
-         null::text as client_event_id, null::text as action, null::int as punch_employee_id, r.*
+  select 'who' as kind, ${WHO_COLUMNS.map((c) => `w.${c} as w_${c}`).join(', ').replace('w.week_before', 'wb.n')},
+         null::text as client_event_id, null::text as action, null::int as punch_employee_id, null::jsonb as data, r.*
     from who w
     left join lateral (
+      select coalesce(sum(x.worked_minutes), 0) as n from attendance x
+       where x.employee_id = w.employee_id and x.attendance_date >= w.d0 - (extract(isodow from w.d0)::int - 1) and x.attendance_date < w.d0
+    ) wb on true
+    left join lateral (
       select ${RECORD_COLUMNS} from attendance a
-       where a.employee_id = w.employee_id and a.attendance_date = any($3::date[])
+       where a.employee_id = w.employee_id and a.attendance_date between w.d0 and w.d1
        order by a.attendance_date for update
     ) r on true
   union all
-  select 'earlier', ${WHO_COLUMNS.map(() => 'null').join(', ')}, ${earlierPunchesOf(4)}`;
+  select 'earlier', ${WHO_COLUMNS.map(() => 'null').join(', ')}, ${earlierPunchesOf(6).replace(', a.', ', null::jsonb, a.')}
+  union all
+  select 'version', ${WHO_COLUMNS.map(() => 'null').join(', ')}, null, null, null, to_jsonb(v), ${RECORD_COLUMNS.split(', ').map(() => 'null').join(', ')}
+    from schedule_versions v
+   where v.schedule_id in (select team_schedule_id from who union select s.schedule_id from employee_schedules s join who on s.employee_id = who.employee_id)
+  union all
+  select 'holiday', ${WHO_COLUMNS.map(() => 'null').join(', ')}, null, null, null, to_jsonb(h), ${RECORD_COLUMNS.split(', ').map(() => 'null').join(', ')}
+    from holidays h
+   where h.date between (select min(d0) from who) and (select max(d1) from who)
+     and (h.team_id is null or h.team_id in (select team_id from who))`;
 
-/** New records of a batch. */
-const NEW_RECORD = {
-  employee_id: 'int', team_id: 'int', attendance_date: 'date', status: 'text', check_in_time: 'timestamptz',
-  check_out_time: 'timestamptz', notes: 'text', source: 'text', missing_check_out: 'boolean',
+/** Record columns a batch writes, for new and changed records alike. */
+const RECORD_FIGURES = {
+  status: 'text', check_in_time: 'timestamptz', check_out_time: 'timestamptz', notes: 'text', missing_check_out: 'boolean', intervals: 'jsonb',
+  worked_minutes: 'int', break_minutes: 'int', overtime_minutes: 'int', weekly_overtime_minutes: 'int', planned_minutes: 'int', left_early: 'boolean',
+  shift_start: 'timestamptz', shift_end: 'timestamptz', schedule_id: 'int', schedule_version: 'int', timezone: 'text', last_punch_at: 'timestamptz',
 } as const;
+/** New records of a batch. */
+const NEW_RECORD = { employee_id: 'int', team_id: 'int', attendance_date: 'date', source: 'text', ...RECORD_FIGURES } as const;
 /** Records a batch changed. */
-const CHANGED_RECORD = { record_id: 'int', status: 'text', check_in_time: 'timestamptz', check_out_time: 'timestamptz', missing_check_out: 'boolean', notes: 'text' } as const;
+const CHANGED_RECORD = { record_id: 'int', ...RECORD_FIGURES } as const;
 /** The raw punches; those of new records get their record's id from the insert (matched by employee and date). */
 const PUNCH = {
   employee_id: 'int', occurred_at: 'timestamptz', received_at: 'timestamptz', source: 'text', device: 'text', client_event_id: 'text',
-  action: 'text', record_id: 'int', record_date: 'date',
+  intent: 'text', action: 'text', record_id: 'int', record_date: 'date',
 } as const;
 
 const NEW_AT = 1;
 const CHANGED_AT = NEW_AT + widthOf(NEW_RECORD);
 const PUNCH_AT = CHANGED_AT + widthOf(CHANGED_RECORD);
+const FIGURE_NAMES = Object.keys(RECORD_FIGURES);
 
 /** New records, changed records and the punches, in one statement. */
 const WRITE = `
@@ -74,14 +111,13 @@ const WRITE = `
     returning ${RECORD_COLUMNS}
   ), upd as (
     update attendance a
-       set status = v.status, check_in_time = v.check_in_time, check_out_time = v.check_out_time, missing_check_out = v.missing_check_out,
-           notes = v.notes, updated_at = clock_timestamp()
+       set ${FIGURE_NAMES.map((c) => `${c} = v.${c}`).join(', ')}, updated_at = clock_timestamp()
       from ${unnestOf(CHANGED_RECORD, 'v', CHANGED_AT)}
      where a.record_id = v.record_id
     returning ${prefixed('a')}
   ), pun as (
-    insert into punches (employee_id, occurred_at, received_at, source, device, client_event_id, action, record_id)
-    select p.employee_id, p.occurred_at, p.received_at, p.source, p.device, p.client_event_id, p.action, coalesce(p.record_id, ins.record_id)
+    insert into punches (employee_id, occurred_at, received_at, source, device, client_event_id, intent, action, record_id)
+    select p.employee_id, p.occurred_at, p.received_at, p.source, p.device, p.client_event_id, p.intent, p.action, coalesce(p.record_id, ins.record_id)
       from ${unnestOf(PUNCH, 'p', PUNCH_AT)}
       left join ins on p.record_id is null and ins.employee_id = p.employee_id and ins.attendance_date = p.record_date
     on conflict (client_event_id) do nothing
@@ -92,40 +128,88 @@ const WRITE = `
   union all select 'punch', ${RECORD_COLUMNS.split(', ').map(() => 'null').join(', ')}, client_event_id from pun`;
 
 export type Earlier = RecordRow & { action: PunchAction; punch_employee_id: number; client_event_id: string };
-type WhoRow = Partial<RecordRow> & { kind: 'who' | 'earlier'; client_event_id: string | null } & { [K in (typeof WHO_COLUMNS)[number] as `w_${K}`]: Who[K] };
+type WhoRow = Partial<RecordRow> & { kind: 'who' | 'earlier' | 'version' | 'holiday'; client_event_id: string | null; data: unknown } & {
+  [K in (typeof WHO_COLUMNS)[number] as `w_${K}`]: unknown;
+};
 
 /** Timestamps go to the driver as ISO text: its own Date formatting costs more than the rest of the parameter. */
 const isoParam = (v: string | Date | null) => (v instanceof Date ? v.toISOString() : v);
 
 export type NewPunch = RowOf<typeof PUNCH>;
+/** A record as a batch writes it. */
+export type RecordWrite = RecordRow;
+
+/** A stored punch of a day, for a rebuild. */
+export type StoredPunch = DayPunch & { punch_id: number; action: PunchAction };
+
+const figureParams = (r: RecordRow) => ({
+  ...r,
+  check_in_time: isoParam(r.check_in_time),
+  check_out_time: isoParam(r.check_out_time),
+  shift_start: isoParam(r.shift_start),
+  shift_end: isoParam(r.shift_end),
+  last_punch_at: isoParam(r.last_punch_at),
+  missing_check_out: Boolean(r.missing_check_out),
+  left_early: Boolean(r.left_early),
+  intervals: typeof r.intervals === 'string' ? r.intervals : JSON.stringify(r.intervals),
+});
+
+export type LookUp = {
+  /** With the first and last day loaded (their zone) and the minutes worked that first day's week before it. */
+  people: (Who & { d0: string; d1: string; week_before: number })[];
+  records: { who: number; row: RecordRow }[];
+  earlier: Map<string, Earlier>;
+  versions: Map<number, ScheduleVersion[]>;
+  holidays: Holiday[];
+};
 
 export const punches = {
   /**
-   * The people of a batch (by badge or id) with their team's schedule, their records of the given days (locked),
-   * and the earlier answers for the batch's client_event_ids.
+   * The people of a batch (by badge or id) with their settings and assignments, their records around the batch's
+   * days (locked), what they worked earlier that week, the earlier answers for the batch's client_event_ids, and the
+   * schedule versions and holidays that decide their days.
    */
-  async lookUp(tx: Sql, q: { badges: string[]; ids: number[]; days: string[]; keys: string[] }) {
-    const rows = await tx.query<WhoRow>(WHO_AND_RECORDS, [q.badges, q.ids, q.days, q.keys], 'punch_who_and_records');
-    const people: Who[] = [];
-    const records: { who: number; row: RecordRow }[] = [];
-    const earlier = new Map<string, Earlier>();
+  async lookUp(tx: Sql, q: { badges: string[]; ids: number[]; from: Date; to: Date; keys: string[]; tz: string }): Promise<LookUp> {
+    const rows = await tx.query<WhoRow>(WHO_AND_RECORDS, [q.badges, q.ids, q.from.toISOString(), q.to.toISOString(), q.tz, q.keys], 'punch_who_and_records');
+    const out: LookUp = { people: [], records: [], earlier: new Map(), versions: new Map(), holidays: [] };
     const seen = new Set<number>();
     for (const r of rows) {
       if (r.kind === 'earlier') {
-        earlier.set(r.client_event_id!, r as unknown as Earlier);
+        out.earlier.set(r.client_event_id!, r as unknown as Earlier);
+        continue;
+      }
+      if (r.kind === 'version') {
+        const v = versionOf(r.data as Parameters<typeof versionOf>[0]);
+        (out.versions.get(v.schedule_id!) ?? out.versions.set(v.schedule_id!, []).get(v.schedule_id!)!).push(v);
+        continue;
+      }
+      if (r.kind === 'holiday') {
+        const h = r.data as { date: string; name: string; team_id: number | null };
+        out.holidays.push({ date: dateOnly(h.date), name: h.name, team_id: h.team_id == null ? null : Number(h.team_id) });
         continue;
       }
       const id = Number(r.w_employee_id);
       if (!seen.has(id)) {
         seen.add(id);
-        people.push({
-          employee_id: id, name: r.w_name, active: r.w_active, team_id: r.w_team_id == null ? null : Number(r.w_team_id), badge_id: r.w_badge_id,
-          workday_start: r.w_workday_start, grace_minutes: r.w_grace_minutes,
+        const assignments = (typeof r.w_assignments === 'string' ? JSON.parse(r.w_assignments) : r.w_assignments) as { schedule_id: number; valid_from: string; valid_to: string | null }[];
+        out.people.push({
+          employee_id: id,
+          name: r.w_name as string,
+          active: r.w_active as boolean,
+          team_id: r.w_team_id == null ? null : Number(r.w_team_id),
+          badge_id: r.w_badge_id as string | null,
+          team_schedule_id: r.w_team_schedule_id == null ? null : Number(r.w_team_schedule_id),
+          tz: r.w_tz as string,
+          weekly_hours: Number(r.w_weekly_hours),
+          assignments: assignments.map((a) => ({ schedule_id: Number(a.schedule_id), valid_from: dateOnly(a.valid_from), valid_to: a.valid_to ? dateOnly(a.valid_to) : null })),
+          d0: dateOnly(r.w_d0 as string | Date),
+          d1: dateOnly(r.w_d1 as string | Date),
+          week_before: Number(r.w_week_before ?? 0),
         });
       }
-      if (r.record_id != null) records.push({ who: id, row: r as RecordRow });
+      if (r.record_id != null) out.records.push({ who: id, row: r as RecordRow });
     }
-    return { people, records, earlier };
+    return out;
   },
 
   /** The earlier answers for these client_event_ids (a retry that a concurrent batch just committed). */
@@ -135,6 +219,26 @@ export const punches = {
     return new Map(rows.map((r) => [r.client_event_id, r]));
   },
 
+  /** The stored punches of a record, in time order (a late punch is being slotted in among them). */
+  async ofRecord(tx: Sql, employeeId: number, recordId: number, around: { from: Date; to: Date }): Promise<StoredPunch[]> {
+    const rows = await tx.query<{ punch_id: number; occurred_at: string | Date; intent: PunchIntent | null; action: PunchAction }>(
+      `select punch_id, occurred_at, intent, action from punches
+        where employee_id = $1 and record_id = $2 and occurred_at between $3 and $4 order by occurred_at, punch_id`,
+      [employeeId, recordId, around.from.toISOString(), around.to.toISOString()],
+    );
+    // Punches stored before intents were kept did what they asked.
+    return rows.map((r) => ({ punch_id: Number(r.punch_id), at: new Date(r.occurred_at), intent: r.intent ?? (r.action === 'ignored' ? 'auto' : r.action), action: r.action }));
+  },
+
+  /** Punches whose part in their day changed when a late punch was slotted in before them. */
+  async setActions(tx: Sql, changes: { punch_id: number; action: PunchAction }[]) {
+    if (!changes.length) return;
+    await tx.query('update punches p set action = v.action from unnest($1::bigint[], $2::text[]) as v(punch_id, action) where p.punch_id = v.punch_id', [
+      changes.map((c) => c.punch_id),
+      changes.map((c) => c.action),
+    ]);
+  },
+
   /**
    * Writes the batch: new records, changed records, raw punches. Returns the stored records and the client_event_ids
    * whose punch was inserted (one taken by another transaction first is missing: the caller starts again).
@@ -142,11 +246,7 @@ export const punches = {
   async write(tx: Sql, batch: { created: RecordRow[]; changed: RecordRow[]; punches: NewPunch[] }) {
     const written = await tx.query<RecordRow & { kind: 'record' | 'punch'; client_event_id: string | null }>(
       WRITE,
-      [
-        ...arraysOf(NEW_RECORD, batch.created.map((r) => ({ ...r, check_in_time: isoParam(r.check_in_time), check_out_time: isoParam(r.check_out_time), missing_check_out: Boolean(r.missing_check_out) }))),
-        ...arraysOf(CHANGED_RECORD, batch.changed.map((r) => ({ ...r, check_in_time: isoParam(r.check_in_time), check_out_time: isoParam(r.check_out_time), missing_check_out: Boolean(r.missing_check_out) }))),
-        ...arraysOf(PUNCH, batch.punches),
-      ],
+      [...arraysOf(NEW_RECORD, batch.created.map(figureParams)), ...arraysOf(CHANGED_RECORD, batch.changed.map(figureParams)), ...arraysOf(PUNCH, batch.punches)],
       'punch_write',
     );
     return {

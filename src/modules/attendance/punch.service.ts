@@ -3,13 +3,13 @@ import { sqlOf } from '../../infra/db.ts';
 import { AppError, forbidden, isDatabaseDown, sqlState } from '../../infra/errors.ts';
 import { groupCommitKey } from '../../infra/group-commit.ts';
 import { metrics } from '../../infra/metrics.ts';
-import { localDate } from '../../infra/time.ts';
 import { canChoosePunchTime, canPunchFor, forbiddenPunch, occurredAtNotAllowed, seesOnlyThemselves } from '../auth/index.ts';
 import type { Source } from './attendance.entity.ts';
 import type { CheckResult } from './attendance.events.ts';
 import { recordDto } from './attendance.records.ts';
-import { applyBatch, type Incoming, type Outcome } from './punch.apply.ts';
-import type { PunchIntent, Who } from './punch.rules.ts';
+import type { PunchIntent } from './day.rules.ts';
+import { applyBatch, type BatchResult, type Incoming } from './punch.apply.ts';
+import type { Who } from './punch.repository.ts';
 
 export type { PunchIntent, Who };
 
@@ -72,9 +72,10 @@ const PUNCH_BATCHES = groupCommitKey<Item>('punches', (config) => ({
 }));
 
 /**
- * Records one punch and derives the day's attendance record from it, durably, before answering.
- * The first punch of a local day opens the record (Present or Late); later ones set the check-out.
- * A repeated `client_event_id` returns the first result with `duplicate: true` and writes nothing.
+ * Records one punch and derives the day's attendance record from it, durably, before answering. A punch toggles
+ * (`auto`: in if out, out if in) or says what it is (`check_in`, `check_out`: 409 when it contradicts the state); the
+ * first arrival decides Present or Late against the person's shift; a double scan within PUNCH_DEBOUNCE_SECONDS is
+ * kept but `ignored`. A repeated `client_event_id` returns the first result with `duplicate: true` and writes nothing.
  */
 export function punch(ctx: Ctx, req: PunchRequest): Promise<PunchResult> {
   const user = ctx.user;
@@ -97,7 +98,6 @@ function incoming(item: Item): Incoming {
     client_event_id: req.client_event_id ?? null,
     at: item.at,
     now: item.now,
-    day: localDate(item.at, ctx.config.timezone),
     intent: req.intent,
     source: req.source,
     device: ctx.device ?? null,
@@ -141,13 +141,14 @@ async function runBatch(batch: Item[], split = false) {
 const isRowError = (error: unknown) => !isDatabaseDown(error) && /^2[23][0-9A-Z]{3}$/.test(sqlState(error));
 const isForeignKeyError = (error: unknown) => sqlState(error) === '23503';
 
-async function applyWithRetries(batch: Item[]): Promise<Outcome[]> {
+async function applyWithRetries(batch: Item[]): Promise<BatchResult> {
   const { config, em } = batch[0].ctx;
   const rules = {
     tz: config.timezone,
     maxShiftMs: config.punch.maxShiftHours * 3600_000,
     maxSkewMs: config.punch.maxSkewSeconds * 1000,
     maxAgeMs: config.punch.maxAgeHours * 3600_000,
+    debounceMs: config.punch.debounceSeconds * 1000,
   };
   const sql = sqlOf(em);
   const input = batch.map(incoming);
@@ -160,14 +161,20 @@ async function applyWithRetries(batch: Item[]): Promise<Outcome[]> {
   }
 }
 
-/** Answers each punch of a committed batch, then announces the changes in order. */
-function finish(items: Item[], outcomes: Outcome[]) {
+/**
+ * Answers each punch of a committed batch, then announces the changes in order (a double scan changes nothing and is
+ * not announced). Weeks whose later days the batch could not update are recomputed by a job.
+ */
+function finish(items: Item[], { outcomes, stale }: BatchResult) {
   items.forEach((item, i) => {
     const o = outcomes[i];
     if (o.kind === 'refused') return item.reject(o.error);
-    const record = recordDto(o.record);
+    const record = recordDto(o.record, item.ctx.config.timezone);
     const employee = { employee_id: o.who.employee_id, name: o.who.name };
-    if (o.kind === 'applied') item.ctx.bus.publish('attendance.changed', { action: o.action, team_id: record.team_id, employee, record });
+    if (o.kind === 'applied' && o.action !== 'ignored') item.ctx.bus.publish('attendance.changed', { action: o.action, team_id: record.team_id, employee, record });
     item.resolve({ action: o.action, duplicate: o.kind === 'duplicate', record, employee });
   });
+  for (const week of stale) {
+    items[0].ctx.bus.publish('workday.changed', { from: week.from, to: week.to, employee_ids: [week.employee_id], reason: 'a punch slotted into an earlier week' });
+  }
 }

@@ -4,7 +4,8 @@
  * real app, so the documentation and the behaviour cannot drift apart.
  *
  * The fixture behind it: a team T with its manager, an employee E and a colleague C; another team U with its manager;
- * an admin; a kiosk. `{employee_id}` is C, `{team_id}` is T, `{record_id}` is one of C's records.
+ * an admin; a kiosk. `{employee_id}` is C, `{team_id}` is T, `{record_id}` is one of C's records, `{schedule_id}` a
+ * schedule nobody uses, `{assignment_id}` C's assignment to another one, `{holiday_id}` a holiday.
  */
 export const ACTORS = ['anonymous', 'employee', 'manager', 'other_manager', 'admin', 'kiosk'] as const;
 export type Actor = (typeof ACTORS)[number];
@@ -43,12 +44,27 @@ export const ACCESS_MATRIX: MatrixRow[] = [
   row('GET /employees/{employee_id}', [401, 403, 200, 403, 200, 401], 'everyone may read themselves'),
   row('PUT /employees/{employee_id}', [401, 403, 403, 403, 200, 401]),
   row('DELETE /employees/{employee_id}', [401, 403, 403, 403, 204, 401]),
+  row('GET /employees/{employee_id}/schedules', [401, 403, 200, 403, 200, 401], 'everyone may read their own'),
+  row('POST /employees/{employee_id}/schedules', [401, 403, 403, 403, 201, 401]),
+  row('DELETE /employees/{employee_id}/schedules/{assignment_id}', [401, 403, 403, 403, 204, 401]),
   row('GET /teams/', [401, 200, 200, 200, 200, 401], 'non-admins get their own team only'),
   row('POST /teams/', [401, 403, 403, 403, 201, 401]),
   row('GET /teams/{team_id}', [401, 200, 200, 403, 200, 401], 'members read their own team'),
   row('PUT /teams/{team_id}', [401, 403, 403, 403, 200, 401]),
   row('DELETE /teams/{team_id}', [401, 403, 403, 403, 204, 401]),
+  row('GET /schedules/', [401, 200, 200, 200, 200, 401]),
+  row('POST /schedules/', [401, 403, 403, 403, 201, 401]),
+  row('GET /schedules/{schedule_id}', [401, 200, 200, 200, 200, 401]),
+  row('GET /schedules/{schedule_id}/versions', [401, 200, 200, 200, 200, 401]),
+  row('PUT /schedules/{schedule_id}', [401, 403, 403, 403, 200, 401]),
+  row('DELETE /schedules/{schedule_id}', [401, 403, 403, 403, 204, 401], 'refused (409) while a team or an assignment uses it'),
+  row('GET /holidays/', [401, 200, 200, 200, 200, 401]),
+  row('POST /holidays/', [401, 403, 403, 403, 201, 401]),
+  row('DELETE /holidays/{holiday_id}', [401, 403, 403, 403, 204, 401]),
   row('GET /attendance/', [401, 200, 200, 200, 200, 401], 'scoped: own records; managers their team’s and their own'),
+  row('GET /attendance/on-site', [401, 403, 200, 403, 200, 401], 'with team_id=T'),
+  row('GET /reports/timesheet', [401, 200, 200, 200, 200, 401], 'scoped like GET /attendance/ (with team_id=T: E their own days, the manager of U nothing)'),
+  row('POST /attendance/recompute', [401, 403, 403, 403, 202, 401]),
   row('POST /attendance/', [401, 403, 201, 403, 201, 401]),
   row('POST /attendance/check-in', [401, 403, 200, 403, 200, 401], 'for C; E may check in themselves'),
   row('POST /attendance/check-out', [401, 403, 409, 403, 409, 401], 'for C, who has not checked in: the right is checked first'),

@@ -1,11 +1,13 @@
 import type { Ctx } from '../../infra/context.ts';
 import { sqlOf } from '../../infra/db.ts';
 import { forbidden, notFound } from '../../infra/errors.ts';
-import { isoOrNull, localDate } from '../../infra/time.ts';
-import { attendance } from '../attendance/index.ts';
+import { localDate } from '../../infra/time.ts';
+import { attendance, loadPlanning, recordDto, type RecordRow } from '../attendance/index.ts';
 import { canWatchBoard } from '../auth/index.ts';
 import { teams } from '../teams/index.ts';
-import type { BoardMember, BoardSnapshot, BoardState } from './boards.events.ts';
+import { lateAfter } from '../schedules/index.ts';
+import { BOARD_STATES, boardState } from './board.rules.ts';
+import type { BoardMember, BoardSnapshot } from './boards.events.ts';
 
 /** Admins, and managers of that team, may watch a team's board. */
 export function assertCanWatch(ctx: Ctx, teamId: number) {
@@ -16,35 +18,46 @@ export async function assertTeamExists(ctx: Ctx, teamId: number) {
   if (!(await teams.exists(sqlOf(ctx.em), teamId))) throw notFound('Team', teamId);
 }
 
-/** One state per member, so the counts add up to the team. */
-export function boardState(status: string | null, checkedOut: boolean): BoardState {
-  if (status === null) return 'not_in_yet';
-  if (status === 'Remote') return 'remote';
-  if (status === 'Absent') return 'absent';
-  if (status === 'On Leave') return 'on_leave';
-  if (checkedOut) return 'checked_out';
-  return status === 'Late' ? 'late' : 'present';
-}
-
-/** Today's board of a team (or of `date`): every active member with that day's record (local date in TIMEZONE). */
-export async function teamSnapshot(ctx: Pick<Ctx, 'em' | 'config'>, teamId: number, seq: number, date = localDate(new Date(), ctx.config.timezone)): Promise<BoardSnapshot> {
+/**
+ * A team's board of a day (default: today in the team's zone): every active member with that day's record and plan,
+ * their state (board.rules.ts), their presence, and the counts.
+ */
+export async function teamSnapshot(ctx: Pick<Ctx, 'em' | 'config'>, teamId: number, seq: number, date?: string, now = new Date()): Promise<BoardSnapshot> {
   const db = sqlOf(ctx.em);
-  const teamName = await teams.name(db, teamId);
-  if (teamName === null) throw notFound('Team', teamId);
-  const rows = await attendance.teamDay(db, teamId, date);
-  const counts: Record<BoardState, number> = { present: 0, late: 0, remote: 0, absent: 0, on_leave: 0, not_in_yet: 0, checked_out: 0 };
+  const team = await teams.settings(db, teamId);
+  if (team === null) throw notFound('Team', teamId);
+  // The team's own zone decides what "today" is.
+  const tz = team.timezone ?? ctx.config.timezone;
+  const day = date ?? localDate(now, tz);
+  const rows = await attendance.teamDay(db, teamId, day, { now, maxShiftHours: ctx.config.punch.maxShiftHours });
+  const planning = await loadPlanning(db, ctx.config.timezone, day, day, rows.map((r) => Number(r.member_id)));
+  const counts = Object.fromEntries([...BOARD_STATES, 'in_now', 'late'].map((k) => [k, 0])) as BoardSnapshot['counts'];
   const members: BoardMember[] = rows.map((r) => {
-    const state = boardState(r.status, r.check_out_time != null);
+    const id = Number(r.member_id);
+    const plan = planning.plan(id, teamId, day);
+    const record = r.record_id == null ? null : recordDto(r as RecordRow, ctx.config.timezone);
+    const state = boardState(record, plan, now);
     counts[state]++;
+    if (record?.presence === 'in') counts.in_now++;
+    if (record?.status === 'Late') counts.late++;
+    const deadline = lateAfter(plan);
     return {
-      employee_id: Number(r.employee_id),
-      name: r.name,
-      status: r.status,
+      employee_id: id,
+      name: r.member_name,
+      status: record?.status ?? null,
+      attendance_date: record?.attendance_date ?? null,
       state,
-      check_in_time: isoOrNull(r.check_in_time),
-      check_out_time: isoOrNull(r.check_out_time),
-      updated_at: isoOrNull(r.updated_at),
+      presence: record?.presence ?? 'out',
+      check_in_time: record?.check_in_time ?? null,
+      check_out_time: record?.check_out_time ?? null,
+      intervals: record?.intervals ?? [],
+      worked_minutes: record?.worked_minutes ?? 0,
+      expected: plan.expected,
+      shift_start: plan.start?.toISOString() ?? null,
+      shift_end: plan.end?.toISOString() ?? null,
+      late_after: deadline?.toISOString() ?? null,
+      updated_at: record?.updated_at ?? null,
     };
   });
-  return { team_id: teamId, team_name: teamName, date, seq, members, counts };
+  return { team_id: teamId, team_name: team.team_name, date: day, timezone: tz, seq, members, counts };
 }

@@ -1,17 +1,29 @@
 /** The live board's socket events. */
 import type { Ack } from '../../infra/socket-contract.ts';
+import type { BoardState } from './board.rules.ts';
 
-export type BoardState = 'present' | 'late' | 'remote' | 'absent' | 'on_leave' | 'not_in_yet' | 'checked_out';
+export type { BoardState };
 
 export type BoardMember = {
   employee_id: number;
   name: string;
-  /** The record's status, or null when there is no record today. */
+  /** The record's status (Present, Late, …), or null when there is no record today. */
   status: string | null;
-  /** Where the member counts on the board (one state each). */
+  /** The record's date: the board's, or the day before for someone still in from a night shift begun then. */
+  attendance_date: string | null;
+  /** Where the member counts on the board (one state each): board.rules.ts. */
   state: BoardState;
+  /** In the building now (the last stay is open), or not. */
+  presence: 'in' | 'out';
   check_in_time: string | null;
   check_out_time: string | null;
+  intervals: { check_in_time: string; check_out_time: string | null; auto_closed?: boolean }[];
+  worked_minutes: number;
+  /** Expected today (a shift, no holiday), the shift, and the moment after which someone not in is overdue. */
+  expected: boolean;
+  shift_start: string | null;
+  shift_end: string | null;
+  late_after: string | null;
   /** When today's record last changed: an `attendance:changed` with an older `record.updated_at` is stale. */
   updated_at: string | null;
 };
@@ -22,8 +34,11 @@ export type BoardSnapshot = {
   date: string;
   /** The team's change counter when the snapshot was taken; changes after it carry higher numbers. */
   seq: number;
+  /** The zone of the date and of the shifts (the team's). */
+  timezone: string;
   members: BoardMember[];
-  counts: Record<BoardState, number>;
+  /** Members per state (they add up to the team), `in_now` (presence in) and `late` (status Late). */
+  counts: Record<BoardState | 'in_now' | 'late', number>;
 };
 
 declare module '../../infra/socket-contract.ts' {

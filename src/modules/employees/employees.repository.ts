@@ -68,6 +68,25 @@ export const employees = {
     return row ? { employee_id: Number(row.employee_id), name: row.name, team_id: row.team_id == null ? null : Number(row.team_id), active: row.active } : null;
   },
 
+  /** Team and name of each of these people. */
+  async teamsOf(sql: Sql, employeeIds: number[]): Promise<Map<number, { name: string; team_id: number | null; active: boolean }>> {
+    if (!employeeIds.length) return new Map();
+    const rows = await sql.query<{ employee_id: number; name: string; team_id: number | null; active: boolean }>(
+      'select employee_id, name, team_id, active from employees where employee_id = any($1::int[])',
+      [employeeIds],
+    );
+    return new Map(rows.map((r) => [Number(r.employee_id), { name: r.name, team_id: r.team_id == null ? null : Number(r.team_id), active: r.active }]));
+  },
+
+  /** The active members of these teams (or of every team: null), by id. */
+  async membersOf(sql: Sql, teamIds: number[] | null): Promise<{ employee_id: number; name: string; team_id: number }[]> {
+    const rows = await sql.query<{ employee_id: number; name: string; team_id: number }>(
+      'select employee_id, name, team_id from employees where active and team_id is not null and ($1::int[] is null or team_id = any($1::int[])) order by employee_id',
+      [teamIds],
+    );
+    return rows.map((r) => ({ employee_id: Number(r.employee_id), name: r.name, team_id: Number(r.team_id) }));
+  },
+
   /** What a bearer token's check reads on every authenticated request (by primary key, with a bind parameter). */
   async principal(sql: Sql, employeeId: number): Promise<Principal | null> {
     const s = principalStatement(employeeId);

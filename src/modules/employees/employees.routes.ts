@@ -1,7 +1,10 @@
+import * as v from 'valibot';
 import { endpoint, listResponse } from '../../infra/http.ts';
 import { ctxOf } from '../../infra/request.ts';
+import { AssignmentCreate, AssignmentItemParams, AssignmentOut, AssignmentParams } from '../schedules/index.ts';
 import { EmployeeCreate, EmployeeListQuery, EmployeeOut, EmployeeParams, EmployeeUpdate } from './employees.schema.ts';
 import { createEmployee, deleteEmployee, getEmployee, listEmployees, updateEmployee } from './employees.service.ts';
+import { assignSchedule, employeeSchedules, unassignSchedule } from './employees.schedules.ts';
 
 const tag = 'Employees';
 
@@ -43,5 +46,29 @@ export const employeeEndpoints = [
       return c.body(null, 204);
     },
   ),
+  endpoint(
+    {
+      method: 'get', path: '/employees/{employee_id}/schedules', tag, summary: "An employee's schedule assignments", access: ['admin', 'manager', 'employee'],
+      params: AssignmentParams, response: v.array(AssignmentOut), scope: 'Managers: their team and themselves. Employees: themselves.',
+      description: 'Periods in which the person follows a schedule other than their team’s.',
+    },
+    async (c, { params }) => c.json(await employeeSchedules(ctxOf(c), params.employee_id)),
+  ),
+  endpoint(
+    {
+      method: 'post', path: '/employees/{employee_id}/schedules', tag, summary: 'Put an employee on a schedule for a period', access: ['admin'],
+      params: AssignmentParams, body: AssignmentCreate, response: AssignmentOut, status: 201,
+      description:
+        '`{ schedule_id, valid_from, valid_to? }` (valid_to included; none: open-ended). An open-ended assignment that started earlier ends the day before; ' +
+        'any other overlap is 409 `assignment_overlaps`. The person’s records from `valid_from` to today are recomputed in the background.',
+    },
+    async (c, { params, body }) => c.json(await assignSchedule(ctxOf(c), params.employee_id, body), 201),
+  ),
+  endpoint(
+    { method: 'delete', path: '/employees/{employee_id}/schedules/{assignment_id}', tag, summary: 'Remove a schedule assignment', access: ['admin'], params: AssignmentItemParams, status: 204 },
+    async (c, { params }) => {
+      await unassignSchedule(ctxOf(c), params.employee_id, params.assignment_id);
+      return c.body(null, 204);
+    },
+  ),
 ];
-

@@ -4,7 +4,8 @@ import { PasswordSchema } from '../auth/index.ts';
 import { ACCESS_LEVELS } from '../../infra/context.ts';
 
 const BadgeId = v.nullable(
-  v.pipe(v.string('badge_id must be a string'), v.trim(), v.minLength(1, 'badge_id must not be empty'), v.maxLength(64, 'badge_id must be at most 64 characters'), v.regex(/^[\x21-\x7e]+$/, 'badge_id must be printable ASCII without spaces')),
+  // Badges compare case-insensitively: stored trimmed and upper-cased, as punches look them up.
+  v.pipe(v.string('badge_id must be a string'), v.trim(), v.minLength(1, 'badge_id must not be empty'), v.maxLength(64, 'badge_id must be at most 64 characters'), v.regex(/^[\x21-\x7e]+$/, 'badge_id must be printable ASCII without spaces'), v.toUpperCase()),
 );
 
 const fields = {

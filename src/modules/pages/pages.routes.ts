@@ -115,7 +115,7 @@ const BOARD = page({
 <section aria-label="Counts"><div id="counts" class="counts"></div></section>
 <p id="notice" role="status"></p>
 <div class="card"><p id="yesterday"></p><p id="last-week"></p></div>
-<table><caption class="sr-only">Who is in today</caption><thead><tr><th>Name</th><th>State</th><th>Check-in</th><th>Check-out</th></tr></thead><tbody id="members"></tbody></table>
+<table><caption class="sr-only">Who is in today</caption><thead><tr><th>Name</th><th>State</th><th>First in</th><th>Last out</th><th>Stays</th><th>Worked</th></tr></thead><tbody id="members"></tbody></table>
 <h2>Reports</h2>
 <div class="card">
   <fieldset><legend>Period</legend>

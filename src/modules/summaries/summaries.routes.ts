@@ -5,8 +5,10 @@ import { IdString, IntQuery } from '../../infra/schemas.ts';
 import { dailyReport, getSummary } from './summary.service.ts';
 
 const Rate = v.pipe(v.number(), v.description('percent, one decimal'));
+const Hours = (what: string) => v.pipe(v.number(), v.description(`${what}, in hours (one decimal)`));
 const DayCounts = v.object({
   date: v.string(), rate: Rate, present: v.number(), late: v.number(), remote: v.number(), absent: v.number(), on_leave: v.number(), expected: v.number(),
+  worked_hours: Hours('Time worked by everyone that day'), overtime_hours: Hours('Overtime beyond the day’s plans'),
 });
 
 const SummaryOut = v.object({
@@ -24,6 +26,9 @@ const SummaryOut = v.object({
     worst_day: v.nullable(v.string()),
     worst_date: v.nullable(v.string()),
     by_day: v.array(v.object({ date: v.string(), weekday: v.string(), rate: Rate, present: v.number(), expected: v.number() })),
+    worked_hours: Hours('Time worked that week'),
+    overtime_hours: Hours('Overtime beyond the days’ plans'),
+    weekly_overtime_hours: Hours('Overtime beyond each team’s weekly_hours'),
   }),
   today: v.object({
     date: v.string(), rate: Rate, expected: v.number(), present: v.number(), late: v.number(), remote: v.number(),

@@ -3,7 +3,7 @@ import type { Config } from '../../config.ts';
 import type { Ctx } from '../../infra/context.ts';
 import { sqlOf, type Sql } from '../../infra/db.ts';
 import { notFound } from '../../infra/errors.ts';
-import { attendance } from '../attendance/index.ts';
+import { attendance, loadPlanning } from '../attendance/index.ts';
 import { figuresTeam } from '../auth/index.ts';
 import { teams } from '../teams/index.ts';
 import { summaries } from './summaries.repository.ts';
@@ -11,8 +11,9 @@ import { addDays, dateOnly, isoWeekday, localDate } from '../../infra/time.ts';
 
 /**
  * Definitions (also in the README):
- * - expected on a day: active members of a team whose working weekdays include that day (and who existed by then),
- *   minus those On Leave that day. Employees without a team are not scheduled, so never expected.
+ * - expected on a day: active members of a team whose schedule (their team's, or an assignment) has a shift that day,
+ *   no holiday for them, and who existed by then, minus those On Leave that day. Employees without a team are never
+ *   expected.
  * - present: expected members whose record says Present, Late, Half Day or Remote (late and remote are part of present).
  * - absent: expected − present (an Absent record, or no record at all).
  * - rate: present ÷ expected, in percent; a day with nobody expected is not a working day and does not count.
@@ -35,14 +36,23 @@ export type DayStats = {
   not_in_yet: number;
   checked_out: number;
   rate: number;
+  /** Minutes worked, and overtime (beyond the day's plan; beyond the weekly limit), by every record of the day. */
+  worked_minutes: number;
+  overtime_minutes: number;
+  weekly_overtime_minutes: number;
 };
 
 const pct = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1000) / 10 : 0);
 
-/** Per-day counts for a date range, for one team or (teamId null) the whole organisation. One query. */
+/**
+ * Per-day counts for a date range, for one team or (teamId null) the whole organisation: who the schedules expect
+ * (their shift that day, no holiday), against their records; and the minutes worked and overtime of every record.
+ */
 export async function dailyStats(sql: Sql, tz: string, from: string, to: string, teamId: number | null, today = localDate(new Date(), tz)): Promise<DayStats[]> {
-  const rows = await attendance.dailyCounts(sql, tz, from, to, teamId);
+  const planning = await loadPlanning(sql, tz, from, to);
+  const [rows, hours] = await Promise.all([attendance.dailyCounts(sql, tz, from, to, await planning.expectedGrid(from, to, teamId)), attendance.hoursByDay(sql, from, to, teamId)]);
   const byDay = new Map(rows.map((r) => [dateOnly(r.day), r]));
+  const hoursByDay = new Map(hours.map((h) => [dateOnly(h.day), h]));
   const out: DayStats[] = [];
   for (let day = from; day <= to; day = addDays(day, 1)) {
     const r = byDay.get(day);
@@ -62,10 +72,17 @@ export async function dailyStats(sql: Sql, tz: string, from: string, to: string,
       not_in_yet: notInYet,
       checked_out: Number(r?.checked_out ?? 0),
       rate: pct(present, expected),
+      worked_minutes: Number(hoursByDay.get(day)?.worked ?? 0),
+      overtime_minutes: Number(hoursByDay.get(day)?.overtime ?? 0),
+      weekly_overtime_minutes: Number(hoursByDay.get(day)?.weekly_overtime ?? 0),
     });
   }
   return out;
 }
+
+/** Hours with one decimal, from minutes. */
+const hoursOf = (minutes: number) => Math.round(minutes / 6) / 10;
+const sum = (list: DayStats[], key: 'worked_minutes' | 'overtime_minutes' | 'weekly_overtime_minutes') => list.reduce((total, d) => total + d[key], 0);
 
 const people = (n: number) => `${n} ${n === 1 ? 'employee' : 'employees'}`;
 
@@ -87,6 +104,7 @@ export async function computeSummary(sql: Sql, config: Pick<Config, 'timezone'>,
   const previous = days.filter((d) => d.date < today && d.expected > 0);
   const y = previous[previous.length - 1] ?? null;
   const week = days.filter((d) => d.date >= weekFrom && d.date <= weekTo && d.expected > 0);
+  const lastWeek = days.filter((d) => d.date >= weekFrom && d.date <= weekTo);
   const average = week.length ? Math.round((week.reduce((sum, d) => sum + d.rate, 0) / week.length) * 10) / 10 : 0;
   const best = week.reduce<DayStats | null>((b, d) => (!b || d.rate > b.rate ? d : b), null);
   const worst = week.reduce<DayStats | null>((w, d) => (!w || d.rate < w.rate ? d : w), null);
@@ -101,7 +119,10 @@ export async function computeSummary(sql: Sql, config: Pick<Config, 'timezone'>,
       ? `Average attendance rate of ${Math.round(average)}% with highest attendance on ${weekdayName(best.date)}`
       : 'No working days last week',
     yesterday: y
-      ? { date: y.date, rate: y.rate, present: y.present, late: y.late, remote: y.remote, absent: y.absent, on_leave: y.on_leave, expected: y.expected }
+      ? {
+          date: y.date, rate: y.rate, present: y.present, late: y.late, remote: y.remote, absent: y.absent, on_leave: y.on_leave, expected: y.expected,
+          worked_hours: hoursOf(y.worked_minutes), overtime_hours: hoursOf(y.overtime_minutes),
+        }
       : null,
     last_week: {
       from: weekFrom,
@@ -112,6 +133,9 @@ export async function computeSummary(sql: Sql, config: Pick<Config, 'timezone'>,
       worst_day: worst ? weekdayName(worst.date) : null,
       worst_date: worst?.date ?? null,
       by_day: week.map((d) => ({ date: d.date, weekday: weekdayName(d.date), rate: d.rate, present: d.present, expected: d.expected })),
+      worked_hours: hoursOf(sum(lastWeek, 'worked_minutes')),
+      overtime_hours: hoursOf(sum(lastWeek, 'overtime_minutes')),
+      weekly_overtime_hours: hoursOf(sum(lastWeek, 'weekly_overtime_minutes')),
     },
     today: {
       date: todayStats.date,

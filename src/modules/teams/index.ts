@@ -1,3 +1,3 @@
-export { Team, DEFAULT_WORKING_WEEKDAYS, type ITeam } from './team.entity.ts';
+export { Team, MISSING_CHECK_OUT_POLICIES, type MissingCheckOutPolicy, type ITeam } from './team.entity.ts';
 export { teamEndpoints } from './teams.routes.ts';
 export { teams, teamExistsStatement } from './teams.repository.ts';

@@ -1,7 +1,7 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 
-/** ISO weekdays: 1 = Monday … 7 = Sunday. */
-export const DEFAULT_WORKING_WEEKDAYS = [1, 2, 3, 4, 5];
+export const MISSING_CHECK_OUT_POLICIES = ['flag', 'close_at_shift_end'] as const;
+export type MissingCheckOutPolicy = (typeof MISSING_CHECK_OUT_POLICIES)[number];
 
 export const Team = defineEntity({
   name: 'Team',
@@ -9,12 +9,14 @@ export const Team = defineEntity({
   properties: {
     team_id: p.integer().primary().autoincrement(),
     team_name: p.string().length(100).unique(),
-    /** Local time ('HH:MM') at which the workday starts; a first punch after start + grace is Late. */
-    workday_start: p.string().length(5).default('09:00'),
-    grace_minutes: p.integer().default(5),
-    // `default` is the column default for the schema; `onCreate` is the value a new entity gets (an array,
-    // not the pre-stringified text, which would be stored as a JSON string).
-    working_weekdays: p.json<number[]>().default(JSON.stringify(DEFAULT_WORKING_WEEKDAYS)).onCreate(() => [...DEFAULT_WORKING_WEEKDAYS]),
+    /** The members' default schedule (null: the organisation's standard week); assignments override it. */
+    schedule_id: p.integer().nullable(),
+    /** The IANA zone the members' dates and times are local to (null: TIMEZONE). */
+    timezone: p.string().length(64).nullable(),
+    /** Minutes worked beyond this many hours in an ISO week are weekly overtime. */
+    weekly_hours: p.decimal('number').precision(5).scale(2).default(40),
+    /** A check-in still open at the end of the day: flagged, or closed at the shift's end (marked auto_closed). */
+    missing_check_out: p.enum(MISSING_CHECK_OUT_POLICIES).default('flag'),
     created_at: p.datetime().onCreate(() => new Date()),
     updated_at: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },

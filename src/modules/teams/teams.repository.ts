@@ -1,37 +1,43 @@
 import type { Sql, Statement } from '../../infra/db.ts';
+import type { MissingCheckOutPolicy } from './team.entity.ts';
 
-/** Every statement on `teams`. */
+/** Every statement on `teams` (a team's schedule is read beside it, for the fields that describe its hours). */
 
 export type TeamRow = {
   team_id: number;
   team_name: string;
-  workday_start: string;
-  grace_minutes: number;
-  working_weekdays: number[] | string;
+  schedule_id: number | null;
+  timezone: string | null;
+  weekly_hours: string | number;
+  missing_check_out: MissingCheckOutPolicy;
   created_at: string | Date;
   updated_at: string | Date;
+  /** The team's schedule: its current grace and shifts (null: the standard week). */
+  schedule_grace: number | null;
+  schedule_shifts: unknown;
 };
 
-const COLUMNS = 'team_id, team_name, workday_start, grace_minutes, working_weekdays, created_at, updated_at';
+const COLUMNS = 't.team_id, t.team_name, t.schedule_id, t.timezone, t.weekly_hours, t.missing_check_out, t.created_at, t.updated_at';
+const WITH_SCHEDULE = `select ${COLUMNS}, s.grace_minutes as schedule_grace, s.shifts as schedule_shifts from teams t left join schedules s on s.schedule_id = t.schedule_id`;
 
-export type TeamFields = { team_name: string; workday_start: string; grace_minutes: number; working_weekdays: number[] };
+export type TeamFields = { team_name: string; schedule_id: number | null; timezone: string | null; weekly_hours: number; missing_check_out: MissingCheckOutPolicy };
 
 export const teamExistsStatement = (teamId: number): Statement => ({ text: 'select 1 from teams where team_id = $1', values: [teamId] });
 
 export const teams = {
   async list(sql: Sql, where: { team_id?: number | null }, page: { skip: number; limit: number }) {
     const only = where.team_id !== undefined;
-    const filter = only ? 'where team_id = $3' : '';
+    const filter = only ? 'where t.team_id = $3' : '';
     const params = only ? [page.limit, page.skip, where.team_id ?? -1] : [page.limit, page.skip];
     const [rows, [{ n }]] = await Promise.all([
-      sql.query<TeamRow>(`select ${COLUMNS} from teams ${filter} order by team_id limit $1 offset $2`, params),
+      sql.query<TeamRow>(`${WITH_SCHEDULE} ${filter} order by t.team_id limit $1 offset $2`, params),
       sql.query<{ n: string }>(`select count(*) as n from teams ${only ? 'where team_id = $1' : ''}`, only ? [where.team_id ?? -1] : []),
     ]);
     return { rows, total: Number(n) };
   },
 
   async get(sql: Sql, teamId: number, opts: { lock?: boolean } = {}): Promise<TeamRow | null> {
-    const [row] = await sql.query<TeamRow>(`select ${COLUMNS} from teams where team_id = $1${opts.lock ? ' for update' : ''}`, [teamId]);
+    const [row] = await sql.query<TeamRow>(`${WITH_SCHEDULE} where t.team_id = $1${opts.lock ? ' for update of t' : ''}`, [teamId]);
     return row ?? null;
   },
 
@@ -45,6 +51,23 @@ export const teams = {
     return row?.team_name ?? null;
   },
 
+  /** The settings the working day of a team's members depends on. */
+  async settings(sql: Sql, teamId: number): Promise<{ team_name: string; schedule_id: number | null; timezone: string | null; weekly_hours: number; missing_check_out: MissingCheckOutPolicy } | null> {
+    const [row] = await sql.query<{ team_name: string; schedule_id: number | null; timezone: string | null; weekly_hours: string; missing_check_out: MissingCheckOutPolicy }>(
+      'select team_name, schedule_id, timezone, weekly_hours, missing_check_out from teams where team_id = $1',
+      [teamId],
+    );
+    return row ? { ...row, schedule_id: row.schedule_id == null ? null : Number(row.schedule_id), weekly_hours: Number(row.weekly_hours) } : null;
+  },
+
+  /** Every team's working-day settings. */
+  async allSettings(sql: Sql): Promise<{ team_id: number; team_name: string; schedule_id: number | null; timezone: string | null; weekly_hours: number; missing_check_out: MissingCheckOutPolicy }[]> {
+    const rows = await sql.query<{ team_id: number; team_name: string; schedule_id: number | null; timezone: string | null; weekly_hours: string; missing_check_out: MissingCheckOutPolicy }>(
+      'select team_id, team_name, schedule_id, timezone, weekly_hours, missing_check_out from teams order by team_id',
+    );
+    return rows.map((r) => ({ ...r, team_id: Number(r.team_id), schedule_id: r.schedule_id == null ? null : Number(r.schedule_id), weekly_hours: Number(r.weekly_hours) }));
+  },
+
   async nameTaken(sql: Sql, name: string, exceptId?: number): Promise<boolean> {
     return (await sql.query('select 1 from teams where team_name = $1 and team_id <> $2', [name, exceptId ?? -1])).length > 0;
   },
@@ -52,6 +75,11 @@ export const teams = {
   /** Every team id, in order. */
   async ids(sql: Sql): Promise<number[]> {
     return (await sql.query<{ team_id: number }>('select team_id from teams order by team_id')).map((r) => Number(r.team_id));
+  },
+
+  /** The teams that follow a schedule by default. */
+  async onSchedule(sql: Sql, scheduleId: number): Promise<number[]> {
+    return (await sql.query<{ team_id: number }>('select team_id from teams where schedule_id = $1', [scheduleId])).map((r) => Number(r.team_id));
   },
 
   /** Every team with its number of active members, by name. */
@@ -65,21 +93,20 @@ export const teams = {
 
   /** Inserts a team; null when the name is taken. */
   async insert(sql: Sql, fields: TeamFields): Promise<TeamRow | null> {
-    const [row] = await sql.query<TeamRow>(
-      `insert into teams (team_name, workday_start, grace_minutes, working_weekdays, created_at, updated_at)
-       values ($1, $2, $3, $4::jsonb, now(), now()) on conflict (team_name) do nothing returning ${COLUMNS}`,
-      [fields.team_name, fields.workday_start, fields.grace_minutes, JSON.stringify(fields.working_weekdays)],
+    const [made] = await sql.query<{ team_id: number }>(
+      `insert into teams (team_name, schedule_id, timezone, weekly_hours, missing_check_out, created_at, updated_at)
+       values ($1, $2, $3, $4, $5, now(), now()) on conflict (team_name) do nothing returning team_id`,
+      [fields.team_name, fields.schedule_id, fields.timezone, fields.weekly_hours, fields.missing_check_out],
     );
-    return row ?? null;
+    return made ? teams.get(sql, Number(made.team_id)) : null;
   },
 
   async update(sql: Sql, teamId: number, fields: TeamFields): Promise<TeamRow> {
-    const [row] = await sql.query<TeamRow>(
-      `update teams set team_name = $2, workday_start = $3, grace_minutes = $4, working_weekdays = $5::jsonb, updated_at = now()
-        where team_id = $1 returning ${COLUMNS}`,
-      [teamId, fields.team_name, fields.workday_start, fields.grace_minutes, JSON.stringify(fields.working_weekdays)],
+    await sql.query(
+      `update teams set team_name = $2, schedule_id = $3, timezone = $4, weekly_hours = $5, missing_check_out = $6, updated_at = now() where team_id = $1`,
+      [teamId, fields.team_name, fields.schedule_id, fields.timezone, fields.weekly_hours, fields.missing_check_out],
     );
-    return row;
+    return (await teams.get(sql, teamId))!;
   },
 
   async delete(sql: Sql, teamId: number): Promise<void> {

@@ -7,30 +7,54 @@ const s = requireRole(['manager', 'admin']);
 const $ = (sel) => document.querySelector(sel);
 const picker = $('#team');
 const conn = $('#connection');
-const STATE_LABEL = { present: 'In', late: 'Late', remote: 'Remote', absent: 'Absent', on_leave: 'On leave', not_in_yet: 'Not in yet', checked_out: 'Out' };
-const COUNT_ORDER = ['present', 'late', 'remote', 'not_in_yet', 'absent', 'on_leave', 'checked_out'];
+const STATE_LABEL = {
+  in: 'In', out: 'Out (back later)', done: 'Done', not_in_yet: 'Not in yet', overdue: 'Overdue', remote: 'Remote', on_leave: 'On leave', absent: 'Absent', off: 'Off today',
+};
+const COUNT_ORDER = ['in', 'out', 'done', 'not_in_yet', 'overdue', 'remote', 'on_leave', 'absent', 'off'];
 
 let teamId = null;
 let seq = 0;
 let members = new Map();
 let joining = null;
 
-function stateOf(record) {
-  if (!record) return 'not_in_yet';
-  if (record.status === 'Remote') return 'remote';
-  if (record.status === 'Absent') return 'absent';
-  if (record.status === 'On Leave') return 'on_leave';
-  if (record.check_out_time) return 'checked_out';
-  return record.status === 'Late' ? 'late' : 'present';
+// The same rule as the server's (src/modules/boards/board.rules.ts), for the changes that arrive between snapshots.
+const dayBefore = (date) => new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+
+function stateOf(record, m, now = Date.now()) {
+  if (record?.status === 'On Leave') return 'on_leave';
+  if (record?.status === 'Remote') return 'remote';
+  const intervals = record?.intervals ?? [];
+  if (!intervals.length) {
+    if (record?.status === 'Absent') return 'absent';
+    if (!m.expected) return 'off';
+    return m.late_after && now > Date.parse(m.late_after) ? 'overdue' : 'not_in_yet';
+  }
+  const last = intervals[intervals.length - 1];
+  if (last.check_out_time === null) return 'in';
+  if (!m.shift_end || Date.parse(last.check_out_time) >= Date.parse(m.shift_end)) return 'done';
+  return 'out';
 }
 
 function render() {
   const rows = [...members.values()].sort((a, b) => a.name.localeCompare(b.name));
   const counts = Object.fromEntries(COUNT_ORDER.map((k) => [k, 0]));
+  // Not in yet becomes overdue as the clock passes the shift's start + grace, without any event.
+  for (const m of rows) if (m.state === 'not_in_yet' || m.state === 'overdue') m.state = stateOf(null, m);
   for (const m of rows) counts[m.state]++;
-  $('#counts').innerHTML = COUNT_ORDER.map((k) => `<div class="count" data-count="${k}"><b>${counts[k]}</b>${STATE_LABEL[k]}</div>`).join('');
+  const inNow = rows.filter((m) => m.presence === 'in').length;
+  const late = rows.filter((m) => m.status === 'Late').length;
+  $('#counts').innerHTML =
+    `<div class="count" data-count="in_now"><b>${inNow}</b>On site now</div>` +
+    COUNT_ORDER.filter((k) => counts[k] > 0 || ['in', 'not_in_yet', 'overdue'].includes(k)).map((k) => `<div class="count" data-count="${k}"><b>${counts[k]}</b>${STATE_LABEL[k]}</div>`).join('') +
+    `<div class="count" data-count="late"><b>${late}</b>Late today</div>`;
+  const stays = (m) => (m.intervals ?? []).map((i) => `${hhmm(i.check_in_time)}–${i.check_out_time ? hhmm(i.check_out_time) : ''}`).join(', ');
+  const worked = (m) => (m.worked_minutes ? `${Math.floor(m.worked_minutes / 60)} h ${String(m.worked_minutes % 60).padStart(2, '0')}` : '');
   $('#members').innerHTML = rows
-    .map((m) => `<tr data-employee="${m.employee_id}"><td>${escapeHtml(m.name)}</td><td class="state-${m.state}" data-state="${m.state}">${STATE_LABEL[m.state]}${m.missing ? ' · no check-out' : ''}</td><td>${hhmm(m.check_in_time)}</td><td>${hhmm(m.check_out_time)}</td></tr>`)
+    .map(
+      (m) =>
+        `<tr data-employee="${m.employee_id}" data-presence="${m.presence}"><td>${escapeHtml(m.name)}</td><td class="state-${m.state}" data-state="${m.state}">${STATE_LABEL[m.state]}` +
+        `${m.status === 'Late' ? ' · late' : ''}${m.missing ? ' · no check-out' : ''}</td><td>${hhmm(m.check_in_time)}</td><td>${hhmm(m.check_out_time)}</td><td>${stays(m)}</td><td>${worked(m)}</td></tr>`,
+    )
     .join('');
 }
 
@@ -73,19 +97,30 @@ socket.on('attendance:changed', (change) => {
   if (!current) return void rejoin(); // someone new in the team
   const record = change.action === 'deleted' ? null : change.record;
   const today = $('#date').textContent;
-  if (change.record.attendance_date !== today) return;
+  const date = change.record.attendance_date;
+  if (date !== today) {
+    // Someone still in from a stay begun the day before (a night shift) shows with it while it lasts, as on the server.
+    if (current.attendance_date === today || date !== dayBefore(today)) return;
+    if (record?.presence !== 'in') return current.attendance_date === date ? void rejoin() : undefined;
+  }
   // Changes can arrive after a newer state of the same record (another instance numbered them later): keep the newest.
   if (record && current.updated_at && record.updated_at < current.updated_at) return;
   Object.assign(current, {
-    state: stateOf(record),
+    state: stateOf(record, current),
+    presence: record?.presence ?? 'out',
     status: record?.status ?? null,
+    attendance_date: record?.attendance_date ?? null,
     check_in_time: record?.check_in_time ?? null,
     check_out_time: record?.check_out_time ?? null,
+    intervals: record?.intervals ?? [],
+    worked_minutes: record?.worked_minutes ?? 0,
     missing: Boolean(record?.missing_check_out),
     updated_at: record?.updated_at ?? null,
   });
   render();
 });
+// Shift starts pass without an event: the states that depend on the clock are looked at again every half minute.
+setInterval(render, 30_000);
 socket.on('board:refresh', ({ team_id }) => team_id === teamId && void rejoin());
 socket.on('summary:updated', (summary) => summary.team_id === teamId && showSummary(summary));
 socket.on('attendance:missing_check_out', (info) => {
