@@ -14,6 +14,9 @@ export class Migration20261204090000 extends Migration {
   override name = 'Migration20261204090000';
 
   override up(): void | Promise<void> {
+    // Rewrites every attendance record: on a large history this runs for minutes, past the pool's statement_timeout
+    // (30 s), which would cancel it and leave the hub retrying at every start. Lifted for this transaction only.
+    this.addSql(`set local statement_timeout = 0;`);
     this.addSql(`create table "schedules" ("schedule_id" serial primary key, "name" varchar(100) not null, "cycle_weeks" int not null default 1, "starts_on" date not null, "grace_minutes" int not null default 5, "shifts" jsonb not null default '[]', "version" int not null default 1, "valid_from" date not null default '1900-01-01', "owner_team_id" int null, "created_at" timestamptz not null, "updated_at" timestamptz not null);`);
     this.addSql(`alter table "schedules" add constraint "schedules_name_unique" unique ("name");`);
     this.addSql(`create table "schedule_versions" ("schedule_id" int not null, "version" int not null, "valid_from" date not null, "cycle_weeks" int not null, "starts_on" date not null, "grace_minutes" int not null, "shifts" jsonb not null, "created_at" timestamptz not null, primary key ("schedule_id", "version"));`);
