@@ -79,18 +79,40 @@ export function localParts(at: Date, tz: string) {
 /** The local date ('YYYY-MM-DD') of an instant in a zone. */
 export const localDate = (at: Date, tz: string) => localParts(at, tz).date;
 
-/** ISO weekday (1 = Monday … 7 = Sunday) of a 'YYYY-MM-DD' date. */
-export function isoWeekday(date: string): number {
-  const day = new Date(`${date}T00:00:00Z`).getUTCDay();
-  return day === 0 ? 7 : day;
+/**
+ * A pure function of a string key, remembered: the calendar arithmetic below runs for every punch (its day, the day
+ * before, the week, the shift's instants), and parsing dates costs more than a map lookup. At most 10,000 entries.
+ */
+function remembered<T>(compute: (key: string) => T): (key: string) => T {
+  const cache = new Map<string, T>();
+  return (key) => {
+    let value = cache.get(key);
+    if (value === undefined) {
+      value = compute(key);
+      if (cache.size >= 10_000) cache.clear();
+      cache.set(key, value);
+    }
+    return value;
+  };
 }
 
-/** Adds whole days to a 'YYYY-MM-DD' date. */
-export function addDays(date: string, days: number): string {
+const weekdayOf = remembered((date) => {
+  const day = new Date(`${date}T00:00:00Z`).getUTCDay();
+  return day === 0 ? 7 : day;
+});
+
+/** ISO weekday (1 = Monday … 7 = Sunday) of a 'YYYY-MM-DD' date. */
+export const isoWeekday = (date: string): number => weekdayOf(date);
+
+const shifted = remembered((key) => {
+  const [date, days] = key.split('|');
   const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
+  d.setUTCDate(d.getUTCDate() + Number(days));
   return d.toISOString().slice(0, 10);
-}
+});
+
+/** Adds whole days to a 'YYYY-MM-DD' date. */
+export const addDays = (date: string, days: number): string => shifted(`${date}|${days}`);
 
 const yesterdays = new Map<string, string>();
 /** The day before a 'YYYY-MM-DD' date (remembered: every punch asks for it). */
@@ -121,6 +143,11 @@ export function isIsoDate(value: string): boolean {
  * change makes it ambiguous, the next valid one when it does not exist).
  */
 export function zonedTimeToInstant(date: string, hhmm: string, tz: string): Date {
+  return new Date(instantOf(`${date}|${hhmm}|${tz}`));
+}
+
+const instantOf = remembered((key) => {
+  const [date, hhmm, tz] = key.split('|');
   const wall = Date.parse(`${date}T${hhmm}:00Z`);
   const DAY = 86_400_000;
   // The zone's offset (wall clock minus UTC) at an instant.
@@ -137,8 +164,8 @@ export function zonedTimeToInstant(date: string, hhmm: string, tz: string): Date
   const after = wall - offset(wall + DAY);
   const found = [before, after].filter(fits);
   // Both fit: ambiguous, take the earlier. Neither fits: a gap; the old offset lands just past it.
-  return new Date(found.length > 0 ? Math.min(...found) : before);
-}
+  return found.length > 0 ? Math.min(...found) : before;
+});
 
 /** 'YYYY-MM-DD' of a date column, whether the driver returned a string or a Date at UTC midnight. */
 export const dateOnly = (value: string | Date) => (value instanceof Date ? value.toISOString().slice(0, 10) : String(value).slice(0, 10));

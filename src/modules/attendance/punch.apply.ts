@@ -21,7 +21,7 @@ import {
   type PunchIntent,
 } from './day.rules.ts';
 import { assertPlausibleTime } from './punch.rules.ts';
-import { punches, type Earlier, type LookUp, type NewPunch, type StoredPunch, type Who } from './punch.repository.ts';
+import { punches, type Earlier, type LookUp, type NewPunch, type Span, type StoredPunch, type Who } from './punch.repository.ts';
 
 /** A punch as it enters a batch. */
 export type Incoming = {
@@ -110,18 +110,23 @@ function planner(found: LookUp) {
 }
 
 async function applyIn(tx: Sql, items: Incoming[], rules: BatchRules): Promise<BatchResult> {
-  let from = items[0].at;
-  let to = items[0].at;
+  // Each badge and id with the span of its own punches: the records read (and locked) are those days only.
+  const badges = new Map<string, Span>();
+  const ids = new Map<number, Span>();
+  const widen = <K>(spans: Map<K, Span>, key: K, at: Date) => {
+    const span = spans.get(key);
+    if (!span) spans.set(key, { from: at, to: at });
+    else if (at < span.from) span.from = at;
+    else if (at > span.to) span.to = at;
+  };
   for (const i of items) {
-    if (i.at < from) from = i.at;
-    if (i.at > to) to = i.at;
+    if (i.badge_id !== undefined) widen(badges, i.badge_id, i.at);
+    if (i.employee_id !== undefined) widen(ids, i.employee_id, i.at);
   }
   const found = await punches.lookUp(tx, {
     keys: [...new Set(items.flatMap((i) => (i.client_event_id ? [i.client_event_id] : [])))],
-    badges: [...new Set(items.flatMap((i) => (i.badge_id !== undefined ? [i.badge_id] : [])))],
-    ids: [...new Set(items.flatMap((i) => (i.employee_id !== undefined ? [i.employee_id] : [])))],
-    from,
-    to,
+    badges,
+    ids,
     tz: rules.tz,
   });
   const byId = new Map(found.people.map((w) => [w.employee_id, w]));
@@ -239,7 +244,10 @@ async function applyIn(tx: Sql, items: Incoming[], rules: BatchRules): Promise<B
     const result = await punches.write(tx, batch);
     if (result.records.length < batch.created.length + batch.changed.length) throw new Retry(); // a record was created meanwhile: start again with it
     if (applied.some(({ item }) => item.client_event_id && !result.punched.has(item.client_event_id))) throw new Retry(); // answered elsewhere first
-    for (const row of result.records) written.set(keyOf(Number(row.employee_id), dateOnly(row.attendance_date)), row);
+    for (const w of result.records) {
+      const key = keyOf(Number(w.employee_id), dateOnly(w.attendance_date));
+      written.set(key, { ...states.get(key)!.row!, record_id: w.record_id, created_at: w.created_at, updated_at: w.updated_at });
+    }
     await punches.setActions(tx, actionFixes);
   }
   // A punch refused by the rule ("already checked in") may be the retry of one a concurrent batch just committed.
@@ -337,6 +345,7 @@ const withoutMissing = (notes: string | null) => notes?.replace(/( · )?Missing 
  */
 function updateWeeks(found: LookUp, states: Map<string, DayState>): StaleWeek[] {
   const stale: StaleWeek[] = [];
+  const todays = new Map<string, string>();
   const byPerson = new Map<number, DayState[]>();
   for (const s of states.values()) {
     if (!s.row) continue;
@@ -363,9 +372,10 @@ function updateWeeks(found: LookUp, states: Map<string, DayState>): StaleWeek[] 
       }
       before += Number(s.row!.worked_minutes);
     }
-    // A change in a week whose later days were not loaded: those days' shares may have moved.
+    // A change in a week whose later days were not loaded (the look-up loads to the end of the last week, so only if
+    // that changes): those days' shares may have moved.
     const changedWeeks = new Set(days.filter((d) => d.changed).map((d) => mondayOf(dateOnly(d.row!.attendance_date))));
-    const today = localDate(new Date(), person.tz);
+    const today = todays.get(person.tz) ?? todays.set(person.tz, localDate(new Date(), person.tz)).get(person.tz)!;
     for (const monday of changedWeeks) {
       const sunday = addDays(monday, 6);
       const end = sunday < today ? sunday : today;

@@ -10,6 +10,9 @@ import type { DayPunch, PunchAction, PunchIntent } from './day.rules.ts';
  * (unnest), so PostgreSQL parses the same few statements over and over and the driver sends no SQL built per punch.
  */
 
+/** The first and last time of someone's punches in a batch. */
+export type Span = { from: Date; to: Date };
+
 /** The employee behind a punch, with what their working day depends on. */
 export type Who = {
   employee_id: number;
@@ -32,31 +35,42 @@ const earlierPunchesOf = (n: number) => `
     from punches p left join attendance a on a.record_id = p.record_id
    where p.client_event_id = any($${n}::text[])`;
 
-/** Employees with their team's settings and their schedule assignments (the WHERE follows). */
-const WHO_SELECT = `select e.employee_id, e.name, e.active, e.team_id, e.badge_id, t.schedule_id as team_schedule_id,
-                           coalesce(t.timezone, $5) as tz, coalesce(t.weekly_hours, 40) as weekly_hours,
-                           (select coalesce(jsonb_agg(jsonb_build_object('schedule_id', s.schedule_id, 'valid_from', s.valid_from, 'valid_to', s.valid_to)), '[]'::jsonb)
-                              from employee_schedules s where s.employee_id = e.employee_id) as assignments
-        from employees e left join teams t on t.team_id = e.team_id`;
+/**
+ * The people of a batch (by badge or by id) with their team's settings, their schedule assignments and the local
+ * days their own punches span: from the day before the first to the end of the ISO week of the day after the last,
+ * so that a change to a day's minutes can move the weekly overtime of the week's later days in the same batch. An
+ * offline kiosk's week-old punch widens the span of its own person only, never the whole batch's.
+ */
+const WHO = `
+  with wanted as (
+    select e.employee_id, k.t_from, k.t_to
+      from unnest($1::text[], $3::timestamptz[], $4::timestamptz[]) k(badge_id, t_from, t_to) join employees e on e.badge_id = k.badge_id
+    union all
+    select k.employee_id, k.t_from, k.t_to from unnest($2::int[], $7::timestamptz[], $8::timestamptz[]) k(employee_id, t_from, t_to)
+  ), span as (
+    select employee_id, min(t_from) as t_from, max(t_to) as t_to from wanted group by employee_id
+  ), who as materialized (
+    select e.employee_id, e.name, e.active, e.team_id, e.badge_id, t.schedule_id as team_schedule_id,
+           coalesce(t.timezone, $5) as tz, coalesce(t.weekly_hours, 40) as weekly_hours,
+           (select coalesce(jsonb_agg(jsonb_build_object('schedule_id', a.schedule_id, 'valid_from', a.valid_from, 'valid_to', a.valid_to)), '[]'::jsonb)
+              from employee_schedules a where a.employee_id = e.employee_id) as assignments,
+           (s.t_from at time zone coalesce(t.timezone, $5))::date - 1 as d0,
+           date_trunc('week', (s.t_to at time zone coalesce(t.timezone, $5))::date + 1)::date + 6 as d1
+      from span s join employees e on e.employee_id = s.employee_id left join teams t on t.team_id = e.team_id
+     order by e.employee_id
+  )`;
 
 const WHO_COLUMNS = ['employee_id', 'name', 'active', 'team_id', 'badge_id', 'team_schedule_id', 'tz', 'weekly_hours', 'assignments', 'd0', 'd1', 'week_before'] as const;
 
 /**
  * One round trip before deciding. For the employees found by badge or id (locked in id order, so two batches never
- * wait on each other in a circle): their team's settings and assignments; their records from the day before the
- * batch's first punch to the day after its last, in their zone (locked); the minutes they worked earlier in that
- * first day's ISO week (for weekly overtime). Then the earlier punches with the batch's client_event_ids, the
+ * wait on each other in a circle): their team's settings and assignments; their records from the day before their
+ * first punch of the batch to the end of the week after their last, in their zone (locked); the minutes they worked
+ * earlier in that first day's ISO week (for weekly overtime). Then the earlier punches with the batch's client_event_ids, the
  * versions of the schedules these people follow, and the holidays of those days ('who', 'earlier', 'version',
  * 'holiday' rows; the last two carry their row as `data`).
  */
-const WHO_AND_RECORDS = `
-  with who as materialized (
-    select f.*, ($3::timestamptz at time zone f.tz)::date - 1 as d0, ($4::timestamptz at time zone f.tz)::date + 1 as d1 from (
-      ${WHO_SELECT} where e.badge_id = any($1::text[])
-      union
-      ${WHO_SELECT} where e.employee_id = any($2::int[])
-    ) f order by f.employee_id
-  )
+const WHO_AND_RECORDS = `${WHO}
   select 'who' as kind, ${WHO_COLUMNS.map((c) => `w.${c} as w_${c}`).join(', ').replace('w.week_before', 'wb.n')},
          null::text as client_event_id, null::text as action, null::int as punch_employee_id, null::jsonb as data, r.*
     from who w
@@ -102,19 +116,26 @@ const CHANGED_AT = NEW_AT + widthOf(NEW_RECORD);
 const PUNCH_AT = CHANGED_AT + widthOf(CHANGED_RECORD);
 const FIGURE_NAMES = Object.keys(RECORD_FIGURES);
 
+/**
+ * What the database decides of a written record (its id and times); the rest is what the batch sent. Reading back
+ * every column cost more to parse than the whole write.
+ */
+const WRITTEN = 'record_id, employee_id, attendance_date, created_at, updated_at';
+export type Written = Pick<RecordRow, 'record_id' | 'employee_id' | 'attendance_date' | 'created_at' | 'updated_at'>;
+
 /** New records, changed records and the punches, in one statement. */
 const WRITE = `
   with ins as (
     insert into attendance (${Object.keys(NEW_RECORD).join(', ')}, created_at, updated_at)
     select v.*, now(), clock_timestamp() from ${unnestOf(NEW_RECORD, 'v', NEW_AT)}
     on conflict (employee_id, attendance_date) do nothing
-    returning ${RECORD_COLUMNS}
+    returning ${WRITTEN}
   ), upd as (
     update attendance a
        set ${FIGURE_NAMES.map((c) => `${c} = v.${c}`).join(', ')}, updated_at = clock_timestamp()
       from ${unnestOf(CHANGED_RECORD, 'v', CHANGED_AT)}
      where a.record_id = v.record_id
-    returning ${prefixed('a')}
+    returning ${WRITTEN.split(', ').map((c) => `a.${c}`).join(', ')}
   ), pun as (
     insert into punches (employee_id, occurred_at, received_at, source, device, client_event_id, intent, action, record_id)
     select p.employee_id, p.occurred_at, p.received_at, p.source, p.device, p.client_event_id, p.intent, p.action, coalesce(p.record_id, ins.record_id)
@@ -123,9 +144,9 @@ const WRITE = `
     on conflict (client_event_id) do nothing
     returning client_event_id
   )
-  select 'record' as kind, ${RECORD_COLUMNS}, null as client_event_id from ins
-  union all select 'record', ${RECORD_COLUMNS}, null from upd
-  union all select 'punch', ${RECORD_COLUMNS.split(', ').map(() => 'null').join(', ')}, client_event_id from pun`;
+  select 'record' as kind, ${WRITTEN}, null as client_event_id from ins
+  union all select 'record', ${WRITTEN}, null from upd
+  union all select 'punch', ${WRITTEN.split(', ').map(() => 'null').join(', ')}, client_event_id from pun`;
 
 export type Earlier = RecordRow & { action: PunchAction; punch_employee_id: number; client_event_id: string };
 type WhoRow = Partial<RecordRow> & { kind: 'who' | 'earlier' | 'version' | 'holiday'; client_event_id: string | null; data: unknown } & {
@@ -169,8 +190,14 @@ export const punches = {
    * days (locked), what they worked earlier that week, the earlier answers for the batch's client_event_ids, and the
    * schedule versions and holidays that decide their days.
    */
-  async lookUp(tx: Sql, q: { badges: string[]; ids: number[]; from: Date; to: Date; keys: string[]; tz: string }): Promise<LookUp> {
-    const rows = await tx.query<WhoRow>(WHO_AND_RECORDS, [q.badges, q.ids, q.from.toISOString(), q.to.toISOString(), q.tz, q.keys], 'punch_who_and_records');
+  /** `badges` and `ids`: each with the first and last time of its punches in the batch. */
+  async lookUp(tx: Sql, q: { badges: Map<string, Span>; ids: Map<number, Span>; keys: string[]; tz: string }): Promise<LookUp> {
+    const iso = (spans: Map<unknown, Span>, end: keyof Span) => [...spans.values()].map((s) => s[end].toISOString());
+    const rows = await tx.query<WhoRow>(
+      WHO_AND_RECORDS,
+      [[...q.badges.keys()], [...q.ids.keys()], iso(q.badges, 'from'), iso(q.badges, 'to'), q.tz, q.keys, iso(q.ids, 'from'), iso(q.ids, 'to')],
+      'punch_who_and_records',
+    );
     const out: LookUp = { people: [], records: [], earlier: new Map(), versions: new Map(), holidays: [] };
     const seen = new Set<number>();
     for (const r of rows) {
@@ -240,17 +267,17 @@ export const punches = {
   },
 
   /**
-   * Writes the batch: new records, changed records, raw punches. Returns the stored records and the client_event_ids
+   * Writes the batch: new records, changed records, raw punches. Returns the records' ids and times and the client_event_ids
    * whose punch was inserted (one taken by another transaction first is missing: the caller starts again).
    */
   async write(tx: Sql, batch: { created: RecordRow[]; changed: RecordRow[]; punches: NewPunch[] }) {
-    const written = await tx.query<RecordRow & { kind: 'record' | 'punch'; client_event_id: string | null }>(
+    const written = await tx.query<Written & { kind: 'record' | 'punch'; client_event_id: string | null }>(
       WRITE,
       [...arraysOf(NEW_RECORD, batch.created.map(figureParams)), ...arraysOf(CHANGED_RECORD, batch.changed.map(figureParams)), ...arraysOf(PUNCH, batch.punches)],
       'punch_write',
     );
     return {
-      records: written.filter((w) => w.kind === 'record') as RecordRow[],
+      records: written.filter((w) => w.kind === 'record') as Written[],
       punched: new Set(written.filter((w) => w.kind === 'punch').map((w) => w.client_event_id)),
     };
   },
