@@ -28,10 +28,12 @@ async function openClientSocket(base: string, token: string): Promise<BenchSocke
 }
 
 /** Badged, active employees in a team (their changes reach the team boards), at least one per kiosk, by id. */
-export async function badgedEmployees(base: string, adminToken: string, label: string) {
-  const badged = async () => (await listEmployees(base, adminToken)).filter((e) => e.active && e.badge_id && e.team_id != null);
+export async function badgedEmployees(base: string, adminToken: string, label: string, opts: { fresh?: boolean } = {}) {
+  // fresh: only people this benchmark created (no attendance history that its punch days could run into).
+  const badged = async () =>
+    (await listEmployees(base, adminToken)).filter((e) => e.active && e.badge_id && e.team_id != null && (!opts.fresh || e.badge_id.startsWith('BENCH')));
   let employees = await badged();
-  const teams = [...new Set(employees.map((e) => e.team_id!))].sort((a, b) => a - b);
+  const teams = [...new Set((opts.fresh ? (await listEmployees(base, adminToken)).filter((e) => e.team_id != null) : employees).map((e) => e.team_id!))].sort((a, b) => a - b);
   if (!teams.length) throw new Error('no team with badged employees to punch');
   if (employees.length < KIOSKS) {
     const missing = KIOSKS - employees.length;

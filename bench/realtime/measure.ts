@@ -56,11 +56,31 @@ export type RunResult = { phases: Phase[]; kiosks: number; employees: number; wa
 
 type Pending = { t0: number; measured: boolean; ok: boolean; received: number; expected: number };
 
+/**
+ * A person's punches make working days, as a reader at a door sees them: six a day (in, a break, back, lunch, back,
+ * out), 90 minutes apart from 07:00 UTC, day after day from PUNCH_DAYS_BACK days ago (the kiosks send them as fast
+ * as the hub acks, as after a long spell offline). Punching the same people all day long instead would give each
+ * record hundreds of stays, which nobody's day has. Times stay strictly increasing per person; past today they are
+ * the clock.
+ */
+const PUNCHES_PER_DAY = 6;
+export const PUNCH_DAYS_BACK = 80;
+const DAY_MS = 86_400_000;
+const SLOT_MS = 90 * 60_000;
+const FIRST_DAY = Math.floor(Date.now() / DAY_MS) * DAY_MS - PUNCH_DAYS_BACK * DAY_MS + 7 * 3_600_000;
+
+/** The time of the punch a change or ack reports: a check-out's is the last out; a check-in's, the start of the last stay. */
+function punchTimeOf(action: string, record: { check_in_time: string | null; check_out_time: string | null; intervals?: { check_in_time: string }[] }) {
+  if (action === 'check_out') return record.check_out_time;
+  return record.intervals?.length ? record.intervals[record.intervals.length - 1].check_in_time : record.check_in_time;
+}
+
 async function measure(hub: HubProcess, label: string): Promise<RunResult> {
   const base = hub.url;
   const adminToken = await login(base, ADMIN_EMAIL, ADMIN_PASSWORD);
   // Each employee is punched by one kiosk only.
-  const { employees, teams } = await badgedEmployees(base, adminToken, label);
+  // The demo organisation (embedded) has 90 days of history, which the punch days would run into: punch new people.
+  const { employees, teams } = await badgedEmployees(base, adminToken, label, { fresh: label === 'embedded' });
 
   const sockets: BenchSocket[] = [];
   const closeSockets = onCleanup(`${label} sockets`, async () => {
@@ -70,7 +90,7 @@ async function measure(hub: HubProcess, label: string): Promise<RunResult> {
     const { slices, watchers, watchersOf, kiosks } = await connectClients(base, adminToken, label, employees, teams, sockets);
 
     // Matching a broadcast to its punch: the employee and the punch's time, which becomes the record's check-in
-    // (first punch of the day) or check-out (later ones). Times are unique per employee (strictly increasing ms).
+    // (the start of the stay it opens) or check-out (the last out). Times are unique per employee (strictly increasing ms).
     let pending = new Map<string, Pending>();
     let deliveries: number[] = [];
     let unmatched = 0;
@@ -78,7 +98,7 @@ async function measure(hub: HubProcess, label: string): Promise<RunResult> {
     for (const w of watchers) {
       w.on('attendance:changed', (change: AttendanceChanged) => {
         const now = performance.now();
-        const at = change.action === 'check_out' ? change.record.check_out_time : change.record.check_in_time;
+        const at = punchTimeOf(change.action, change.record);
         const p = pending.get(keyOf(change.record.employee_id, at));
         if (!p) {
           unmatched++;
@@ -89,6 +109,7 @@ async function measure(hub: HubProcess, label: string): Promise<RunResult> {
       });
     }
     const lastAt = new Map<number, number>();
+    const punchesOf = new Map<number, number>();
     const counters = kiosks.map(() => 0);
     const phases: Phase[] = [];
 
@@ -107,7 +128,10 @@ async function measure(hub: HubProcess, label: string): Promise<RunResult> {
       /** One punch of kiosk `index`, timed from `t0` (its scheduled time in the open loop). */
       async function punchOnce(socket: BenchSocket, index: number, mine: Employee[], t0: number) {
         const employee = mine[counters[index] % mine.length];
-        const atMs = Math.max(Date.now(), (lastAt.get(employee.employee_id) ?? 0) + 1);
+        const k = punchesOf.get(employee.employee_id) ?? 0;
+        punchesOf.set(employee.employee_id, k + 1);
+        const slot = FIRST_DAY + Math.floor(k / PUNCHES_PER_DAY) * DAY_MS + (k % PUNCHES_PER_DAY) * SLOT_MS;
+        const atMs = Math.max(Math.min(slot, Date.now()), (lastAt.get(employee.employee_id) ?? 0) + 1);
         lastAt.set(employee.employee_id, atMs);
         const occurred_at = new Date(atMs).toISOString();
         const entry: Pending = { t0, measured: t0 >= measureFrom && t0 < measureTo, ok: false, received: 0, expected: watchersOf.get(employee.team_id!) ?? 0 };
@@ -121,7 +145,7 @@ async function measure(hub: HubProcess, label: string): Promise<RunResult> {
           } else if (ack.duplicate) {
             if (entry.measured) countError('unexpected_duplicate');
           } else {
-            const echoed = ack.action === 'check_out' ? ack.record.check_out_time : ack.record.check_in_time;
+            const echoed = punchTimeOf(ack.action, ack.record);
             if (echoed !== occurred_at || ack.record.employee_id !== employee.employee_id) {
               if (entry.measured) countError('ack_mismatch');
             } else {
@@ -223,13 +247,16 @@ async function measure(hub: HubProcess, label: string): Promise<RunResult> {
   }
 }
 
+/** Punches back to PUNCH_DAYS_BACK days are accepted (they would be refused after PUNCH_MAX_AGE_HOURS, 168 by default). */
+const PUNCH_WINDOW = { PUNCH_MAX_AGE_HOURS: String(24 * (PUNCH_DAYS_BACK + 5)) };
+
 /** The hub of `mode` on its own fresh data, measured, then stopped (its data removed) on every path. */
 export async function runHub(mode: Mode): Promise<RunResult> {
   const { hub, stop } =
     mode === 'embedded'
-      ? await startEmbeddedHub('embedded', { nodeArgs: HUB_NODE_ARGS })
+      ? await startEmbeddedHub('embedded', { nodeArgs: HUB_NODE_ARGS, extraEnv: PUNCH_WINDOW })
       : // Exactly what `npm run db:seed -- --employees N --days 1 --reset` runs, with a scratch database.
-        await startPostgresHub('postgres', { pgUrl: PG_URL, redisUrl: REDIS_URL, employees: SEED_EMPLOYEES, days: 1, nodeArgs: HUB_NODE_ARGS });
+        await startPostgresHub('postgres', { pgUrl: PG_URL, redisUrl: REDIS_URL, employees: SEED_EMPLOYEES, days: 1, nodeArgs: HUB_NODE_ARGS, extraEnv: PUNCH_WINDOW });
   try {
     return await measure(hub, mode);
   } finally {
