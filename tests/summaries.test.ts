@@ -119,7 +119,40 @@ const WEEK_EXPECTED = {
   worked_hours: 0,
   overtime_hours: 0,
   weekly_overtime_hours: 0,
+  worked_minutes: 0,
+  overtime_minutes: 0,
+  weekly_overtime_minutes: 0,
 };
+
+describe('hours', () => {
+  it('when a member worked 10-hour days last week and 9 hours yesterday, then the summary has the hours, the overtime beyond the 8-hour shifts and beyond the 40-hour week', async () => {
+    const team = await hub.makeTeam({ working_weekdays: ALL_WEEK, workday_start: '09:00' });
+    const person = await member(team.team_id);
+    const worked = new Map<string, number>();
+    const day = async (date: string, until: string, minutes: number) => {
+      const res = await hub.request('POST', '/attendance/', {
+        token: admin.token,
+        json: { employee_id: person.employee_id, attendance_date: date, status: 'Present', check_in_time: '09:00', check_out_time: until },
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      expect(res.body).toMatchObject({ worked_minutes: minutes, overtime_minutes: minutes - 480 });
+      worked.set(date, minutes);
+    };
+    for (let i = 0; i < 5; i++) await day(lastWeek(i), '19:00', 600);
+    await day(yesterday, '18:00', 540); // a Sunday of last week when today is Monday
+    const week = [...worked].filter(([d]) => d >= lastWeek(0) && d <= lastWeek(6)).map(([, m]) => m);
+    const weekMinutes = week.reduce((a, b) => a + b, 0);
+    const body = await summaryOf(team.team_id);
+    expect(body.yesterday).toMatchObject({ date: yesterday, worked_minutes: 540, overtime_minutes: 60, worked_hours: 9, overtime_hours: 1 });
+    expect(body.last_week).toMatchObject({
+      worked_minutes: weekMinutes,
+      overtime_minutes: weekMinutes - 480 * week.length,
+      weekly_overtime_minutes: weekMinutes - 2400,
+      worked_hours: Math.round(weekMinutes / 6) / 10,
+      weekly_overtime_hours: Math.round((weekMinutes - 2400) / 6) / 10,
+    });
+  });
+});
 
 describe('yesterday', () => {
   it('when a team has present, late, remote, half-day, on-leave, absent and no-record members yesterday, then leave is not expected, late/remote/half day are present, and the sentence gives the rounded rate', async () => {
@@ -154,7 +187,7 @@ describe('yesterday', () => {
     // Active members who existed yesterday: manager, present, late, remote, half day, on leave, absent, no record = 8.
     // expected = 8 − 1 on leave = 7; present = manager + present + late + remote + half day = 5;
     // absent = 7 − 5 = 2 (the Absent record and the member without a record); rate = 5 / 7 = 71.428…% → 71.4 → "71%".
-    expect(body.yesterday).toEqual({ date: yesterday, rate: 71.4, present: 5, late: 1, remote: 1, absent: 2, on_leave: 1, expected: 7, worked_hours: 0, overtime_hours: 0 });
+    expect(body.yesterday).toEqual({ date: yesterday, rate: 71.4, present: 5, late: 1, remote: 1, absent: 2, on_leave: 1, expected: 7, worked_hours: 0, overtime_hours: 0, worked_minutes: 0, overtime_minutes: 0 });
     expect(body.yesterday_summary).toBe('71% attendance rate with 5 employees present');
     expect(body.team_id).toBe(team.team_id);
     expect(body.team_name).toBe(team.team_name);
@@ -170,7 +203,7 @@ describe('yesterday', () => {
 
     const body = await summaryOf(team.team_id);
     // expected = 3 − 1 on leave = 2; present = 1; rate = 1 / 2 = 50%.
-    expect(body.yesterday).toEqual({ date: yesterday, rate: 50, present: 1, late: 0, remote: 0, absent: 1, on_leave: 1, expected: 2, worked_hours: 0, overtime_hours: 0 });
+    expect(body.yesterday).toEqual({ date: yesterday, rate: 50, present: 1, late: 0, remote: 0, absent: 1, on_leave: 1, expected: 2, worked_hours: 0, overtime_hours: 0, worked_minutes: 0, overtime_minutes: 0 });
     expect(body.yesterday_summary).toBe('50% attendance rate with 1 employee present');
   });
 
@@ -182,7 +215,7 @@ describe('yesterday', () => {
 
     const body = await summaryOf(team.team_id);
     // The day before yesterday: expected 1, present 1 (late) → 100%.
-    expect(body.yesterday).toEqual({ date: addDays(yesterday, -1), rate: 100, present: 1, late: 1, remote: 0, absent: 0, on_leave: 0, expected: 1, worked_hours: 0, overtime_hours: 0 });
+    expect(body.yesterday).toEqual({ date: addDays(yesterday, -1), rate: 100, present: 1, late: 1, remote: 0, absent: 0, on_leave: 0, expected: 1, worked_hours: 0, overtime_hours: 0, worked_minutes: 0, overtime_minutes: 0 });
     expect(body.yesterday_summary).toBe('100% attendance rate with 1 employee present');
   });
 
@@ -195,7 +228,7 @@ describe('yesterday', () => {
     expect(body.last_week_summary).toBe('No working days last week');
     expect(body.last_week).toEqual({
       from: lastWeek(0), to: lastWeek(6), average_rate: 0, best_day: null, best_date: null, worst_day: null, worst_date: null, by_day: [],
-      worked_hours: 0, overtime_hours: 0, weekly_overtime_hours: 0,
+      worked_hours: 0, overtime_hours: 0, weekly_overtime_hours: 0, worked_minutes: 0, overtime_minutes: 0, weekly_overtime_minutes: 0,
     });
   });
 });
@@ -218,10 +251,10 @@ describe('last week', () => {
     const expectedYesterday = lastWorkingDayBefore(today, MON_FRI);
     expect(isoWeekday(body.yesterday.date)).toBeLessThanOrEqual(5);
     if (expectedYesterday === lastWeek(4)) {
-      expect(body.yesterday).toEqual({ date: lastWeek(4), rate: 100, present: 3, late: 1, remote: 1, absent: 0, on_leave: 1, expected: 3, worked_hours: 0, overtime_hours: 0 });
+      expect(body.yesterday).toEqual({ date: lastWeek(4), rate: 100, present: 3, late: 1, remote: 1, absent: 0, on_leave: 1, expected: 3, worked_hours: 0, overtime_hours: 0, worked_minutes: 0, overtime_minutes: 0 });
       expect(body.yesterday_summary).toBe('100% attendance rate with 3 employees present');
     } else {
-      expect(body.yesterday).toEqual({ date: expectedYesterday, rate: 0, present: 0, late: 0, remote: 0, absent: 4, on_leave: 0, expected: 4, worked_hours: 0, overtime_hours: 0 });
+      expect(body.yesterday).toEqual({ date: expectedYesterday, rate: 0, present: 0, late: 0, remote: 0, absent: 4, on_leave: 0, expected: 4, worked_hours: 0, overtime_hours: 0, worked_minutes: 0, overtime_minutes: 0 });
       expect(body.yesterday_summary).toBe('0% attendance rate with 0 employees present');
     }
   });
@@ -366,7 +399,7 @@ describe('stored summaries', () => {
           payload: expect.objectContaining({ team_id: team.team_id, yesterday_summary: '67% attendance rate with 2 employees present' }),
         },
       ]);
-      expect((mine[0].payload as any).yesterday).toEqual({ date: yesterday, rate: 66.7, present: 2, late: 1, remote: 0, absent: 1, on_leave: 0, expected: 3, worked_hours: 0, overtime_hours: 0 });
+      expect((mine[0].payload as any).yesterday).toEqual({ date: yesterday, rate: 66.7, present: 2, late: 1, remote: 0, absent: 1, on_leave: 0, expected: 3, worked_hours: 0, overtime_hours: 0, worked_minutes: 0, overtime_minutes: 0 });
       // The organisation's summary (if it changed) goes to admins only.
       for (const d of first.deliveries as Delivery[]) if (!d.rooms.includes(teamRoom)) expect(d).toMatchObject({ rooms: ['admins'], event: 'summary:updated' });
       expect(heard).toContainEqual(mine[0]);

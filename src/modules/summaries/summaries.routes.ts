@@ -6,9 +6,11 @@ import { dailyReport, getSummary } from './summary.service.ts';
 
 const Rate = v.pipe(v.number(), v.description('percent, one decimal'));
 const Hours = (what: string) => v.pipe(v.number(), v.description(`${what}, in hours (one decimal)`));
+const Minutes = (what: string) => v.pipe(v.number(), v.description(`${what}, in minutes (exact)`));
 const DayCounts = v.object({
   date: v.string(), rate: Rate, present: v.number(), late: v.number(), remote: v.number(), absent: v.number(), on_leave: v.number(), expected: v.number(),
   worked_hours: Hours('Time worked by everyone that day'), overtime_hours: Hours('Overtime beyond the day’s plans'),
+  worked_minutes: Minutes('Time worked by everyone that day'), overtime_minutes: Minutes('Overtime beyond the day’s plans'),
 });
 
 const SummaryOut = v.object({
@@ -29,6 +31,9 @@ const SummaryOut = v.object({
     worked_hours: Hours('Time worked that week'),
     overtime_hours: Hours('Overtime beyond the days’ plans'),
     weekly_overtime_hours: Hours('Overtime beyond each team’s weekly_hours'),
+    worked_minutes: Minutes('Time worked that week'),
+    overtime_minutes: Minutes('Overtime beyond the days’ plans'),
+    weekly_overtime_minutes: Minutes('Overtime beyond each team’s weekly_hours'),
   }),
   today: v.object({
     date: v.string(), rate: Rate, expected: v.number(), present: v.number(), late: v.number(), remote: v.number(),

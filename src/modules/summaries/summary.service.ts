@@ -122,6 +122,7 @@ export async function computeSummary(sql: Sql, config: Pick<Config, 'timezone'>,
       ? {
           date: y.date, rate: y.rate, present: y.present, late: y.late, remote: y.remote, absent: y.absent, on_leave: y.on_leave, expected: y.expected,
           worked_hours: hoursOf(y.worked_minutes), overtime_hours: hoursOf(y.overtime_minutes),
+          worked_minutes: y.worked_minutes, overtime_minutes: y.overtime_minutes,
         }
       : null,
     last_week: {
@@ -136,6 +137,9 @@ export async function computeSummary(sql: Sql, config: Pick<Config, 'timezone'>,
       worked_hours: hoursOf(sum(lastWeek, 'worked_minutes')),
       overtime_hours: hoursOf(sum(lastWeek, 'overtime_minutes')),
       weekly_overtime_hours: hoursOf(sum(lastWeek, 'weekly_overtime_minutes')),
+      worked_minutes: sum(lastWeek, 'worked_minutes'),
+      overtime_minutes: sum(lastWeek, 'overtime_minutes'),
+      weekly_overtime_minutes: sum(lastWeek, 'weekly_overtime_minutes'),
     },
     today: {
       date: todayStats.date,
