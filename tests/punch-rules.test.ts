@@ -5,7 +5,7 @@ import { assertPlausibleTime } from '../src/modules/attendance/punch.rules.ts';
 import { planDay, STANDARD_WEEK, weekOfCycle, type ScheduleVersion } from '../src/modules/schedules/schedule.rules.ts';
 
 const day = '2026-03-02'; // a Monday
-const at = (hhmm: string, d = day) => new Date(`${d}T${hhmm}:00Z`);
+const at = (hhmm: string, d = day) => new Date(`${d}T${hhmm.length === 5 ? `${hhmm}:00` : hhmm}Z`);
 const p = (hhmm: string, intent: DayPunch['intent'] = 'auto', d = day): DayPunch => ({ at: at(hhmm, d), intent });
 const hm = (iso: string | null) => (iso === null ? null : iso.slice(11, 16));
 const show = (intervals: Interval[]) => intervals.map((i) => `${hm(i.check_in_time)}-${hm(i.check_out_time) ?? ''}`).join(' ');
@@ -33,6 +33,17 @@ describe('a day from its punches', () => {
     expect(orders).toHaveLength(24);
     const results = new Set(orders.map((order) => show(rebuild(order, { debounceMs: 60_000 }).intervals)));
     expect([...results]).toEqual(['06:00-06:30 07:00-15:00']);
+  });
+
+  it.each([
+    ['a second badge read 30 s after the first', p('09:00'), p('09:00:30'), 'ignored', '09:00-'],
+    ['a second check-in 30 s after the first (a double click)', p('09:00', 'check_in'), p('09:00:30', 'check_in'), 'ignored', '09:00-'],
+    ['a check-out 30 s after the check-in (meant)', p('09:00', 'check_in'), p('09:00:30', 'check_out'), 'check_out', '09:00-09:00'],
+    ['a badge read 61 s after the first', p('09:00'), p('09:01:01'), 'check_out', '09:00-09:01'],
+  ])('when %s, then the second punch does what the rule says', (_name, first, second, action, intervals) => {
+    const r = rebuild([first, second], { debounceMs: 60_000, strictIndex: 1 });
+    expect(r.actions[1]).toBe(action);
+    expect(show(r.intervals)).toBe(intervals);
   });
 
   it.each([

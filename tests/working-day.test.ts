@@ -8,17 +8,20 @@ let hub: TestHub;
 let server: Awaited<ReturnType<typeof startServer>>;
 /** The default double-scan window (60 s), and punches accepted back to 90 days (the DST night was in October). */
 let strict: TestHub;
+let strictServer: Awaited<ReturnType<typeof startServer>>;
 const sockets: Client[] = [];
 
 beforeAll(async () => {
   hub = await createTestHub({ PUNCH_MAX_AGE_HOURS: '2160' });
   strict = await createTestHub({ PUNCH_DEBOUNCE_SECONDS: '60' });
+  strictServer = await startServer({ PUNCH_DEBOUNCE_SECONDS: '60' });
   server = await startServer({ PUNCH_MAX_AGE_HOURS: '2160' });
 });
 afterAll(async () => {
   for (const s of sockets) s.close();
   await server?.stop('test');
   await hub?.close();
+  await strictServer?.stop('test');
   await strict?.close();
 });
 
@@ -141,16 +144,38 @@ describe('in and out all day', () => {
     const t = await strict.makeTeam();
     const person = await strict.makeEmployee({ team_id: t.team_id });
     const admin = await strict.makeEmployee({ access: 'admin' });
-    const first = await strict.request('POST', '/attendance/check-in', { token: admin.token, json: { badge_id: person.badge_id, client_event_id: eventId() } });
-    expect(first.body.action).toBe('check_in');
+    const kiosk = await strict.request('POST', '/kiosks/', { token: admin.token, json: { name: `Door ${uid()}` } });
+    expect(kiosk.status).toBe(201);
+    const door = await openSocket(strictServer.url, kiosk.body.token);
+    sockets.push(door);
+    const scan = () => door.emitWithAck('attendance:check', { badge_id: person.badge_id!, client_event_id: eventId() });
+    const first = await scan();
+    if (!first.ok) throw new Error(JSON.stringify(first));
+    expect(first.action).toBe('check_in');
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const again = await strict.request('POST', '/attendance/check-out', { token: admin.token, json: { badge_id: person.badge_id, client_event_id: eventId() } });
-    expect(again.status).toBe(200);
-    expect(again.body.action).toBe('ignored');
-    expect(again.body.record.intervals).toEqual(first.body.record.intervals);
-    expect(again.body.record.presence).toBe('in');
+    const again = await scan();
+    if (!again.ok) throw new Error(JSON.stringify(again));
+    expect(again.action).toBe('ignored');
+    expect(again.record.intervals).toEqual(first.record.intervals);
+    expect(again.record.presence).toBe('in');
     const punches = await strict.rows<{ action: string }>('select action from punches where employee_id = ? order by punch_id', [person.employee_id]);
     expect(punches.map((p) => p.action)).toEqual(['check_in', 'ignored']);
+  });
+
+  it('when a check-in is sent twice over REST within the window, then the second is ignored; a check-out right after is meant and counts', async () => {
+    const t = await strict.makeTeam();
+    const person = await strict.makeEmployee({ team_id: t.team_id });
+    const admin = await strict.makeEmployee({ access: 'admin' });
+    const punch = (path: 'check-in' | 'check-out') => strict.request('POST', `/attendance/${path}`, { token: admin.token, json: { badge_id: person.badge_id, client_event_id: eventId() } });
+    expect((await punch('check-in')).body.action).toBe('check_in');
+    const twice = await punch('check-in');
+    expect(twice.status).toBe(200);
+    expect(twice.body).toMatchObject({ action: 'ignored', record: { presence: 'in' } });
+    const out = await punch('check-out');
+    expect(out.status).toBe(200);
+    expect(out.body).toMatchObject({ action: 'check_out', record: { presence: 'out' } });
+    const punches = await strict.rows<{ action: string }>('select action from punches where employee_id = ? order by punch_id', [person.employee_id]);
+    expect(punches.map((p) => p.action)).toEqual(['check_in', 'ignored', 'check_out']);
   });
 
   it('when a badge is read in lower case with spaces, then it matches the employee, and badges are stored upper-cased', async () => {
