@@ -162,20 +162,23 @@ describe('in and out all day', () => {
     expect(punches.map((p) => p.action)).toEqual(['check_in', 'ignored']);
   });
 
-  it('when a check-in is sent twice over REST within the window, then the second is ignored; a check-out right after is meant and counts', async () => {
+  it('when explicit punches come seconds apart over REST, then they are never taken for double scans: a second check-in is 409, a check-out right after counts', async () => {
     const t = await strict.makeTeam();
     const person = await strict.makeEmployee({ team_id: t.team_id });
     const admin = await strict.makeEmployee({ access: 'admin' });
     const punch = (path: 'check-in' | 'check-out') => strict.request('POST', `/attendance/${path}`, { token: admin.token, json: { badge_id: person.badge_id, client_event_id: eventId() } });
     expect((await punch('check-in')).body.action).toBe('check_in');
     const twice = await punch('check-in');
-    expect(twice.status).toBe(200);
-    expect(twice.body).toMatchObject({ action: 'ignored', record: { presence: 'in' } });
+    expect(twice.status).toBe(409);
+    expect(twice.body.code).toBe('already_checked_in');
     const out = await punch('check-out');
     expect(out.status).toBe(200);
     expect(out.body).toMatchObject({ action: 'check_out', record: { presence: 'out' } });
+    const back = await punch('check-in');
+    expect(back.body).toMatchObject({ action: 'check_in', record: { presence: 'in' } });
+    expect(back.body.record.intervals).toHaveLength(2);
     const punches = await strict.rows<{ action: string }>('select action from punches where employee_id = ? order by punch_id', [person.employee_id]);
-    expect(punches.map((p) => p.action)).toEqual(['check_in', 'ignored', 'check_out']);
+    expect(punches.map((p) => p.action)).toEqual(['check_in', 'check_out', 'check_in']);
   });
 
   it('when a badge is read in lower case with spaces, then it matches the employee, and badges are stored upper-cased', async () => {

@@ -35,18 +35,16 @@ export const alreadyCheckedIn = (since: string) => new AppError(409, 'already_ch
 export const notCheckedIn = () => new AppError(409, 'not_checked_in', 'Not checked in at that time: there is nothing to check out of');
 
 /**
- * One punch applied to a day, in time order. Within `debounceMs` of the last punch that counted, a badge read
- * (`auto`) is a double scan, and an explicit punch that repeats the last one (a second check-in while in, a second
- * check-out while out: a double click) is one too: `ignored`, nothing changes. An explicit punch that does the
- * opposite (a check-out right after a check-in) is meant and counts. Otherwise `auto` toggles (in if out, out if
- * in); `check_in` while in and `check_out` while out contradict the state: `strict` (a punch arriving now) refuses
- * them with 409, a rebuild (the punches were stored, a late one was slotted in before them) ignores them.
+ * One punch applied to a day, in time order. A badge read (`auto`) within `debounceMs` of the last punch that
+ * counted is a double scan: `ignored`, nothing changes. Otherwise `auto` toggles (in if out, out if in). Explicit
+ * punches say what they mean and are never taken for double scans (a check-out right after a check-in counts);
+ * `check_in` while in and `check_out` while out contradict the state: `strict` (a punch arriving now) refuses them
+ * with 409, a rebuild (the punches were stored, a late one was slotted in before them) ignores them.
  */
 export function step(state: DayState, p: DayPunch, opts: { debounceMs: number; strict: boolean }): { action: PunchAction; state: DayState } {
   const t = p.at.getTime();
   const inside = isIn(state.intervals);
-  const repeats = p.intent === 'auto' || (p.intent === 'check_in') === inside;
-  if (repeats && state.lastCounted && t >= state.lastCounted.getTime() && t - state.lastCounted.getTime() < opts.debounceMs) return { action: 'ignored', state };
+  if (p.intent === 'auto' && state.lastCounted && t >= state.lastCounted.getTime() && t - state.lastCounted.getTime() < opts.debounceMs) return { action: 'ignored', state };
   const intent = p.intent === 'auto' ? (inside ? 'check_out' : 'check_in') : p.intent;
   if (intent === 'check_in' && inside) {
     if (opts.strict) throw alreadyCheckedIn(state.intervals[state.intervals.length - 1].check_in_time);
