@@ -133,7 +133,7 @@ export async function seedDemo(em: Em, opts: SeedOptions): Promise<SeedSummary> 
   };
   const holidays: Holiday[] = [];
   if (opts.days > 40) holidays.push({ date: weekdayNear(33), name: 'Founders Day', team_id: null });
-  if (opts.days > 70) holidays.push({ date: weekdayNear(61), name: 'Spring holiday', team_id: null });
+  if (opts.days > 70) holidays.push({ date: weekdayNear(61), name: 'Company day off', team_id: null });
   const abroad = teams.find((t) => t.timezone);
   if (abroad && opts.days > 15) holidays.push({ date: weekdayNear(12), name: 'Local holiday', team_id: abroad.team_id });
   if (holidays.length) {
