@@ -36,11 +36,11 @@ export async function teamSnapshot(ctx: Pick<Ctx, 'em' | 'config'>, teamId: numb
     const id = Number(r.member_id);
     const plan = planning.plan(id, teamId, day);
     const record = r.record_id == null ? null : recordDto(r as RecordRow, ctx.config.timezone);
-    const state = boardState(record, plan, now);
+    const deadline = lateAfter(plan);
+    const state = boardState(record, { expected: plan.expected, late_after: deadline, end: plan.end }, now);
     counts[state]++;
     if (record?.presence === 'in') counts.in_now++;
     if (record?.status === 'Late') counts.late++;
-    const deadline = lateAfter(plan);
     return {
       employee_id: id,
       name: r.member_name,

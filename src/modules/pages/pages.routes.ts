@@ -3,6 +3,7 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import type { AppEnv } from '../../infra/http.ts';
+import { boardRulesScript } from '../boards/index.ts';
 
 const PUBLIC = fileURLToPath(new URL('./public', import.meta.url));
 const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
@@ -161,6 +162,8 @@ export function pageRoutes() {
   for (const [path, body] of [['/', HOME], ['/login', LOGIN], ['/kiosk', KIOSK], ['/board', BOARD], ['/assistant', ASSISTANT]] as const) {
     app.get(path, (c) => c.html(body));
   }
+  // The board's state rule, the server's own file (src/modules/boards/board.rules.ts) with its types stripped.
+  app.get('/static/board-rules.js', (c) => c.body(boardRulesScript(), 200, { 'Content-Type': TYPES['.js'], 'Cache-Control': 'public, max-age=300' }));
   app.get('/static/:file', (c) => {
     const file = c.req.param('file');
     const body = FILES.get(file);

@@ -2,6 +2,7 @@
 // After a disconnect, or a gap in the team's change numbers, it takes a fresh snapshot by itself.
 import { io } from '/socket.io/socket.io.esm.min.js';
 import { api, escapeHtml, hhmm, requireRole, showConnection } from '/static/common.js';
+import { boardState } from '/static/board-rules.js';
 
 const s = requireRole(['manager', 'admin']);
 const $ = (sel) => document.querySelector(sel);
@@ -17,23 +18,11 @@ let seq = 0;
 let members = new Map();
 let joining = null;
 
-// The same rule as the server's (src/modules/boards/board.rules.ts), for the changes that arrive between snapshots.
 const dayBefore = (date) => new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
 
-function stateOf(record, m, now = Date.now()) {
-  if (record?.status === 'On Leave') return 'on_leave';
-  if (record?.status === 'Remote') return 'remote';
-  const intervals = record?.intervals ?? [];
-  if (!intervals.length) {
-    if (record?.status === 'Absent') return 'absent';
-    if (!m.expected) return 'off';
-    return m.late_after && now > Date.parse(m.late_after) ? 'overdue' : 'not_in_yet';
-  }
-  const last = intervals[intervals.length - 1];
-  if (last.check_out_time === null) return 'in';
-  if (!m.shift_end || Date.parse(last.check_out_time) >= Date.parse(m.shift_end)) return 'done';
-  return 'out';
-}
+/** A member's state by the server's own rule (board.rules.ts), for the changes that arrive between snapshots. */
+const stateOf = (record, m, now = new Date()) =>
+  boardState(record, { expected: m.expected, late_after: m.late_after ? new Date(m.late_after) : null, end: m.shift_end ? new Date(m.shift_end) : null }, now);
 
 function render() {
   const rows = [...members.values()].sort((a, b) => a.name.localeCompare(b.name));
