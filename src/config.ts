@@ -34,6 +34,7 @@ const EnvSchema = v.object({
   DATA_DIR: v.optional(v.string(), './data'),
   SECRET_KEY: v.optional(v.string()),
   ACCESS_TOKEN_EXPIRE_MINUTES: v.optional(intFrom(1, 60 * 24 * 30), '30'),
+  REFRESH_TOKEN_EXPIRE_DAYS: v.optional(intFrom(1, 365), '30'),
   JWT_ISSUER: v.optional(v.string(), 'check-in-hub'),
   JWT_AUDIENCE: v.optional(v.string(), 'check-in-hub'),
   BCRYPT_COST: v.optional(intFrom(10, 15), '10'),
@@ -116,6 +117,8 @@ export type Config = {
   dataDir: string;
   secretKey: string;
   accessTokenMinutes: number;
+  /** How long a refresh token lives unused (each use gives a new one). */
+  refreshTokenDays: number;
   jwtIssuer: string;
   jwtAudience: string;
   bcryptCost: number;
@@ -238,6 +241,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     dataDir,
     secretKey,
     accessTokenMinutes: env.ACCESS_TOKEN_EXPIRE_MINUTES,
+    refreshTokenDays: env.REFRESH_TOKEN_EXPIRE_DAYS,
     jwtIssuer: env.JWT_ISSUER,
     jwtAudience: env.JWT_AUDIENCE,
     bcryptCost: env.BCRYPT_COST,

@@ -4,8 +4,9 @@ import { AuditLog } from './modules/audit/audit.entity.ts';
 import { Employee } from './modules/employees/employee.entity.ts';
 import { Kiosk } from './modules/kiosks/kiosk.entity.ts';
 import { EmployeeSchedule, HolidayEntity, Schedule, ScheduleVersionEntity } from './modules/schedules/schedule.entity.ts';
+import { RefreshToken } from './modules/sessions/refresh-token.entity.ts';
 import { Summary } from './modules/summaries/summary.entity.ts';
 import { Team } from './modules/teams/team.entity.ts';
 
 /** Every entity, listed explicitly (no folder scanning). */
-export const entities = [Schedule, ScheduleVersionEntity, EmployeeSchedule, HolidayEntity, Team, Employee, Attendance, Punch, AuditLog, Kiosk, Summary];
+export const entities = [Schedule, ScheduleVersionEntity, EmployeeSchedule, HolidayEntity, Team, Employee, Attendance, Punch, AuditLog, Kiosk, Summary, RefreshToken];

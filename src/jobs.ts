@@ -1,6 +1,7 @@
 import { assertHandlers, type JobHandlers } from './infra/jobs/types.ts';
 import { askJob } from './modules/assistant/index.ts';
 import { endOfDayJob, recomputeJob } from './modules/attendance/index.ts';
+import { pruneRefreshTokens } from './modules/sessions/index.ts';
 import { recomputeSummaries } from './modules/summaries/index.ts';
 
 /** The one handler of each job, checked against the list of job names when a process starts. */
@@ -10,6 +11,7 @@ export function jobHandlers(): JobHandlers {
     'attendance:end-of-day': endOfDayJob,
     'attendance:recompute': recomputeJob,
     'assistant:ask': askJob,
+    'sessions:prune': pruneRefreshTokens,
   };
   assertHandlers(handlers);
   return handlers;

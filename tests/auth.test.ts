@@ -40,7 +40,10 @@ describe('POST /token', () => {
     const me = await hub.makeEmployee();
     const res = await hub.request('POST', '/token', { form: { username: me.email, password: TEST_PASSWORD } });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ access_token: expect.any(String), token_type: 'bearer', expires_in: hub.config.accessTokenMinutes * 60 });
+    expect(res.body).toEqual({
+      access_token: expect.any(String), token_type: 'bearer', expires_in: hub.config.accessTokenMinutes * 60,
+      refresh_token: expect.stringMatching(/^rt_/), refresh_expires_in: hub.config.refreshTokenDays * 86_400,
+    });
     expect(res.body.expires_in).toBe(30 * 60);
     expect(res.headers.get('Cache-Control')).toBe('no-store');
 
@@ -59,7 +62,7 @@ describe('POST /token', () => {
     const me = await hub.makeEmployee();
     const res = await hub.request('POST', '/token', { json: { username: me.email, password: TEST_PASSWORD } });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ access_token: expect.any(String), token_type: 'bearer', expires_in: 1800 });
+    expect(res.body).toEqual({ access_token: expect.any(String), token_type: 'bearer', expires_in: 1800, refresh_token: expect.stringMatching(/^rt_/), refresh_expires_in: 30 * 86_400 });
     const own = await hub.request('GET', `/employees/${me.employee_id}`, { token: res.body.access_token });
     expect(own.status).toBe(200);
   });
@@ -415,6 +418,6 @@ describe('which endpoints need a token', () => {
     for (const [path, ops] of Object.entries(res.body.paths as Record<string, Record<string, { security?: unknown[] }>>)) {
       for (const [method, op] of Object.entries(ops)) if (Array.isArray(op.security) && op.security.length === 0) open.push(`${method} ${path}`);
     }
-    expect(open.sort()).toEqual(['get /healthz', 'get /readyz', 'post /token']);
+    expect(open.sort()).toEqual(['get /healthz', 'get /readyz', 'post /token', 'post /token/refresh']);
   });
 });

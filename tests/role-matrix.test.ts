@@ -98,6 +98,7 @@ function requestFor(pattern: string, f: Fixture): { method: string; path: string
     'POST /holidays/': { date: farDate(), name: 'Matrix day' },
     'POST /employees/{employee_id}/schedules': { schedule_id: f.schedule.schedule_id, valid_from: '2026-01-01' },
     'POST /attendance/recompute': { date_from: '2025-03-01', date_to: '2025-03-02' },
+    'POST /token/refresh': { refresh_token: 'rt_not-a-live-token' },
   };
   const query: Record<string, string> = {
     'GET /summarize_attendance/': `?team_id=${f.t.team_id}`,

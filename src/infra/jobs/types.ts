@@ -6,7 +6,7 @@ import type { Broadcaster } from '../broadcast.ts';
 import type { Delivery } from '../socket-contract.ts';
 
 /** Every job the hub runs. Names are `domain:verb`; each has exactly one handler (checked at start). */
-export const JOB_NAMES = ['summaries:recompute', 'attendance:end-of-day', 'attendance:recompute', 'assistant:ask'] as const;
+export const JOB_NAMES = ['summaries:recompute', 'attendance:end-of-day', 'attendance:recompute', 'assistant:ask', 'sessions:prune'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export type { Delivery };
@@ -60,6 +60,8 @@ export function schedulesFor(config: Config): Schedule[] {
     // Teams in other time zones reach their cut-off at other hours, and night shifts end after it: the run is cheap
     // and changes nothing twice, so it also comes every hour.
     { id: 'attendance-end-of-day-hourly', name: 'attendance:end-of-day', data: {}, everyMs: 3_600_000 },
+    // Refresh tokens expired or used over a day ago (used ones are kept that long to recognise a copy coming back).
+    { id: 'sessions-prune', name: 'sessions:prune', data: {}, at: '03:30' },
   ];
 }
 

@@ -1,2 +1,2 @@
 export { sessionEndpoints } from './sessions.routes.ts';
-export { authenticate, login } from './sessions.service.ts';
+export { authenticate, login, pruneRefreshTokens } from './sessions.service.ts';

@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { endpoint } from '../../infra/http.ts';
 import { ctxOf } from '../../infra/request.ts';
 import { Id } from '../../infra/schemas.ts';
-import { login, revokeTokens } from './sessions.service.ts';
+import { login, refresh, revokeTokens } from './sessions.service.ts';
 
 const TokenRequest = v.object({
   username: v.pipe(v.string('username must be a string'), v.trim(), v.minLength(1, 'username is required'), v.maxLength(254)),
@@ -14,7 +14,14 @@ const TokenRequest = v.object({
 const TokenResponse = v.object({
   access_token: v.string(),
   token_type: v.literal('bearer'),
-  expires_in: v.number(),
+  expires_in: v.pipe(v.number(), v.description('Seconds the access token lives (ACCESS_TOKEN_EXPIRE_MINUTES).')),
+  refresh_token: v.pipe(v.string(), v.description('Single use: POST /token/refresh gives a new access token and a new refresh token.')),
+  refresh_expires_in: v.pipe(v.number(), v.description('Seconds the refresh token lives unused (REFRESH_TOKEN_EXPIRE_DAYS).')),
+});
+
+const RefreshRequest = v.object({
+  refresh_token: v.pipe(v.string('refresh_token must be a string'), v.minLength(1, 'refresh_token is required'), v.maxLength(4096)),
+  grant_type: v.optional(v.literal('refresh_token', 'grant_type must be "refresh_token"')),
 });
 
 const RevokeBody = v.object({ employee_id: v.optional(Id('employee_id')) });
@@ -31,6 +38,22 @@ export const sessionEndpoints = [
     async (c, { body }) => {
       const deps = c.get('deps');
       const result = await login({ em: c.get('em'), config: deps.config, throttle: deps.budgets.login }, body.username, body.password, c.get('ip'));
+      c.header('Cache-Control', 'no-store');
+      return c.json(result);
+    },
+  ),
+  endpoint(
+    {
+      method: 'post', path: '/token/refresh', tag: 'Auth', summary: 'A new access token for a refresh token', access: 'public', body: RefreshRequest, form: true,
+      response: TokenResponse,
+      description:
+        'The refresh token is used up: the answer carries a new one (rotation). A used one presented again revokes every token of that ' +
+        'sign-in. Unknown, used, expired or revoked tokens, and tokens issued before a revocation, a new password or a deactivation: ' +
+        '401 `invalid_refresh_token`. Pages refresh before the access token expires, so a wall board never signs itself out.',
+    },
+    async (c, { body }) => {
+      const deps = c.get('deps');
+      const result = await refresh({ em: c.get('em'), config: deps.config }, body.refresh_token);
       c.header('Cache-Control', 'no-store');
       return c.json(result);
     },
