@@ -280,6 +280,37 @@ describe('team board', () => {
   }, TEST_TIMEOUT);
 });
 
+describe('a board on a wall', () => {
+  it('when a board stays open past its access token’s lifetime, then it renews the token by itself and is still live: a check-in after that shows without a reload', async () => {
+    const short = await startServer({ ACCESS_TOKEN_EXPIRE_MINUTES: '1' });
+    try {
+      const context = await browser.newContext({ baseURL: short.url, viewport: { width: 1024, height: 900 } });
+      context.setDefaultTimeout(WAIT);
+      contexts.push(context);
+      const { manager, alice, bob, admin }: Org = await hub.makeOrg();
+      const board = await context.newPage();
+      const errors: string[] = [];
+      board.on('pageerror', (error) => errors.push(error.message));
+      await signIn(board, manager, '/board');
+      await expect.poll(() => text(board, '#connection'), poll).toBe('Live');
+      for (const m of [alice, bob]) await expect.poll(() => stateOf(board, m.employee_id), poll).toMatch(NOT_ARRIVED);
+      const tokenNow = () => board.evaluate(() => JSON.parse(sessionStorage.getItem('checkin.session') ?? 'null')?.token as string | undefined);
+      const first = await tokenNow();
+
+      await sleep(75_000); // past the first token's minute: the server has closed the socket that connected with it
+      expect(await tokenNow()).not.toBe(first);
+      await expect.poll(() => text(board, '#connection'), poll).toBe('Live');
+      const punch = await http(short.url, 'POST', '/attendance/check-in', { token: admin.token, json: { employee_id: alice.employee_id } });
+      expect(punch.status).toBe(200);
+      await expect.poll(() => stateOf(board, alice.employee_id), poll).toBe('in');
+      expect(new URL(board.url()).pathname).toBe('/board');
+      expect(errors).toEqual([]);
+    } finally {
+      await short.stop('test');
+    }
+  }, 180_000);
+});
+
 describe('assistant', () => {
   it('when an admin asks who was late this month in a team, then the steps, the streamed answer (the same as POST /chat/), the figures and the history appear', async () => {
     const team = await hub.makeTeam({ team_name: `Pages ${uid()}` });

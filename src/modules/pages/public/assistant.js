@@ -1,14 +1,15 @@
 // The assistant console: ask in plain language, watch the tool steps and the answer stream in, see the figures.
 import { io } from '/socket.io/socket.io.esm.min.js';
-import { escapeHtml, requireRole, showConnection } from '/static/common.js';
+import { escapeHtml, onSessionEnded, requireRole, showConnection, socketAuth } from '/static/common.js';
 
-const s = requireRole(['admin']);
+requireRole(['admin']);
 const $ = (sel) => document.querySelector(sel);
 const HISTORY_KEY = 'checkin.assistant.history';
 let history = JSON.parse(sessionStorage.getItem(HISTORY_KEY) ?? '[]');
 let current = null;
 
-const socket = io({ auth: { token: s.token }, transports: ['websocket'] });
+const socket = io({ auth: socketAuth, transports: ['websocket'] });
+onSessionEnded(socket, '/assistant');
 socket.on('connect', () => showConnection($('#connection'), 'live'));
 socket.on('disconnect', () => showConnection($('#connection'), 'reconnecting'));
 socket.on('assistant:step', (step) => {

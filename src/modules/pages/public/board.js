@@ -1,10 +1,10 @@
 // The live team board: today's state of everyone in a team, updated over the socket without a reload.
 // After a disconnect, or a gap in the team's change numbers, it takes a fresh snapshot by itself.
 import { io } from '/socket.io/socket.io.esm.min.js';
-import { api, escapeHtml, hhmm, requireRole, showConnection } from '/static/common.js';
+import { api, escapeHtml, hhmm, onSessionEnded, requireRole, showConnection, socketAuth } from '/static/common.js';
 import { boardState } from '/static/board-rules.js';
 
-const s = requireRole(['manager', 'admin']);
+requireRole(['manager', 'admin']);
 const $ = (sel) => document.querySelector(sel);
 const picker = $('#team');
 const conn = $('#connection');
@@ -67,17 +67,14 @@ function rejoin() {
   return joining;
 }
 
-const socket = io({ auth: { token: s.token }, transports: ['websocket'] });
+const socket = io({ auth: socketAuth, transports: ['websocket'] });
 socket.on('connect', () => {
   showConnection(conn, 'live');
   void rejoin(); // a fresh snapshot after every (re)connection
 });
 socket.on('disconnect', () => showConnection(conn, 'reconnecting'));
 socket.on('connect_error', () => showConnection(conn, 'reconnecting'));
-socket.on('session:ended', () => {
-  sessionStorage.clear();
-  location.replace('/login?next=/board');
-});
+onSessionEnded(socket, '/board');
 socket.on('attendance:changed', (change) => {
   if (change.team_id !== teamId) return;
   if (change.seq > seq + 1) return void rejoin(); // missed something
