@@ -9,6 +9,7 @@ import { corsHeaders, mount, openApiDocument, type AppDeps, type AppEnv, type En
 import { metrics } from './infra/metrics.ts';
 import { metricsRoutes } from './modules/health/metrics.routes.ts';
 import { assistantEndpoints } from './modules/assistant/index.ts';
+import { auditEndpoints } from './modules/audit/index.ts';
 import { attendanceEndpoints } from './modules/attendance/index.ts';
 import { clientAddressResolver } from './infra/client-address.ts';
 import { authenticate, sessionEndpoints } from './modules/sessions/index.ts';
@@ -38,6 +39,7 @@ export const endpoints: Endpoint[] = [
   ...kioskEndpoints,
   ...summaryEndpoints,
   ...assistantEndpoints,
+  ...auditEndpoints,
   ...healthEndpoints,
 ];
 

@@ -1,4 +1,5 @@
 import type { Sql } from '../../infra/db.ts';
+import { filterConditions, whereClause, type ColumnMap } from '../../infra/sql-where.ts';
 
 /** Every statement on `audit_log`. */
 
@@ -12,7 +13,33 @@ export type AuditEntry = {
   after: object | null;
 };
 
+export type AuditRow = AuditEntry & { audit_id: number | string; at: string | Date };
+export type AuditFilter = { entity_type?: string; entity_id?: number; actor_id?: number; from?: Date; before?: Date };
+
+const FILTERS: ColumnMap<keyof AuditFilter> = {
+  entity_type: ['entity_type', '='],
+  entity_id: ['entity_id', '='],
+  actor_id: ['actor_id', '='],
+  from: ['at', '>='],
+  before: ['at', '<'],
+};
+
 export const auditLog = {
+  /** A page of the trail, newest first, with the total. */
+  async list(sql: Sql, filter: AuditFilter, page: { skip: number; limit: number }) {
+    const where = whereClause(filterConditions(FILTERS, { ...filter, from: filter.from?.toISOString(), before: filter.before?.toISOString() }));
+    const n = where.params.length;
+    const [rows, [{ total }]] = await Promise.all([
+      sql.query<AuditRow>(
+        `select audit_id, entity_type, entity_id, action, actor_id, actor_kind, before, after, at from audit_log ${where.text}
+          order by at desc, audit_id desc limit $${n + 1} offset $${n + 2}`,
+        [...where.params, page.limit, page.skip],
+      ),
+      sql.query<{ total: string }>(`select count(*) as total from audit_log ${where.text}`, where.params),
+    ]);
+    return { rows, total: Number(total) };
+  },
+
   async insert(sql: Sql, entries: AuditEntry[]): Promise<void> {
     if (!entries.length) return;
     await sql.query(
