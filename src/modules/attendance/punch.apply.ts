@@ -48,9 +48,8 @@ export type Outcome =
   | { kind: 'refused'; error: unknown };
 
 /** Weeks whose later days a batch could not update (a punch slotted into an earlier week): recomputed by a job. */
-export type StaleWeek = { employee_id: number; from: string; to: string };
 
-export type BatchResult = { outcomes: Outcome[]; stale: StaleWeek[] };
+export type BatchResult = { outcomes: Outcome[] };
 
 /** One person's day during a batch: its record as it stands, and the punches of this batch that went into it. */
 type DayState = {
@@ -217,7 +216,7 @@ async function applyIn(tx: Sql, items: Incoming[], rules: BatchRules): Promise<B
     }
   }
 
-  const stale = updateWeeks(found, states);
+  updateWeeks(found, states);
   const applied = items.flatMap((item, i) => {
     const o = outcomes[i];
     return o?.kind === 'applied' ? [{ item, o }] : [];
@@ -271,7 +270,7 @@ async function applyIn(tx: Sql, items: Incoming[], rules: BatchRules): Promise<B
     const leader = outcomes[first];
     outcomes[i] = leader.kind === 'refused' ? { kind: 'refused', error: leader.error } : { kind: 'duplicate', who: leader.who, action: leader.action, record: leader.record };
   }
-  return { outcomes, stale };
+  return { outcomes };
 }
 
 /**
@@ -340,12 +339,11 @@ function dayRecord(
 const withoutMissing = (notes: string | null) => notes?.replace(/( · )?Missing check-out$/, '') || null;
 
 /**
- * Each person's share of weekly overtime, day by day, for the days the batch holds (the minutes worked earlier that
- * week come with the look-up). Days of that week beyond what was loaded are left to a recompute.
+ * Each person's share of weekly overtime, day by day, for the days the batch holds: the minutes worked earlier that
+ * week come with the look-up, and the look-up reads every record to the end of the last week a punch touches, so
+ * each changed day's later days in its week are here too.
  */
-function updateWeeks(found: LookUp, states: Map<string, DayState>): StaleWeek[] {
-  const stale: StaleWeek[] = [];
-  const todays = new Map<string, string>();
+function updateWeeks(found: LookUp, states: Map<string, DayState>) {
   const byPerson = new Map<number, DayState[]>();
   for (const s of states.values()) {
     if (!s.row) continue;
@@ -372,17 +370,7 @@ function updateWeeks(found: LookUp, states: Map<string, DayState>): StaleWeek[] 
       }
       before += Number(s.row!.worked_minutes);
     }
-    // A change in a week whose later days were not loaded (the look-up loads to the end of the last week, so only if
-    // that changes): those days' shares may have moved.
-    const changedWeeks = new Set(days.filter((d) => d.changed).map((d) => mondayOf(dateOnly(d.row!.attendance_date))));
-    const today = todays.get(person.tz) ?? todays.set(person.tz, localDate(new Date(), person.tz)).get(person.tz)!;
-    for (const monday of changedWeeks) {
-      const sunday = addDays(monday, 6);
-      const end = sunday < today ? sunday : today;
-      if (person.d1 < end) stale.push({ employee_id: person.employee_id, from: addDays(person.d1, 1), to: end });
-    }
   }
-  return stale;
 }
 
 /** Punches at a time a user chose are corrections: each goes into the audit trail, in the batch's transaction. */

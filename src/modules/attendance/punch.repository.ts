@@ -60,7 +60,7 @@ const WHO = `
      order by e.employee_id
   )`;
 
-const WHO_COLUMNS = ['employee_id', 'name', 'active', 'team_id', 'badge_id', 'team_schedule_id', 'tz', 'weekly_hours', 'assignments', 'd0', 'd1', 'week_before'] as const;
+const WHO_COLUMNS = ['employee_id', 'name', 'active', 'team_id', 'badge_id', 'team_schedule_id', 'tz', 'weekly_hours', 'assignments', 'd0', 'week_before'] as const;
 
 /**
  * One round trip before deciding. For the employees found by badge or id (locked in id order, so two batches never
@@ -177,7 +177,7 @@ const figureParams = (r: RecordRow) => ({
 
 export type LookUp = {
   /** With the first and last day loaded (their zone) and the minutes worked that first day's week before it. */
-  people: (Who & { d0: string; d1: string; week_before: number })[];
+  people: (Who & { d0: string; week_before: number })[];
   records: { who: number; row: RecordRow }[];
   earlier: Map<string, Earlier>;
   versions: Map<number, ScheduleVersion[]>;
@@ -230,7 +230,6 @@ export const punches = {
           weekly_hours: Number(r.w_weekly_hours),
           assignments: assignments.map((a) => ({ schedule_id: Number(a.schedule_id), valid_from: dateOnly(a.valid_from), valid_to: a.valid_to ? dateOnly(a.valid_to) : null })),
           d0: dateOnly(r.w_d0 as string | Date),
-          d1: dateOnly(r.w_d1 as string | Date),
           week_before: Number(r.w_week_before ?? 0),
         });
       }

@@ -163,9 +163,9 @@ async function applyWithRetries(batch: Item[]): Promise<BatchResult> {
 
 /**
  * Answers each punch of a committed batch, then announces the changes in order (a double scan changes nothing and is
- * not announced). Weeks whose later days the batch could not update are recomputed by a job.
+ * not announced).
  */
-function finish(items: Item[], { outcomes, stale }: BatchResult) {
+function finish(items: Item[], { outcomes }: BatchResult) {
   items.forEach((item, i) => {
     const o = outcomes[i];
     if (o.kind === 'refused') return item.reject(o.error);
@@ -174,7 +174,4 @@ function finish(items: Item[], { outcomes, stale }: BatchResult) {
     if (o.kind === 'applied' && o.action !== 'ignored') item.ctx.bus.publish('attendance.changed', { action: o.action, team_id: record.team_id, employee, record });
     item.resolve({ action: o.action, duplicate: o.kind === 'duplicate', record, employee });
   });
-  for (const week of stale) {
-    items[0].ctx.bus.publish('workday.changed', { from: week.from, to: week.to, employee_ids: [week.employee_id], reason: 'a punch slotted into an earlier week' });
-  }
 }
