@@ -31,7 +31,7 @@ async function affected(sql: Sql, change: WorkdayChanged): Promise<{ employee_id
 
 /**
  * Recomputes the records of some people over some days after their working time changed (a schedule's new version,
- * an assignment, a holiday, a punch slotted into an earlier week): each record's figures against its day's plan,
+ * an assignment, a holiday, or an admin's POST /attendance/recompute): each record's figures against its day's plan,
  * the weekly overtime of the weeks touched, and absences marked on days no longer expected removed (days that became
  * expected are the end of the day's to mark, as for any day). Only those days, never the whole history. Records of
  * today that changed go to the boards.

@@ -47,8 +47,6 @@ export type Outcome =
   | { kind: 'applied' | 'duplicate'; who: Who; action: PunchAction; record: RecordRow }
   | { kind: 'refused'; error: unknown };
 
-/** Weeks whose later days a batch could not update (a punch slotted into an earlier week): recomputed by a job. */
-
 export type BatchResult = { outcomes: Outcome[] };
 
 /** One person's day during a batch: its record as it stands, and the punches of this batch that went into it. */

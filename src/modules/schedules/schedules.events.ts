@@ -1,8 +1,8 @@
 /** The schedules module's events: a change of working time that past records must be recomputed for. */
 
 /**
- * Who and which days a change of working time affects (a schedule's new version, an assignment, a holiday, a punch
- * slotted into an earlier week): the records of those days are recomputed, in a job, never the whole history.
+ * Who and which days a change of working time affects (a schedule's new version, an assignment, a holiday, a team's
+ * settings): the records of those days are recomputed, in a job, never the whole history.
  */
 export type WorkdayChanged = {
   from: string;
