@@ -131,3 +131,6 @@ export function sqlOf(em: Em): SqlDb {
   return sql;
 }
 const sqls = new WeakMap<object, SqlDb>();
+
+/** A json/jsonb column's value: PostgreSQL's driver parses it, PGlite (and a text cast) may hand it over as text. */
+export const jsonValue = <T>(value: unknown): T => (typeof value === 'string' ? (JSON.parse(value) as T) : (value as T));

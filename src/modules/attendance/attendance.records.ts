@@ -1,3 +1,4 @@
+import { jsonValue } from '../../infra/db.ts';
 import { dateOnly, isoTimestamp as iso, isoOrNull } from '../../infra/time.ts';
 import type { Status } from './attendance.entity.ts';
 import type { Interval } from './day.rules.ts';
@@ -38,8 +39,7 @@ export const RECORD_COLUMNS =
   'schedule_id, schedule_version, timezone, last_punch_at, intervals_edited';
 
 /** The intervals of a row (the driver may hand jsonb over as text). */
-export const intervalsOf = (r: Pick<RecordRow, 'intervals'>): Interval[] =>
-  typeof r.intervals === 'string' ? (JSON.parse(r.intervals) as Interval[]) : (r.intervals ?? []);
+export const intervalsOf = (r: Pick<RecordRow, 'intervals'>): Interval[] => jsonValue<Interval[] | null>(r.intervals) ?? [];
 
 const num = (n: number | string | null) => (n == null ? null : Number(n));
 

@@ -1,4 +1,4 @@
-import type { Sql } from '../../infra/db.ts';
+import { jsonValue, type Sql } from '../../infra/db.ts';
 import { arraysOf, unnestOf, widthOf, type RowOf } from '../../infra/sql-unnest.ts';
 import { dateOnly } from '../../infra/time.ts';
 import { versionOf, type Assignment, type Holiday, type ScheduleVersion } from '../schedules/index.ts';
@@ -218,7 +218,7 @@ export const punches = {
       const id = Number(r.w_employee_id);
       if (!seen.has(id)) {
         seen.add(id);
-        const assignments = (typeof r.w_assignments === 'string' ? JSON.parse(r.w_assignments) : r.w_assignments) as { schedule_id: number; valid_from: string; valid_to: string | null }[];
+        const assignments = jsonValue<{ schedule_id: number; valid_from: string; valid_to: string | null }[]>(r.w_assignments);
         out.people.push({
           employee_id: id,
           name: r.w_name as string,

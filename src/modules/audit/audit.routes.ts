@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { sqlOf } from '../../infra/db.ts';
+import { jsonValue, sqlOf } from '../../infra/db.ts';
 import { AppError } from '../../infra/errors.ts';
 import { endpoint, listResponse } from '../../infra/http.ts';
 import { ctxOf } from '../../infra/request.ts';
@@ -51,7 +51,7 @@ export const auditEndpoints = [
         },
         query,
       );
-      const parse = (j: unknown) => (typeof j === 'string' ? (JSON.parse(j) as Record<string, unknown>) : (j as Record<string, unknown> | null));
+      const parse = (j: unknown) => jsonValue<Record<string, unknown> | null>(j);
       const items = rows.map((r) => ({
         audit_id: Number(r.audit_id), entity_type: r.entity_type, entity_id: Number(r.entity_id), action: r.action,
         actor_id: r.actor_id == null ? null : Number(r.actor_id), actor_kind: r.actor_kind, before: parse(r.before), after: parse(r.after), at: isoTimestamp(r.at),

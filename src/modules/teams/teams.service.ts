@@ -1,5 +1,5 @@
 import type { Ctx } from '../../infra/context.ts';
-import { sqlOf, type Sql } from '../../infra/db.ts';
+import { jsonValue, sqlOf, type Sql } from '../../infra/db.ts';
 import { conflict, forbidden, notFound, uniqueViolation, validationError } from '../../infra/errors.ts';
 import { isoTimestamp, localDate } from '../../infra/time.ts';
 import { recordAudit } from '../audit/index.ts';
@@ -10,7 +10,7 @@ import type { TeamCreateInput, TeamUpdateInput } from './teams.schema.ts';
 
 /** How a schedule reads as a simple week: the start of its first shift, its grace, the weekdays of its first week. */
 function simpleWeek(grace: number | null, shiftsValue: unknown) {
-  const shifts = (typeof shiftsValue === 'string' ? JSON.parse(shiftsValue) : (shiftsValue ?? STANDARD_WEEK.shifts)) as Shift[];
+  const shifts = jsonValue<Shift[] | null>(shiftsValue) ?? STANDARD_WEEK.shifts;
   const week1 = shifts.filter((s) => s.week === 1).sort((a, b) => a.weekday - b.weekday || a.start.localeCompare(b.start));
   return {
     workday_start: week1[0]?.start ?? '09:00',
