@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { sign, verify } from 'hono/jwt';
 import type { Config } from '../../config.ts';
 import type { Access } from '../../infra/context.ts';
@@ -56,3 +57,6 @@ export async function verifyAccessToken(config: TokenConfig, token: string): Pro
   verified.set(token, { claims, secretKey: config.secretKey, iss: config.jwtIssuer, aud: config.jwtAudience, until: Date.now() + VERIFIED_FOR_MS });
   return claims;
 }
+
+/** What is stored of a long random secret (a kiosk's device token, a refresh token): its SHA-256, in hex. */
+export const hashSecretToken = (token: string) => createHash('sha256').update(token).digest('hex');

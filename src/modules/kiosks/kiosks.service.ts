@@ -1,16 +1,16 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Ctx } from '../../infra/context.ts';
 import { sqlOf, type Sql } from '../../infra/db.ts';
 import { notFound, validationError } from '../../infra/errors.ts';
 import { isoOrNull, isoTimestamp } from '../../infra/time.ts';
 import { recordAudit } from '../audit/index.ts';
+import { hashSecretToken } from '../auth/index.ts';
 import { teams } from '../teams/index.ts';
 import { kiosks, type KioskRow } from './kiosks.repository.ts';
 
 /** Kiosk tokens start with this, so the socket handshake can tell them from user JWTs at a glance. */
 export const KIOSK_TOKEN_PREFIX = 'khub_';
 
-export const hashKioskToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 const kioskDto = (k: KioskRow, online: boolean) => ({
   kiosk_id: Number(k.kiosk_id),
@@ -30,7 +30,7 @@ export async function createKiosk(ctx: Ctx, input: { name: string; team_id: numb
   }
   const token = `${KIOSK_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
   return db.transaction(async (tx) => {
-    const dto = kioskDto(await kiosks.insert(tx, { name: input.name, team_id: input.team_id, token_hash: hashKioskToken(token) }), false);
+    const dto = kioskDto(await kiosks.insert(tx, { name: input.name, team_id: input.team_id, token_hash: hashSecretToken(token) }), false);
     await recordAudit(tx, ctx, { entity_type: 'kiosk', entity_id: dto.kiosk_id, action: 'create', after: dto });
     return { ...dto, token };
   });
@@ -56,7 +56,7 @@ export type KioskIdentity = { kiosk_id: number; name: string; team_id: number | 
 /** Resolves a device token to a live (not revoked) kiosk, and notes that it was seen. */
 export async function authenticateKiosk(sql: Sql, token: string): Promise<KioskIdentity | null> {
   if (!token.startsWith(KIOSK_TOKEN_PREFIX) || token.length > 100) return null;
-  const row = await kiosks.seenByToken(sql, hashKioskToken(token));
+  const row = await kiosks.seenByToken(sql, hashSecretToken(token));
   if (!row) return null;
   return { kiosk_id: Number(row.kiosk_id), name: row.name, team_id: row.team_id == null ? null : Number(row.team_id) };
 }

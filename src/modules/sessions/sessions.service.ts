@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Config } from '../../config.ts';
 import type { LoginGuard } from '../../infra/budgets.ts';
 import type { AuthUser, Ctx } from '../../infra/context.ts';
@@ -6,19 +6,18 @@ import { sqlOf, type Em, type Sql } from '../../infra/db.ts';
 import { AppError, forbidden, notFound } from '../../infra/errors.ts';
 import type { JobHandler } from '../../infra/jobs/types.ts';
 import { recordAudit } from '../audit/index.ts';
-import { canRevokeTokensOf, hashPassword, issueAccessToken, verifyAccessToken, verifyPassword } from '../auth/index.ts';
+import { canRevokeTokensOf, hashPassword, hashSecretToken, issueAccessToken, verifyAccessToken, verifyPassword } from '../auth/index.ts';
 import { employees } from '../employees/index.ts';
 import { refreshTokens } from './refresh-tokens.repository.ts';
 
 const REFRESH_PREFIX = 'rt_';
-const hashRefresh = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /** A new refresh token in a family (a new one per sign-in), stored hashed. */
 async function issueRefreshToken(sql: Sql, config: Config, p: { employee_id: number; token_version: number; family?: string }) {
   const token = `${REFRESH_PREFIX}${randomBytes(32).toString('base64url')}`;
   await refreshTokens.insert(sql, {
     employee_id: p.employee_id,
-    token_hash: hashRefresh(token),
+    token_hash: hashSecretToken(token),
     family: p.family ?? randomBytes(16).toString('hex'),
     token_version: p.token_version,
     expires_at: new Date(Date.now() + config.refreshTokenDays * 86_400_000),
@@ -36,7 +35,7 @@ const invalidRefresh = () =>
  */
 export async function refresh(deps: { em: Em; config: Config }, token: string) {
   if (!token.startsWith(REFRESH_PREFIX) || token.length > 100) throw invalidRefresh();
-  const hash = hashRefresh(token);
+  const hash = hashSecretToken(token);
   const db = sqlOf(deps.em);
   const result = await db.transaction(async (tx) => {
     const row = await refreshTokens.take(tx, hash);
