@@ -109,12 +109,14 @@ export async function timesheet(ctx: Ctx, q: TimesheetQuery) {
             planned_minutes: r.planned_minutes == null ? null : Number(r.planned_minutes), late: r.status === 'Late', left_early: Boolean(r.left_early),
             missing_check_out: Boolean(r.missing_check_out), record_id: Number(r.record_id),
           });
-        } else if (active.has(p.employee_id) && date < today && planning.plan(p.employee_id, p.team_id, date).expected) {
+        } else if (active.has(p.employee_id) && date < today) {
           const plan = planning.plan(p.employee_id, p.team_id, date);
-          days.push({
-            date, status: 'Absent', intervals: [], worked_minutes: 0, break_minutes: 0, overtime_minutes: 0, weekly_overtime_minutes: 0,
-            planned_minutes: plan.planned_minutes, late: false, left_early: false, missing_check_out: false, record_id: null,
-          });
+          if (plan.expected) {
+            days.push({
+              date, status: 'Absent', intervals: [], worked_minutes: 0, break_minutes: 0, overtime_minutes: 0, weekly_overtime_minutes: 0,
+              planned_minutes: plan.planned_minutes, late: false, left_early: false, missing_check_out: false, record_id: null,
+            });
+          }
         }
       }
       const sum = (key: 'worked_minutes' | 'break_minutes' | 'overtime_minutes' | 'weekly_overtime_minutes') => days.reduce((n, d) => n + d[key], 0);
