@@ -10,6 +10,7 @@ import { metrics } from './infra/metrics.ts';
 import { metricsRoutes } from './modules/health/metrics.routes.ts';
 import { assistantEndpoints } from './modules/assistant/index.ts';
 import { auditEndpoints } from './modules/audit/index.ts';
+import { boardEndpoints } from './modules/boards/index.ts';
 import { attendanceEndpoints } from './modules/attendance/index.ts';
 import { clientAddressResolver } from './infra/client-address.ts';
 import { authenticate, sessionEndpoints } from './modules/sessions/index.ts';
@@ -36,6 +37,7 @@ export const endpoints: Endpoint[] = [
   ...teamEndpoints,
   ...scheduleEndpoints,
   ...attendanceEndpoints,
+  ...boardEndpoints,
   ...kioskEndpoints,
   ...summaryEndpoints,
   ...assistantEndpoints,

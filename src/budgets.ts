@@ -22,5 +22,8 @@ export function createBudgets(config: Config, redis: Redis | null): Budgets {
       name: 'socket-events', points: s.eventsPerSecond, seconds: 1, local: true, burst: { points: s.eventBurst, seconds: Math.max(1, Math.ceil(s.eventBurst / s.eventsPerSecond)) },
     }),
     handshakes: createBudget(store, { name: 'handshakes', points: s.handshakesPerMinute, seconds: 60 }),
+    // Like the sign-in counters: in Redis with REDIS_URL, so a guesser moving between instances meets the same count.
+    pinPerEmployee: createBudget(store, { name: 'pin:employee', points: config.pin.attemptsPerEmployee, seconds: config.pin.windowSeconds }),
+    pinPerKiosk: createBudget(store, { name: 'pin:kiosk', points: config.pin.attemptsPerKiosk, seconds: config.pin.windowSeconds }),
   };
 }

@@ -50,6 +50,9 @@ const EnvSchema = v.object({
   LOGIN_WINDOW_SECONDS: v.optional(intFrom(1, 86400), '900'),
   LOGIN_MAX_FAILURES_PER_ACCOUNT: v.optional(intFrom(1, 100000), '20'),
   LOGIN_MAX_DELAY_SECONDS: v.optional(intFrom(1, 3600), '60'),
+  PIN_ATTEMPTS_PER_EMPLOYEE: v.optional(intFrom(1, 1000), '5'),
+  PIN_ATTEMPTS_PER_KIOSK: v.optional(intFrom(1, 100000), '30'),
+  PIN_WINDOW_SECONDS: v.optional(intFrom(1, 86400), '900'),
   TRUST_PROXY: v.optional(
     v.pipe(
       v.string(),
@@ -106,6 +109,9 @@ export type LoginLimits = {
   windowSeconds: number;
 };
 
+/** Kiosk PIN attempts (employee number + PIN): wrong ones allowed per employee number and per kiosk in the window. */
+export type PinLimits = { attemptsPerEmployee: number; attemptsPerKiosk: number; windowSeconds: number };
+
 export type Config = {
   env: 'development' | 'production' | 'test';
   port: number;
@@ -130,6 +136,7 @@ export type Config = {
   seedDemo: boolean;
   migrateOnStart: boolean;
   login: LoginLimits;
+  pin: PinLimits;
   /** Proxies whose X-Forwarded-For is believed (addresses and CIDRs); empty: the socket's peer is the client. */
   trustProxy: string[];
   /** Exports, reports and assistant questions: at most `perUser` at once per person, `inFlight` at once in a process. */
@@ -259,6 +266,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxFailuresPerAccount: env.LOGIN_MAX_FAILURES_PER_ACCOUNT,
       maxAccountDelaySeconds: env.LOGIN_MAX_DELAY_SECONDS,
     },
+    pin: { attemptsPerEmployee: env.PIN_ATTEMPTS_PER_EMPLOYEE, attemptsPerKiosk: env.PIN_ATTEMPTS_PER_KIOSK, windowSeconds: env.PIN_WINDOW_SECONDS },
     trustProxy: env.TRUST_PROXY.split(',').map((x) => x.trim()).filter(Boolean),
     // Half the connection pool at most goes to heavy reads, so ordinary requests always find a connection.
     heavy: { perUser: env.HEAVY_REQUESTS_PER_USER, inFlight: env.HEAVY_REQUESTS_IN_FLIGHT ?? Math.max(1, Math.floor(env.DB_POOL_MAX / 2)) },

@@ -1,4 +1,5 @@
 import { Attendance } from './modules/attendance/attendance.entity.ts';
+import { AttendanceCorrection } from './modules/attendance/correction.entity.ts';
 import { Punch } from './modules/attendance/punch.entity.ts';
 import { AuditLog } from './modules/audit/audit.entity.ts';
 import { Employee } from './modules/employees/employee.entity.ts';
@@ -9,4 +10,4 @@ import { Summary } from './modules/summaries/summary.entity.ts';
 import { Team } from './modules/teams/team.entity.ts';
 
 /** Every entity, listed explicitly (no folder scanning). */
-export const entities = [Schedule, ScheduleVersionEntity, EmployeeSchedule, HolidayEntity, Team, Employee, Attendance, Punch, AuditLog, Kiosk, Summary, RefreshToken];
+export const entities = [Schedule, ScheduleVersionEntity, EmployeeSchedule, HolidayEntity, Team, Employee, Attendance, AttendanceCorrection, Punch, AuditLog, Kiosk, Summary, RefreshToken];

@@ -18,10 +18,10 @@ import { createSequencer } from './infra/sequencer.ts';
 import { migrate, withRetry } from './infra/startup.ts';
 import { jobHandlers } from './jobs.ts';
 import { assistantSocket } from './modules/assistant/index.ts';
-import { attendanceSocket, broadcastAttendanceChanges } from './modules/attendance/index.ts';
+import { attendanceSocket, broadcastAttendanceChanges, broadcastCorrections } from './modules/attendance/index.ts';
 import { boardsSocket } from './modules/boards/index.ts';
 import { employees } from './modules/employees/index.ts';
-import { authenticateKiosk, KIOSK_TOKEN_PREFIX, kiosks } from './modules/kiosks/index.ts';
+import { authenticateKiosk, KIOSK_TOKEN_PREFIX, kiosks, kiosksSocket } from './modules/kiosks/index.ts';
 import { createSocketServer, type SocketIdentity } from './modules/realtime/index.ts';
 import { authenticate } from './modules/sessions/index.ts';
 import { createSummaryTrigger } from './modules/summaries/index.ts';
@@ -125,9 +125,10 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
     },
     currentUsers: (ids) => employees.principals(root(), ids),
     liveKiosks: (ids) => kiosks.live(root(), ids),
-    handlers: [attendanceSocket, boardsSocket, assistantSocket],
+    handlers: [attendanceSocket, boardsSocket, assistantSocket, kiosksSocket],
   });
   const offChanges = broadcastAttendanceChanges(bus, realtime.broadcast);
+  const offCorrections = broadcastCorrections(bus, realtime.broadcast);
   deps.presence = { onlineKiosks: () => realtime.onlineKiosks() };
   await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));
   const address = server.address();
@@ -146,6 +147,7 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
       await commits.drain();
       // 3. Sockets, then jobs (running ones finish), then the connections.
       offChanges();
+      offCorrections();
       await realtime.close();
       summaries.flush();
       await Promise.race([httpClosed, new Promise((resolve) => setTimeout(resolve, 5_000))]);

@@ -7,7 +7,7 @@ beforeAll(async () => {
 });
 afterAll(() => hub.close());
 
-const EMPLOYEE_KEYS = ['access', 'active', 'badge_id', 'created_at', 'email', 'employee_id', 'name', 'role', 'team_id', 'updated_at'];
+const EMPLOYEE_KEYS = ['access', 'active', 'badge_id', 'created_at', 'email', 'employee_id', 'employee_number', 'has_pin', 'name', 'role', 'team_id', 'updated_at'];
 
 /** A valid create body with unique email and badge. */
 const newEmployee = (extra: Record<string, unknown> = {}) => {

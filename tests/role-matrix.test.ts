@@ -54,6 +54,12 @@ async function fixture() {
     `insert into holidays (date, name, team_id, created_at) values (?, 'Fixture day', ?, now()) returning holiday_id`,
     [farDate(), t.team_id],
   );
+  const [correction] = await hub.rows<{ correction_id: number }>(
+    `insert into attendance_corrections (employee_id, attendance_date, record_id, requested_by, changes, reason, status, created_at, updated_at)
+     values (?, '2025-03-03', ?, ?, '{"check_in_time": "09:00:00", "check_out_time": "17:00:00"}', 'Forgot to badge', 'pending', now(), now())
+     returning correction_id`,
+    [colleague.employee_id, record.record_id, colleague.employee_id],
+  );
   const tokens: Record<Actor, string | undefined> = {
     anonymous: undefined,
     employee: employee.token,
@@ -62,7 +68,7 @@ async function fixture() {
     admin: admin.token,
     kiosk: kiosk.body.token as string,
   };
-  return { t, employee, colleague, record, kiosk: kiosk.body as { kiosk_id: number }, tokens, schedule, other, assignment, holiday };
+  return { t, employee, colleague, record, kiosk: kiosk.body as { kiosk_id: number }, tokens, schedule, other, assignment, holiday, correction };
 }
 
 /** A date nobody else uses (holidays are one per day and team). */
@@ -80,7 +86,8 @@ function requestFor(pattern: string, f: Fixture): { method: string; path: string
     .replace('{kiosk_id}', String(f.kiosk.kiosk_id))
     .replace('{schedule_id}', String(f.schedule.schedule_id))
     .replace('{assignment_id}', String(f.assignment.assignment_id))
-    .replace('{holiday_id}', String(f.holiday.holiday_id));
+    .replace('{holiday_id}', String(f.holiday.holiday_id))
+    .replace('{correction_id}', String(f.correction.correction_id));
   const bodies: Record<string, unknown> = {
     'POST /employees/': { name: 'New Person', email: `new.${uid()}@example.com`, password: 'Unusual-Pass-93' },
     'PUT /employees/{employee_id}': { role: 'Lead' },
@@ -99,6 +106,9 @@ function requestFor(pattern: string, f: Fixture): { method: string; path: string
     'POST /employees/{employee_id}/schedules': { schedule_id: f.schedule.schedule_id, valid_from: '2026-01-01' },
     'POST /attendance/recompute': { date_from: '2025-03-01', date_to: '2025-03-02' },
     'POST /token/refresh': { refresh_token: 'rt_not-a-live-token' },
+    'POST /attendance/corrections/': { employee_id: f.colleague.employee_id, attendance_date: '2025-03-04', check_in_time: '09:00', check_out_time: '17:00', reason: 'Forgot to badge' },
+    'POST /attendance/corrections/{correction_id}/approve': { comment: 'Seen' },
+    'PUT /me/pin': { pin: '4821', current_password: TEST_PASSWORD },
   };
   const query: Record<string, string> = {
     'GET /summarize_attendance/': `?team_id=${f.t.team_id}`,
@@ -123,6 +133,7 @@ async function socketOutcome(event: string, actor: Actor, f: Fixture): Promise<O
       'board:join': { team_id: f.t.team_id },
       'board:leave': { team_id: f.t.team_id },
       'assistant:ask': { message: 'How many people were late yesterday?' },
+      'kiosk:roster': {},
     };
     const emitter = socket.timeout(10_000) as unknown as { emitWithAck(e: string, p: unknown): Promise<{ ok: boolean; error?: { code: string } }> };
     const ack = await emitter.emitWithAck(event, payloads[event]);
@@ -188,6 +199,12 @@ describe('the access policy behind the matrix', () => {
     ['canCorrect(manager of T)', (u) => policy.canCorrect(u, MANAGER_OF_T), { employee: false, manager: false, other_manager: false, admin: true }],
     ['canChoosePunchTime(C)', (u) => policy.canChoosePunchTime(u, C), { employee: false, manager: true, other_manager: false, admin: true }],
     ['canChoosePunchTime(E, for themselves)', (u) => policy.canChoosePunchTime(u, E), { employee: false, manager: true, other_manager: false, admin: true }],
+    ['canRequestCorrection(C)', (u) => policy.canRequestCorrection(u, C), { employee: false, manager: true, other_manager: false, admin: true }],
+    ['canRequestCorrection(self)', (u) => policy.canRequestCorrection(u, { employee_id: u.employee_id, team_id: u.team_id }), { employee: true, manager: true, other_manager: true, admin: true }],
+    ['canResolveCorrection(C, asked by C)', (u) => policy.canResolveCorrection(u, C, C.employee_id), { employee: false, manager: true, other_manager: false, admin: true }],
+    ['canResolveCorrection(C, asked by the manager of T)', (u) => policy.canResolveCorrection(u, C, MANAGER_OF_T.employee_id), { employee: false, manager: false, other_manager: false, admin: true }],
+    ['canResolveCorrection(manager of T, asked by them)', (u) => policy.canResolveCorrection(u, MANAGER_OF_T, MANAGER_OF_T.employee_id), { employee: false, manager: false, other_manager: false, admin: true }],
+    ['canCancelCorrection(asked by C)', (u) => policy.canCancelCorrection(u, C.employee_id), { employee: false, manager: false, other_manager: false, admin: false }],
     ['canDeleteRecords', (u) => policy.canDeleteRecords(u), { employee: false, manager: false, other_manager: false, admin: true }],
     ['canAskAssistant', (u) => policy.canAskAssistant(u), { employee: false, manager: false, other_manager: false, admin: true }],
     ['canRevokeTokensOf(C)', (u) => policy.canRevokeTokensOf(u, C.employee_id), { employee: false, manager: false, other_manager: false, admin: true }],

@@ -8,7 +8,7 @@ beforeAll(async () => {
 afterAll(() => hub.close());
 
 const TEAM_KEYS = [
-  'created_at', 'grace_minutes', 'missing_check_out', 'schedule_id', 'team_id', 'team_name', 'timezone', 'updated_at', 'weekly_hours', 'workday_start', 'working_weekdays',
+  'created_at', 'grace_minutes', 'missing_check_out', 'schedule_id', 'team_id', 'team_name', 'timezone', 'updated_at', 'web_punch', 'weekly_hours', 'workday_start', 'working_weekdays',
 ];
 
 /**

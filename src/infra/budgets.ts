@@ -125,4 +125,8 @@ export type Budgets = {
   socketEvents: Budget;
   /** Socket handshakes per client address and minute. */
   handshakes: Budget;
+  /** Kiosk PIN attempts per employee number (shared across instances): a wrong PIN keeps its point. */
+  pinPerEmployee: Budget;
+  /** Kiosk PIN attempts per kiosk, whatever the numbers (shared across instances). */
+  pinPerKiosk: Budget;
 };

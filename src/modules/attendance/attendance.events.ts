@@ -17,7 +17,16 @@ export type AttendanceChange = {
 export type AttendanceChanged = AttendanceChange & { seq: number };
 
 /** `intent`: auto (default) toggles in and out; check_in / check_out ask for one (409 when it contradicts the state). */
-export type CheckRequest = { badge_id?: string; employee_id?: number; client_event_id?: string; occurred_at?: string; intent?: 'auto' | 'check_in' | 'check_out' };
+export type CheckRequest = {
+  badge_id?: string;
+  employee_id?: number;
+  /** Kiosks: instead of a badge, an employee number with its PIN (`invalid_pin`, `pin_locked` with retry_after). */
+  employee_number?: string;
+  pin?: string;
+  client_event_id?: string;
+  occurred_at?: string;
+  intent?: 'auto' | 'check_in' | 'check_out';
+};
 /** `ignored`: a double scan (within PUNCH_DEBOUNCE_SECONDS of the last punch): kept, changes nothing. */
 export type CheckResult = { action: 'check_in' | 'check_out' | 'ignored'; duplicate: boolean; record: RecordDto; employee: { employee_id: number; name: string } };
 

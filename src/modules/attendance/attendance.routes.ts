@@ -22,6 +22,7 @@ import {
 } from './attendance.schema.ts';
 import { createRecord, deleteRecord, getRecord, listEmployeeRecords, listRecords, listTeamRecords, updateRecord } from './attendance.service.ts';
 import { punch, type PunchIntent } from './punch.service.ts';
+import { correctionEndpoints } from './corrections.routes.ts';
 
 const tag = 'Attendance';
 const everyone = ['admin', 'manager', 'employee'] as const;
@@ -205,6 +206,8 @@ export const attendanceEndpoints = [
     },
     async (c, { params, query }) => listResponse(c, await listTeamRecords(ctxOf(c), params.team_id, query)),
   ),
+  // Before `/attendance/{record_id}`: `corrections` is no record id.
+  ...correctionEndpoints,
   endpoint(
     {
       method: 'get', path: '/attendance/{record_id}', tag, summary: 'Get an attendance record', access: everyone, params: RecordParams,

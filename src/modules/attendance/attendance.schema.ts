@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { Id, IdString, Instant, IsoDate, Pagination } from '../../infra/schemas.ts';
 import { SOURCES, STATUSES } from './attendance.entity.ts';
 
-const Status = v.picklist(STATUSES, `status must be one of: ${STATUSES.join(', ')}`);
+export const Status = v.picklist(STATUSES, `status must be one of: ${STATUSES.join(', ')}`);
 const Notes = v.nullable(v.pipe(v.string('notes must be a string'), v.maxLength(2000, 'notes must be at most 2000 characters')));
 
 /** A time of day on the record's date, in its team's zone ('09:00' or '09:00:00'), as the seed's model writes times. */
@@ -14,10 +14,10 @@ const LocalTimeOfDay = (name: string) =>
     v.transform((s): LocalTime => ({ local: s.length === 5 ? `${s}:00` : s })),
   );
 /** An instant (ISO 8601 with an offset), or a local time on the record's date. */
-const TimeInput = (name: string) => v.union([Instant(name), LocalTimeOfDay(name)], `${name} must be an ISO 8601 date-time with an offset, or a local time HH:MM[:SS]`);
+export const TimeInput = (name: string) => v.union([Instant(name), LocalTimeOfDay(name)], `${name} must be an ISO 8601 date-time with an offset, or a local time HH:MM[:SS]`);
 export type TimeValue = Date | LocalTime;
 
-const checkOrder = (r: { check_in_time?: TimeValue | null; check_out_time?: TimeValue | null }) =>
+export const checkOrder = (r: { check_in_time?: TimeValue | null; check_out_time?: TimeValue | null }) =>
   !(r.check_in_time instanceof Date) || !(r.check_out_time instanceof Date) || r.check_out_time >= r.check_in_time;
 
 const IntervalIn = v.object({
@@ -25,7 +25,7 @@ const IntervalIn = v.object({
   check_out_time: v.optional(v.nullable(TimeInput('check_out_time')), null),
 });
 /** The day's stays, replacing the record's (a correction of breaks): in time order, not overlapping; only the last may be open. */
-const Intervals = v.pipe(v.array(IntervalIn, 'intervals must be a list of { check_in_time, check_out_time }'), v.maxLength(50, 'at most 50 intervals'));
+export const Intervals = v.pipe(v.array(IntervalIn, 'intervals must be a list of { check_in_time, check_out_time }'), v.maxLength(50, 'at most 50 intervals'));
 
 export const AttendanceCreate = v.pipe(
   v.object({

@@ -24,7 +24,7 @@ function assertCanCorrect(ctx: Ctx, person: Person) {
   throw forbidden('Managers may only correct records of their own team');
 }
 
-type TimeInputs = { check_in_time?: TimeValue | null; check_out_time?: TimeValue | null; intervals?: { check_in_time: TimeValue; check_out_time: TimeValue | null }[] };
+export type TimeInputs = { check_in_time?: TimeValue | null; check_out_time?: TimeValue | null; intervals?: { check_in_time: TimeValue; check_out_time: TimeValue | null }[] };
 
 /** A local time on a date in a zone; one not after `notBefore` is the next day's (a night shift's check-out). */
 function instantOf(value: TimeValue, date: string, tz: string, notBefore?: Date): Date {
@@ -152,14 +152,42 @@ const duplicateDay = (employeeId: number, date: string) => conflict('duplicate_r
 
 type Owner = { employee_id: number; name: string };
 
+/** A change made inside a transaction, to publish once that transaction has committed (never before). */
+export type RecordChange = { action: 'created' | 'updated'; owner: Owner; record: RecordDto };
+
 function publish(ctx: Ctx, action: 'created' | 'updated' | 'deleted', owner: Owner, record: RecordDto) {
   ctx.bus.publish('attendance.changed', { action, team_id: record.team_id, employee: { employee_id: owner.employee_id, name: owner.name }, record });
 }
+
+/** Announces a committed change (boards, the person's sockets, the summaries): call it after the commit. */
+export const publishChange = (ctx: Ctx, change: RecordChange) => publish(ctx, change.action, change.owner, change.record);
 
 /** The day's plan of a person (their team's zone and schedule, their assignment, the holidays). */
 async function planOf(tx: Sql, ctx: Ctx, employeeId: number, teamId: number | null, date: string) {
   const planning = await loadPlanning(tx, ctx.config.timezone, date, date, [employeeId]);
   return { plan: planning.plan(employeeId, teamId, date), planning };
+}
+
+/** What a new record takes: its status may be left to the times (Present or Late follow the first arrival). */
+export type NewRecord = TimeInputs & Pick<AttendanceCreateInput, 'employee_id' | 'attendance_date' | 'notes' | 'source'> & { status?: AttendanceCreateInput['status'] };
+
+/**
+ * Creates a record inside the caller's transaction, with its figures, its week's overtime and its audit entry.
+ * The caller has checked the right to; it publishes the change (publishChange) once the transaction has committed.
+ * A second record for the day is 409 `duplicate_record`.
+ */
+export async function createIn(tx: Sql, ctx: Ctx, owner: Owner & { team_id: number | null }, input: NewRecord): Promise<RecordChange> {
+  const { plan, planning } = await planOf(tx, ctx, owner.employee_id, owner.team_id, input.attendance_date);
+  const intervals = intervalsFrom(ctx.config, input.attendance_date, plan.tz, input, []) ?? [];
+  const figures = recordFigures({
+    intervals, plan, current: null, status: input.status, notes: input.notes, missing_check_out: false, intervals_edited: input.intervals !== undefined, weekly_overtime_minutes: 0,
+  });
+  const row = await attendance.insert(tx, { employee_id: owner.employee_id, team_id: owner.team_id, attendance_date: input.attendance_date, source: input.source, ...figures });
+  if (!row) throw duplicateDay(owner.employee_id, input.attendance_date);
+  const [weekly] = (await refreshWeeks(tx, planning, [row])).filter((r) => Number(r.record_id) === Number(row.record_id));
+  const dto = recordDto(weekly ?? row, ctx.config.timezone);
+  await recordAudit(tx, ctx, { entity_type: 'attendance', entity_id: dto.record_id, action: 'create', after: dto });
+  return { action: 'created', owner: { employee_id: owner.employee_id, name: owner.name }, record: dto };
 }
 
 export async function createRecord(ctx: Ctx, input: AttendanceCreateInput): Promise<RecordDto> {
@@ -170,21 +198,9 @@ export async function createRecord(ctx: Ctx, input: AttendanceCreateInput): Prom
   }
   assertCanCorrect(ctx, owner);
   try {
-    const record = await db.transaction(async (tx) => {
-      const { plan, planning } = await planOf(tx, ctx, owner.employee_id, owner.team_id, input.attendance_date);
-      const intervals = intervalsFrom(ctx.config, input.attendance_date, plan.tz, input, []) ?? [];
-      const figures = recordFigures({
-        intervals, plan, current: null, status: input.status, notes: input.notes, missing_check_out: false, intervals_edited: input.intervals !== undefined, weekly_overtime_minutes: 0,
-      });
-      const row = await attendance.insert(tx, { employee_id: owner.employee_id, team_id: owner.team_id, attendance_date: input.attendance_date, source: input.source, ...figures });
-      if (!row) throw duplicateDay(owner.employee_id, input.attendance_date);
-      const [weekly] = (await refreshWeeks(tx, planning, [row])).filter((r) => Number(r.record_id) === Number(row.record_id));
-      const dto = recordDto(weekly ?? row, ctx.config.timezone);
-      await recordAudit(tx, ctx, { entity_type: 'attendance', entity_id: dto.record_id, action: 'create', after: dto });
-      return dto;
-    });
-    publish(ctx, 'created', owner, record);
-    return record;
+    const change = await db.transaction((tx) => createIn(tx, ctx, owner, input));
+    publishChange(ctx, change);
+    return change.record;
   } catch (error) {
     if (uniqueViolation(error)) throw duplicateDay(owner.employee_id, input.attendance_date);
     throw error;
@@ -197,45 +213,61 @@ async function ownerOf(tx: Sql, employeeId: number): Promise<Owner> {
 }
 
 /**
+ * The intervals a change of times would give a person's day (`row`: the day's record, null for none), checked as a
+ * correction of that record would check them: a time out of the day, out of order or overlapping is 422 with the
+ * same field errors. `intervals` null when the change gives no times; `tz` the zone of the day. Nothing is written.
+ */
+export async function checkedTimes(tx: Sql, ctx: Ctx, person: Person, date: string, input: TimeInputs, row: RecordRow | null): Promise<{ intervals: Interval[] | null; tz: string }> {
+  const { plan } = await planOf(tx, ctx, person.employee_id, row ? (row.team_id == null ? null : Number(row.team_id)) : person.team_id, date);
+  return { intervals: intervalsFrom(ctx.config, date, plan.tz, input, row ? intervalsOf(row) : []), tz: plan.tz };
+}
+
+/**
+ * Corrects a record inside the caller's transaction (locking it first): as updateRecord, audit entry included.
+ * `authorize` decides on the record's person once it is read (updateRecord: assertCanCorrect); the caller publishes
+ * the change (publishChange) once the transaction has committed.
+ */
+export async function updateIn(tx: Sql, ctx: Ctx, recordId: number, input: AttendanceUpdateInput, authorize: (person: Person) => void): Promise<RecordChange> {
+  const row = await attendance.get(tx, recordId, { lock: true });
+  if (!row) throw notFound('Attendance record', recordId);
+  const before = recordDto(row, ctx.config.timezone);
+  authorize({ employee_id: before.employee_id, team_id: before.team_id });
+  const owner = await ownerOf(tx, before.employee_id);
+  const date = input.attendance_date ?? before.attendance_date;
+  const { plan, planning } = await planOf(tx, ctx, before.employee_id, before.team_id, date);
+  const given = intervalsFrom(ctx.config, date, plan.tz, input, intervalsOf(row));
+  const intervals = given ?? intervalsOf(row);
+  if (given === null && input.attendance_date !== undefined) assertWithinDay(ctx.config, date, plan.tz, intervals);
+  const wasOpen = isIn(intervalsOf(row));
+  const closedNow = Boolean(row.missing_check_out) && wasOpen && !isIn(intervals);
+  const figures = recordFigures({
+    intervals,
+    plan,
+    current: row.status,
+    status: input.status ?? (row.status === 'Present' || row.status === 'Late' || row.status === 'Absent' ? undefined : row.status),
+    // A check-out closes the end-of-day flag, and the note it added goes with it (unless new notes are given).
+    notes: input.notes !== undefined ? input.notes : closedNow ? withoutMissingNote(before.notes) : before.notes,
+    missing_check_out: Boolean(row.missing_check_out),
+    intervals_edited: Boolean(row.intervals_edited) || given !== null,
+    weekly_overtime_minutes: Number(row.weekly_overtime_minutes),
+  });
+  const updated = await attendance.update(tx, recordId, { attendance_date: date, ...figures });
+  const weeks = await refreshWeeks(tx, planning, before.attendance_date === date ? [updated] : [updated, row]);
+  const after = recordDto(weeks.find((r) => Number(r.record_id) === recordId) ?? updated, ctx.config.timezone);
+  await recordAudit(tx, ctx, { entity_type: 'attendance', entity_id: recordId, action: 'update', before, after });
+  return { action: 'updated', owner, record: after };
+}
+
+/**
  * Corrects a record: its date, status, times (or its intervals), notes. The figures follow; a status given is kept,
  * else Present or Late follow the first arrival. Intervals set by hand stay the day's truth: punches that arrive late
  * are added to them.
  */
 export async function updateRecord(ctx: Ctx, recordId: number, input: AttendanceUpdateInput): Promise<RecordDto> {
-  let owner: Owner | null = null;
   try {
-    const record = await sqlOf(ctx.em).transaction(async (tx) => {
-      const row = await attendance.get(tx, recordId, { lock: true });
-      if (!row) throw notFound('Attendance record', recordId);
-      const before = recordDto(row, ctx.config.timezone);
-      assertCanCorrect(ctx, { employee_id: before.employee_id, team_id: before.team_id });
-      owner = await ownerOf(tx, before.employee_id);
-      const date = input.attendance_date ?? before.attendance_date;
-      const { plan, planning } = await planOf(tx, ctx, before.employee_id, before.team_id, date);
-      const given = intervalsFrom(ctx.config, date, plan.tz, input, intervalsOf(row));
-      const intervals = given ?? intervalsOf(row);
-      if (given === null && input.attendance_date !== undefined) assertWithinDay(ctx.config, date, plan.tz, intervals);
-      const wasOpen = isIn(intervalsOf(row));
-      const closedNow = Boolean(row.missing_check_out) && wasOpen && !isIn(intervals);
-      const figures = recordFigures({
-        intervals,
-        plan,
-        current: row.status,
-        status: input.status ?? (row.status === 'Present' || row.status === 'Late' || row.status === 'Absent' ? undefined : row.status),
-        // A check-out closes the end-of-day flag, and the note it added goes with it (unless new notes are given).
-        notes: input.notes !== undefined ? input.notes : closedNow ? withoutMissingNote(before.notes) : before.notes,
-        missing_check_out: Boolean(row.missing_check_out),
-        intervals_edited: Boolean(row.intervals_edited) || given !== null,
-        weekly_overtime_minutes: Number(row.weekly_overtime_minutes),
-      });
-      const updated = await attendance.update(tx, recordId, { attendance_date: date, ...figures });
-      const weeks = await refreshWeeks(tx, planning, before.attendance_date === date ? [updated] : [updated, row]);
-      const after = recordDto(weeks.find((r) => Number(r.record_id) === recordId) ?? updated, ctx.config.timezone);
-      await recordAudit(tx, ctx, { entity_type: 'attendance', entity_id: recordId, action: 'update', before, after });
-      return after;
-    });
-    publish(ctx, 'updated', owner!, record);
-    return record;
+    const change = await sqlOf(ctx.em).transaction((tx) => updateIn(tx, ctx, recordId, input, (person) => assertCanCorrect(ctx, person)));
+    publishChange(ctx, change);
+    return change.record;
   } catch (error) {
     if (uniqueViolation(error)) throw conflict('duplicate_record', `The employee already has a record for ${input.attendance_date}`);
     throw error;

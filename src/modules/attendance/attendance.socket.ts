@@ -1,7 +1,8 @@
 import * as v from 'valibot';
 import { sqlOf } from '../../infra/db.ts';
-import { AppError } from '../../infra/errors.ts';
+import { AppError, forbidden } from '../../infra/errors.ts';
 import { metrics } from '../../infra/metrics.ts';
+import { EmployeeNumberSchema, employeeByPin, PinSchema } from '../employees/index.ts';
 import { kiosks } from '../kiosks/index.ts';
 import type { SocketHandlers } from '../realtime/index.ts';
 import { PunchEntries } from './attendance.schema.ts';
@@ -14,10 +15,17 @@ const CheckPayload = v.pipe(
       ...PunchEntries,
       /** auto (default) toggles: in when out, out when in; a kiosk with separate in and out keys sends which. */
       intent: v.optional(v.picklist(PUNCH_INTENTS, `intent must be one of: ${PUNCH_INTENTS.join(', ')}`), 'auto'),
+      /** Kiosks: an employee number and its PIN instead of a badge (checked online only: never queue these offline). */
+      employee_number: v.optional(EmployeeNumberSchema),
+      pin: v.optional(PinSchema),
     },
-    'payload must be an object with only badge_id, employee_id, client_event_id, occurred_at and intent',
+    'payload must be an object with only badge_id, employee_id, employee_number, pin, client_event_id, occurred_at and intent',
   ),
-  v.check((p) => (p.employee_id === undefined) !== (p.badge_id === undefined), 'give exactly one of employee_id or badge_id'),
+  v.check(
+    (p) => [p.employee_id, p.badge_id, p.employee_number].filter((x) => x !== undefined).length === 1,
+    'give exactly one of employee_id, badge_id or employee_number (with pin)',
+  ),
+  v.check((p) => (p.employee_number === undefined) === (p.pin === undefined), 'employee_number and pin go together'),
 );
 
 /** How often a kiosk's last_seen_at is written while it punches. */
@@ -40,7 +48,15 @@ export const attendanceSocket: SocketHandlers = ({ on, who, socket, deps }) => {
         }
       }
       try {
-        const result = await punch(ctx, { ...input, source, restrictToTeam: who.kind === 'kiosk' ? who.team_id : null });
+        const { employee_number, pin, ...rest } = input;
+        let req: typeof rest = rest;
+        if (employee_number !== undefined) {
+          // A PIN is a kiosk's way in. It is resolved to the person before the punch joins a batch (the compare is
+          // bcrypt: a few ms it must not hold a group commit for), then punched as a badge would be.
+          if (who.kind !== 'kiosk') throw forbidden('Employee number and PIN are for kiosks; punch with your own account');
+          req = { ...rest, employee_id: await employeeByPin(sqlOf(ctx.em), deps.budgets, who.kiosk_id, employee_number, pin!) };
+        }
+        const result = await punch(ctx, { ...req, source, restrictToTeam: who.kind === 'kiosk' ? who.team_id : null });
         metrics().punches.inc({ source, outcome: result.duplicate ? 'duplicate' : 'ok' });
         return result;
       } catch (error) {

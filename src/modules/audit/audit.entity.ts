@@ -1,6 +1,8 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 
-export const AUDIT_ACTIONS = ['create', 'update', 'delete'] as const;
+/** Changes (create, update, delete), and the steps of a request (a correction's request, approval, rejection, cancellation). */
+export const AUDIT_ACTIONS = ['create', 'update', 'delete', 'request', 'approve', 'reject', 'cancel'] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** Who changed what and when. No foreign keys: the trail outlives what it describes. */
 export const AuditLog = defineEntity({

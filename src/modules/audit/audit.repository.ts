@@ -1,12 +1,13 @@
 import type { Sql } from '../../infra/db.ts';
 import { filterConditions, whereClause, type ColumnMap } from '../../infra/sql-where.ts';
+import type { AuditAction } from './audit.entity.ts';
 
 /** Every statement on `audit_log`. */
 
 export type AuditEntry = {
   entity_type: string;
   entity_id: number;
-  action: 'create' | 'update' | 'delete';
+  action: AuditAction;
   actor_id: number | null;
   actor_kind: string;
   before: object | null;

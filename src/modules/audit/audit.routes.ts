@@ -5,6 +5,7 @@ import { endpoint, listResponse } from '../../infra/http.ts';
 import { ctxOf } from '../../infra/request.ts';
 import { IdString, IsoDate, Pagination } from '../../infra/schemas.ts';
 import { addDays, isoTimestamp, zonedTimeToInstant } from '../../infra/time.ts';
+import { AUDIT_ACTIONS } from './audit.entity.ts';
 import { auditLog } from './audit.repository.ts';
 
 const AuditQuery = v.object({
@@ -20,7 +21,7 @@ const AuditOut = v.object({
   audit_id: v.number(),
   entity_type: v.string(),
   entity_id: v.number(),
-  action: v.picklist(['create', 'update', 'delete']),
+  action: v.pipe(v.picklist(AUDIT_ACTIONS), v.description('A change (create, update, delete), or a step of a correction request (request, approve, reject, cancel).')),
   actor_id: v.pipe(v.nullable(v.number()), v.description('The employee who made the change (null: a kiosk or the system).')),
   actor_kind: v.pipe(v.string(), v.description('The actor’s access level (admin, manager, employee), or kiosk or system.')),
   before: v.nullable(v.record(v.string(), v.unknown())),
@@ -33,7 +34,8 @@ export const auditEndpoints = [
     {
       method: 'get', path: '/audit/', tag: 'Audit', summary: 'The audit trail', access: ['admin'], query: AuditQuery, response: AuditOut, list: true,
       description:
-        'Every create, change and delete of employees, teams, records, schedules, holidays and kiosks, with who did it and the values ' +
+        'Every create, change and delete of employees, teams, records, schedules, holidays and kiosks, and every step of a correction ' +
+        'request (`entity_type` `attendance_correction`: request, approve, reject, cancel), with who did it and the values ' +
         'before and after; newest first. `date_from` / `date_to` are local dates in TIMEZONE.',
     },
     async (c, { query }) => {

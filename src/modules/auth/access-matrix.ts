@@ -5,7 +5,8 @@
  *
  * The fixture behind it: a team T with its manager, an employee E and a colleague C; another team U with its manager;
  * an admin; a kiosk. `{employee_id}` is C, `{team_id}` is T, `{record_id}` is one of C's records, `{schedule_id}` a
- * schedule nobody uses, `{assignment_id}` C's assignment to another one, `{holiday_id}` a holiday.
+ * schedule nobody uses, `{assignment_id}` C's assignment to another one, `{holiday_id}` a holiday, `{correction_id}` a
+ * pending correction C asked for (of the day of `{record_id}`).
  */
 export const ACTORS = ['anonymous', 'employee', 'manager', 'other_manager', 'admin', 'kiosk'] as const;
 export type Actor = (typeof ACTORS)[number];
@@ -49,6 +50,8 @@ export const ACCESS_MATRIX: MatrixRow[] = [
   row('GET /employees/{employee_id}/schedules', [401, 403, 200, 403, 200, 401], 'everyone may read their own'),
   row('POST /employees/{employee_id}/schedules', [401, 403, 403, 403, 201, 401]),
   row('DELETE /employees/{employee_id}/schedules/{assignment_id}', [401, 403, 403, 403, 204, 401]),
+  row('GET /me/profile', [401, 200, 200, 200, 200, 401], 'the caller’s own profile'),
+  row('PUT /me/pin', [401, 204, 204, 204, 204, 401], 'the caller’s own PIN, with their password'),
   row('GET /teams/', [401, 200, 200, 200, 200, 401], 'non-admins get their own team only'),
   row('POST /teams/', [401, 403, 403, 403, 201, 401]),
   row('GET /teams/{team_id}', [401, 200, 200, 403, 200, 401], 'members read their own team'),
@@ -71,6 +74,12 @@ export const ACCESS_MATRIX: MatrixRow[] = [
   row('POST /attendance/check-in', [401, 403, 200, 403, 200, 401], 'for C; E may check in themselves'),
   row('POST /attendance/check-out', [401, 403, 409, 403, 409, 401], 'for C, who has not checked in: the right is checked first'),
   row('GET /attendance/export.csv', [401, 200, 200, 200, 200, 401], 'scoped like GET /attendance/'),
+  row('POST /attendance/corrections/', [401, 403, 201, 403, 201, 401], 'for C; E may ask for their own days'),
+  row('GET /attendance/corrections/', [401, 200, 200, 200, 200, 401], 'scoped: own requests; managers their team’s and their own'),
+  row('GET /attendance/corrections/{correction_id}', [401, 403, 200, 403, 200, 401]),
+  row('POST /attendance/corrections/{correction_id}/approve', [401, 403, 200, 403, 200, 401], 'not for the manager’s own day or own request (403 `self_approval`)'),
+  row('POST /attendance/corrections/{correction_id}/reject', [401, 403, 200, 403, 200, 401], 'as approve'),
+  row('POST /attendance/corrections/{correction_id}/cancel', [401, 403, 403, 403, 403, 401], 'only who asked (C): approvers reject instead'),
   row('GET /attendance/employee/{employee_id}', [401, 403, 200, 403, 200, 401]),
   row('GET /attendance/team/{team_id}', [401, 403, 200, 403, 200, 401]),
   row('GET /attendance/{record_id}', [401, 403, 200, 403, 200, 401]),
@@ -80,6 +89,7 @@ export const ACCESS_MATRIX: MatrixRow[] = [
   row('POST /kiosks/', [401, 403, 403, 403, 201, 401]),
   row('GET /kiosks/', [401, 403, 403, 403, 200, 401]),
   row('DELETE /kiosks/{kiosk_id}', [401, 403, 403, 403, 204, 401]),
+  row('GET /boards/', [401, 403, 200, 200, 200, 401], 'admins every team; managers their own'),
   row('GET /summarize_attendance/', [401, 403, 200, 403, 200, 401], 'with team_id=T'),
   row('GET /reports/daily', [401, 403, 200, 403, 200, 401], 'with team_id=T'),
   row('POST /chat/', [401, 403, 403, 403, 200, 401]),
@@ -88,6 +98,7 @@ export const ACCESS_MATRIX: MatrixRow[] = [
   row('socket board:join', ['refused', 'forbidden', 'ok', 'forbidden', 'ok', 'forbidden'], 'team T'),
   row('socket board:leave', ['refused', 'ok', 'ok', 'ok', 'ok', 'ok']),
   row('socket assistant:ask', ['refused', 'forbidden', 'forbidden', 'forbidden', 'ok', 'forbidden']),
+  row('socket kiosk:roster', ['refused', 'forbidden', 'forbidden', 'forbidden', 'forbidden', 'ok'], 'kiosks only'),
 ];
 
 /** The matrix as a Markdown table. */

@@ -47,6 +47,22 @@ export const canCorrect = (user: AuthUser, person: Person) =>
  */
 export const canChoosePunchTime = (user: AuthUser | null, person: Person) => user === null || canCorrect(user, person);
 
+/**
+ * Asking for a correction of a day (a change with a reason, for an approver to decide): everyone for themselves;
+ * managers also for their team's members; admins for anyone.
+ */
+export const canRequestCorrection = canSeePerson;
+
+/**
+ * Deciding a correction request (approve or reject): admins any; a manager of the person's current team, unless it
+ * is their own day or a request they made themselves (separation of duties).
+ */
+export const canResolveCorrection = (user: AuthUser, person: Person, requestedBy: number | null) =>
+  user.access === 'admin' || (manages(user, person.team_id) && user.employee_id !== person.employee_id && user.employee_id !== requestedBy);
+
+/** Withdrawing a pending correction request: only who made it (approvers reject instead). */
+export const canCancelCorrection = (user: AuthUser, requestedBy: number | null) => requestedBy !== null && user.employee_id === requestedBy;
+
 /** Deleting attendance records: admins only (corrections keep the record; a delete loses it). */
 export const canDeleteRecords = isAdmin;
 
@@ -97,3 +113,6 @@ export const occurredAtNotAllowed = () =>
 
 export const selfCorrection = () =>
   new AppError(403, 'self_correction', 'Managers may not correct their own attendance; ask an admin or another manager');
+
+export const selfApproval = () =>
+  new AppError(403, 'self_approval', 'You may not decide a correction of your own day or one you asked for; ask an admin or another manager');

@@ -15,6 +15,10 @@ export const Employee = defineEntity({
     access: p.enum(ACCESS_LEVELS).default('employee'),
     password_hash: p.string().length(100).hidden().lazy(),
     badge_id: p.string().length(64).nullable().unique(),
+    /** What a person types at a kiosk with their PIN; stored trimmed and upper-cased, like badges. */
+    employee_number: p.string().length(32).nullable().unique(),
+    /** The bcrypt hash of the kiosk PIN (null: no PIN). Never leaves the server; outputs say `has_pin`. */
+    pin_hash: p.text().nullable().hidden().lazy(),
     active: p.boolean().default(true),
     /** Tokens carry the version they were issued at; raising it (password or access change, deactivation,
      * POST /token/revoke) refuses every token issued before. */

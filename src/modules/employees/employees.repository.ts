@@ -11,12 +11,14 @@ export type EmployeeFields = {
   role: string | null;
   access: Access;
   badge_id: string | null;
+  employee_number: string | null;
   active: boolean;
 };
 
-export type EmployeeRow = EmployeeFields & { employee_id: number; created_at: string | Date; updated_at: string | Date };
+/** `has_pin`: whether a kiosk PIN is set (its hash is never read with the rest). */
+export type EmployeeRow = EmployeeFields & { employee_id: number; has_pin: boolean; created_at: string | Date; updated_at: string | Date };
 
-const COLUMNS = 'employee_id, name, email, team_id, role, access, badge_id, active, created_at, updated_at';
+const COLUMNS = 'employee_id, name, email, team_id, role, access, badge_id, employee_number, pin_hash is not null as has_pin, active, created_at, updated_at';
 
 /** The directory's filters, on the columns of `employees`. */
 const FILTERS: ColumnMap<'team_id' | 'access' | 'active'> = {
@@ -121,28 +123,84 @@ export const employees = {
     return (await sql.query('select 1 from employees where badge_id = $1 and employee_id <> $2', [badge, exceptId])).length > 0;
   },
 
+  async employeeNumberTaken(sql: Sql, employeeNumber: string, exceptId = -1): Promise<boolean> {
+    return (await sql.query('select 1 from employees where employee_number = $1 and employee_id <> $2', [employeeNumber, exceptId])).length > 0;
+  },
+
+  /** What a kiosk PIN is checked against: the person of this employee number (stored upper-cased) and their PIN's hash. */
+  async pinCredentials(sql: Sql, employeeNumber: string): Promise<{ employee_id: number; pin_hash: string | null } | null> {
+    const [row] = await sql.query<{ employee_id: number; pin_hash: string | null }>(
+      'select employee_id, pin_hash from employees where employee_number = $1',
+      [employeeNumber],
+    );
+    return row ? { employee_id: Number(row.employee_id), pin_hash: row.pin_hash } : null;
+  },
+
+  /** Sets (or, with null, clears) a person's kiosk PIN hash; false when there is no such person. */
+  async setPin(sql: Sql, employeeId: number, pinHash: string | null): Promise<boolean> {
+    return (await sql.query('update employees set pin_hash = $2, updated_at = now() where employee_id = $1 returning 1', [employeeId, pinHash])).length > 0;
+  },
+
+  /** The password hash and email of a person, for a change they confirm with their password. */
+  async passwordOf(sql: Sql, employeeId: number): Promise<{ email: string; password_hash: string; active: boolean } | null> {
+    const [row] = await sql.query<{ email: string; password_hash: string; active: boolean }>(
+      'select email, password_hash, active from employees where employee_id = $1',
+      [employeeId],
+    );
+    return row ?? null;
+  },
+
+  /** A person with their team's settings, for their own page. */
+  async profile(sql: Sql, employeeId: number) {
+    const [row] = await sql.query<{
+      employee_id: number; name: string; email: string; access: Access; role: string | null; team_id: number | null; team_name: string | null;
+      timezone: string | null; web_punch: boolean | null; employee_number: string | null; has_pin: boolean; has_badge: boolean;
+    }>(
+      `select e.employee_id, e.name, e.email, e.access, e.role, e.team_id, t.team_name, t.timezone, t.web_punch, e.employee_number,
+              e.pin_hash is not null as has_pin, e.badge_id is not null as has_badge
+         from employees e left join teams t on t.team_id = e.team_id where e.employee_id = $1`,
+      [employeeId],
+    );
+    return row ?? null;
+  },
+
+  /** Active people with a badge (of one team, or of every team and none: null), by badge: a kiosk's offline names. */
+  async badgeHolders(sql: Sql, teamId: number | null): Promise<{ badge_id: string; name: string }[]> {
+    return sql.query<{ badge_id: string; name: string }>(
+      'select badge_id, name from employees where active and badge_id is not null and ($1::int is null or team_id = $1::int) order by badge_id',
+      [teamId],
+    );
+  },
+
   async activeAdmins(sql: Sql, exceptId = -1): Promise<number> {
     const [{ n }] = await sql.query<{ n: string }>("select count(*) as n from employees where access = 'admin' and active and employee_id <> $1", [exceptId]);
     return Number(n);
   },
 
-  async insert(sql: Sql, fields: EmployeeFields & { password_hash: string }): Promise<EmployeeRow> {
+  async insert(sql: Sql, fields: EmployeeFields & { password_hash: string; pin_hash: string | null }): Promise<EmployeeRow> {
     const [row] = await sql.query<EmployeeRow>(
-      `insert into employees (name, email, team_id, role, access, password_hash, badge_id, active, created_at, updated_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, now(), now()) returning ${COLUMNS}`,
-      [fields.name, fields.email, fields.team_id, fields.role, fields.access, fields.password_hash, fields.badge_id, fields.active],
+      `insert into employees (name, email, team_id, role, access, password_hash, badge_id, active, employee_number, pin_hash, created_at, updated_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now(), now()) returning ${COLUMNS}`,
+      [fields.name, fields.email, fields.team_id, fields.role, fields.access, fields.password_hash, fields.badge_id, fields.active, fields.employee_number, fields.pin_hash],
     );
     return row;
   },
 
-  /** Writes every field; a new password hash when given; the token version raised when `revoke`. */
-  async update(sql: Sql, employeeId: number, fields: EmployeeFields, extra: { password_hash?: string; revoke: boolean }): Promise<EmployeeRow> {
+  /**
+   * Writes every field; a new password hash when given; a new PIN hash when `pin_hash` is given (null: no PIN,
+   * undefined: unchanged); the token version raised when `revoke`.
+   */
+  async update(sql: Sql, employeeId: number, fields: EmployeeFields, extra: { password_hash?: string; pin_hash?: string | null; revoke: boolean }): Promise<EmployeeRow> {
     const [row] = await sql.query<EmployeeRow>(
       `update employees
           set name = $2, email = $3, team_id = $4, role = $5, access = $6, badge_id = $7, active = $8,
-              password_hash = coalesce($9, password_hash), token_version = token_version + $10, updated_at = now()
+              password_hash = coalesce($9, password_hash), token_version = token_version + $10, employee_number = $11,
+              pin_hash = case when $12::boolean then $13::text else pin_hash end, updated_at = now()
         where employee_id = $1 returning ${COLUMNS}`,
-      [employeeId, fields.name, fields.email, fields.team_id, fields.role, fields.access, fields.badge_id, fields.active, extra.password_hash ?? null, extra.revoke ? 1 : 0],
+      [
+        employeeId, fields.name, fields.email, fields.team_id, fields.role, fields.access, fields.badge_id, fields.active, extra.password_hash ?? null, extra.revoke ? 1 : 0,
+        fields.employee_number, extra.pin_hash !== undefined, extra.pin_hash ?? null,
+      ],
     );
     return row;
   },

@@ -7,8 +7,9 @@ import { canSeePerson, directoryTeam, hashPassword, isAdmin, seesOnlyThemselves 
 import { teams } from '../teams/index.ts';
 import { employees, type EmployeeFields, type EmployeeRow } from './employees.repository.ts';
 import type { EmployeeCreateInput, EmployeeListInput, EmployeeUpdateInput } from './employees.schema.ts';
+import { hashPin } from './pins.ts';
 
-/** The public shape of an employee. The password hash never leaves the server. */
+/** The public shape of an employee. The password and PIN hashes never leave the server (`has_pin` says if there is one). */
 export const employeeDto = (e: EmployeeRow) => ({
   employee_id: Number(e.employee_id),
   name: e.name,
@@ -17,6 +18,8 @@ export const employeeDto = (e: EmployeeRow) => ({
   role: e.role ?? null,
   access: e.access,
   badge_id: e.badge_id ?? null,
+  employee_number: e.employee_number ?? null,
+  has_pin: Boolean(e.has_pin),
   active: e.active,
   created_at: isoTimestamp(e.created_at),
   updated_at: isoTimestamp(e.updated_at),
@@ -56,18 +59,22 @@ async function assertTeamExists(sql: Sql, teamId: number | null | undefined) {
   }
 }
 
-async function assertUnique(sql: Sql, input: { email?: string; badge_id?: string | null }, exceptId?: number) {
+async function assertUnique(sql: Sql, input: { email?: string; badge_id?: string | null; employee_number?: string | null }, exceptId?: number) {
   if (input.email && (await employees.emailTaken(sql, input.email, exceptId))) {
     throw conflict('duplicate_email', `An employee with email ${input.email} already exists`);
   }
   if (input.badge_id && (await employees.badgeTaken(sql, input.badge_id, exceptId))) {
     throw conflict('duplicate_badge', `Badge ${input.badge_id} is already assigned to another employee`);
   }
+  if (input.employee_number && (await employees.employeeNumberTaken(sql, input.employee_number, exceptId))) {
+    throw conflict('duplicate_employee_number', `Employee number ${input.employee_number} is already someone else's`);
+  }
 }
 
 /** Maps a race on a unique index to the same 409 the pre-checks give. */
 function uniqueToConflict(error: unknown): never {
   const constraint = uniqueViolation(error);
+  if (constraint?.includes('employee_number')) throw conflict('duplicate_employee_number', 'This employee number is already someone else’s');
   if (constraint?.includes('badge')) throw conflict('duplicate_badge', 'This badge is already assigned to another employee');
   if (constraint) throw conflict('duplicate_email', 'An employee with this email already exists');
   throw error;
@@ -77,12 +84,13 @@ export async function createEmployee(ctx: Ctx, input: EmployeeCreateInput) {
   const db = sqlOf(ctx.em);
   await assertTeamExists(db, input.team_id);
   await assertUnique(db, input);
-  const password_hash = await hashPassword(input.password, ctx.config.bcryptCost);
+  const [password_hash, pin_hash] = await Promise.all([hashPassword(input.password, ctx.config.bcryptCost), input.pin ? hashPin(input.pin) : null]);
   try {
     return await db.transaction(async (tx) => {
       const dto = employeeDto(
         await employees.insert(tx, {
-          name: input.name, email: input.email, team_id: input.team_id, role: input.role, access: input.access, badge_id: input.badge_id, active: input.active, password_hash,
+          name: input.name, email: input.email, team_id: input.team_id, role: input.role, access: input.access, badge_id: input.badge_id, active: input.active,
+          employee_number: input.employee_number, password_hash, pin_hash,
         }),
       );
       await recordAudit(tx, ctx, { entity_type: 'employee', entity_id: dto.employee_id, action: 'create', after: dto });
@@ -105,6 +113,8 @@ type Revocation = 'revoked' | 'deactivated' | 'access_changed';
 
 export async function updateEmployee(ctx: Ctx, employeeId: number, input: EmployeeUpdateInput) {
   const password_hash = input.password ? await hashPassword(input.password, ctx.config.bcryptCost) : undefined;
+  // undefined: the PIN stays as it is; null: removed.
+  const pin_hash = input.pin ? await hashPin(input.pin) : input.pin === null ? null : undefined;
   let revoked: Revocation | null = null;
   try {
     const after = await sqlOf(ctx.em).transaction(async (tx) => {
@@ -125,11 +135,13 @@ export async function updateEmployee(ctx: Ctx, employeeId: number, input: Employ
         role: input.role !== undefined ? input.role : before.role,
         access: input.access ?? before.access,
         badge_id: input.badge_id !== undefined ? input.badge_id : before.badge_id,
+        employee_number: input.employee_number !== undefined ? input.employee_number : before.employee_number,
         active: input.active ?? before.active,
       };
-      const updated = employeeDto(await employees.update(tx, employeeId, fields, { password_hash, revoke: revoked !== null }));
+      const updated = employeeDto(await employees.update(tx, employeeId, fields, { password_hash, pin_hash, revoke: revoked !== null }));
       await recordAudit(tx, ctx, {
-        entity_type: 'employee', entity_id: employeeId, action: 'update', before, after: password_hash ? { ...updated, password_changed: true } : updated,
+        entity_type: 'employee', entity_id: employeeId, action: 'update', before,
+        after: { ...updated, ...(password_hash ? { password_changed: true } : {}), ...(pin_hash !== undefined ? { pin_changed: true } : {}) },
       });
       return updated;
     });

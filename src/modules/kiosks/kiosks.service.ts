@@ -5,7 +5,9 @@ import { notFound, validationError } from '../../infra/errors.ts';
 import { isoOrNull, isoTimestamp } from '../../infra/time.ts';
 import { recordAudit } from '../audit/index.ts';
 import { hashSecretToken } from '../auth/index.ts';
+import { employees } from '../employees/index.ts';
 import { teams } from '../teams/index.ts';
+import type { KioskRoster } from './kiosks.events.ts';
 import { kiosks, type KioskRow } from './kiosks.repository.ts';
 
 /** Kiosk tokens start with this, so the socket handshake can tell them from user JWTs at a glance. */
@@ -59,4 +61,21 @@ export async function authenticateKiosk(sql: Sql, token: string): Promise<KioskI
   const row = await kiosks.seenByToken(sql, hashSecretToken(token));
   if (!row) return null;
   return { kiosk_id: Number(row.kiosk_id), name: row.name, team_id: row.team_id == null ? null : Number(row.team_id) };
+}
+
+/**
+ * The short name a kiosk shows offline: the first name and the initial of the last ("Ana Pereira" → "Ana P."; a
+ * single name as it is). Enough to confirm a punch to the person in front of the kiosk, and less of the directory
+ * kept on a device at the door.
+ */
+export function shortName(name: string): string {
+  const parts = name.trim().split(/\s+/);
+  if (parts.length < 2) return parts[0] ?? '';
+  return `${parts[0]} ${Array.from(parts[parts.length - 1])[0]}.`;
+}
+
+/** The badges a kiosk may punch (its team's active members, or every active person), with short names. */
+export async function kioskRoster(sql: Sql, teamId: number | null): Promise<KioskRoster> {
+  const rows = await employees.badgeHolders(sql, teamId);
+  return { items: rows.map((r) => ({ badge: r.badge_id, name: shortName(r.name) })), generated_at: new Date().toISOString() };
 }

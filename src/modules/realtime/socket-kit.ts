@@ -57,7 +57,9 @@ export type SocketHandlers = (kit: SocketKit) => void;
 export function errorAck(error: unknown, log: Logger, event: string): ErrorAck {
   if (error instanceof AppError) {
     const message = error.fields ? error.fields.map((f) => `${f.loc.slice(1).join('.') || 'payload'}: ${f.msg}`).join('; ') : error.message;
-    return { ok: false, error: { code: error.code, message } };
+    // An error that tells REST clients when to come back (Retry-After) tells socket clients too.
+    const retryAfter = Number(error.headers?.['Retry-After']);
+    return { ok: false, error: { code: error.code, message, ...(retryAfter > 0 ? { retry_after: retryAfter } : {}) } };
   }
   if (isDatabaseDown(error)) {
     log.warn({ event, err: error }, 'database unavailable');

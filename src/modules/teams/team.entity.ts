@@ -17,6 +17,8 @@ export const Team = defineEntity({
     weekly_hours: p.decimal('number').precision(5).scale(2).default(40),
     /** A check-in still open at the end of the day: flagged, or closed at the shift's end (marked auto_closed). */
     missing_check_out: p.enum(MISSING_CHECK_OUT_POLICIES).default('flag'),
+    /** Members may check in and out from their own page (/me), at the server's clock. */
+    web_punch: p.boolean().default(false),
     created_at: p.datetime().onCreate(() => new Date()),
     updated_at: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },

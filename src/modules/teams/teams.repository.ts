@@ -10,6 +10,7 @@ export type TeamRow = {
   timezone: string | null;
   weekly_hours: string | number;
   missing_check_out: MissingCheckOutPolicy;
+  web_punch: boolean;
   created_at: string | Date;
   updated_at: string | Date;
   /** The team's schedule: its current grace and shifts (null: the standard week). */
@@ -17,10 +18,10 @@ export type TeamRow = {
   schedule_shifts: unknown;
 };
 
-const COLUMNS = 't.team_id, t.team_name, t.schedule_id, t.timezone, t.weekly_hours, t.missing_check_out, t.created_at, t.updated_at';
+const COLUMNS = 't.team_id, t.team_name, t.schedule_id, t.timezone, t.weekly_hours, t.missing_check_out, t.web_punch, t.created_at, t.updated_at';
 const WITH_SCHEDULE = `select ${COLUMNS}, s.grace_minutes as schedule_grace, s.shifts as schedule_shifts from teams t left join schedules s on s.schedule_id = t.schedule_id`;
 
-export type TeamFields = { team_name: string; schedule_id: number | null; timezone: string | null; weekly_hours: number; missing_check_out: MissingCheckOutPolicy };
+export type TeamFields = { team_name: string; schedule_id: number | null; timezone: string | null; weekly_hours: number; missing_check_out: MissingCheckOutPolicy; web_punch: boolean };
 
 export const teamExistsStatement = (teamId: number): Statement => ({ text: 'select 1 from teams where team_id = $1', values: [teamId] });
 
@@ -94,17 +95,17 @@ export const teams = {
   /** Inserts a team; null when the name is taken. */
   async insert(sql: Sql, fields: TeamFields): Promise<TeamRow | null> {
     const [made] = await sql.query<{ team_id: number }>(
-      `insert into teams (team_name, schedule_id, timezone, weekly_hours, missing_check_out, created_at, updated_at)
-       values ($1, $2, $3, $4, $5, now(), now()) on conflict (team_name) do nothing returning team_id`,
-      [fields.team_name, fields.schedule_id, fields.timezone, fields.weekly_hours, fields.missing_check_out],
+      `insert into teams (team_name, schedule_id, timezone, weekly_hours, missing_check_out, web_punch, created_at, updated_at)
+       values ($1, $2, $3, $4, $5, $6, now(), now()) on conflict (team_name) do nothing returning team_id`,
+      [fields.team_name, fields.schedule_id, fields.timezone, fields.weekly_hours, fields.missing_check_out, fields.web_punch],
     );
     return made ? teams.get(sql, Number(made.team_id)) : null;
   },
 
   async update(sql: Sql, teamId: number, fields: TeamFields): Promise<TeamRow> {
     await sql.query(
-      `update teams set team_name = $2, schedule_id = $3, timezone = $4, weekly_hours = $5, missing_check_out = $6, updated_at = now() where team_id = $1`,
-      [teamId, fields.team_name, fields.schedule_id, fields.timezone, fields.weekly_hours, fields.missing_check_out],
+      `update teams set team_name = $2, schedule_id = $3, timezone = $4, weekly_hours = $5, missing_check_out = $6, web_punch = $7, updated_at = now() where team_id = $1`,
+      [teamId, fields.team_name, fields.schedule_id, fields.timezone, fields.weekly_hours, fields.missing_check_out, fields.web_punch],
     );
     return (await teams.get(sql, teamId))!;
   },

@@ -19,6 +19,10 @@ const teamFields = {
   timezone: v.nullable(v.pipe(v.string('timezone must be a string'), v.trim(), v.check(isTimeZone, 'timezone must be an IANA time zone such as Europe/Paris'))),
   weekly_hours: v.pipe(v.number('weekly_hours must be a number'), v.minValue(0, 'weekly_hours must not be negative'), v.maxValue(168, 'weekly_hours must be at most 168')),
   missing_check_out: v.picklist(MISSING_CHECK_OUT_POLICIES, `missing_check_out must be one of: ${MISSING_CHECK_OUT_POLICIES.join(', ')}`),
+  web_punch: v.pipe(
+    v.boolean('web_punch must be true or false'),
+    v.description('Members may check in and out from their own page (/me), at the server’s clock. Default false.'),
+  ),
 };
 
 /** Either a schedule, or the hours of a simple week: not both. */
@@ -36,6 +40,7 @@ export const TeamCreate = v.pipe(
     timezone: v.optional(teamFields.timezone),
     weekly_hours: v.optional(teamFields.weekly_hours),
     missing_check_out: v.optional(teamFields.missing_check_out),
+    web_punch: v.optional(teamFields.web_punch, false),
   }),
   v.forward(v.check(oneWayOfHours, ONE_WAY), ['schedule_id']),
 );
@@ -52,6 +57,7 @@ export const TeamOut = v.object({
   timezone: v.pipe(v.string(), v.description('The zone of the members’ dates and times (the organisation’s TIMEZONE unless set).')),
   weekly_hours: v.number(),
   missing_check_out: v.picklist(MISSING_CHECK_OUT_POLICIES),
+  web_punch: v.pipe(v.boolean(), v.description('Members may check in and out from their own page (/me), at the server’s clock.')),
   created_at: v.pipe(v.string(), v.isoTimestamp()),
   updated_at: v.pipe(v.string(), v.isoTimestamp()),
 });

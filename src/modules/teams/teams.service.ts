@@ -28,6 +28,7 @@ export const teamDto = (t: TeamRow, orgTimezone: string) => ({
   timezone: t.timezone ?? orgTimezone,
   weekly_hours: Number(t.weekly_hours),
   missing_check_out: t.missing_check_out,
+  web_punch: Boolean(t.web_punch),
   created_at: isoTimestamp(t.created_at),
   updated_at: isoTimestamp(t.updated_at),
 });
@@ -77,6 +78,7 @@ export async function createTeam(ctx: Ctx, input: TeamCreateInput) {
       timezone: input.timezone ?? null,
       weekly_hours: input.weekly_hours ?? 40,
       missing_check_out: input.missing_check_out ?? 'flag',
+      web_punch: input.web_punch ?? false,
     });
     if (!row) throw duplicateName(input.team_name);
     if (hoursGiven(input)) {
@@ -99,6 +101,7 @@ const fieldsOf = (row: TeamRow): TeamFields => ({
   timezone: row.timezone,
   weekly_hours: Number(row.weekly_hours),
   missing_check_out: row.missing_check_out,
+  web_punch: Boolean(row.web_punch),
 });
 
 export async function updateTeam(ctx: Ctx, teamId: number, input: TeamUpdateInput) {
@@ -133,6 +136,7 @@ function updateIn(ctx: Ctx, teamId: number, input: TeamUpdateInput) {
       timezone: input.timezone !== undefined ? input.timezone : fields.timezone,
       weekly_hours: input.weekly_hours ?? fields.weekly_hours,
       missing_check_out: input.missing_check_out ?? fields.missing_check_out,
+      web_punch: input.web_punch ?? fields.web_punch,
     };
     if (hoursGiven(input)) {
       const week = { workday_start: before.workday_start, grace_minutes: before.grace_minutes, working_weekdays: before.working_weekdays, ...definedOf(input) };
