@@ -1,35 +1,21 @@
 // The pages in a real browser (Debian's Chromium through playwright-core) against the whole hub on a random port:
 // kiosk pairing, punches and the offline queue, the live team board, the assistant console, sign-in and sign-out,
 // and the accessibility basics. Every wait is bounded.
-import { chromium, type Browser, type BrowserContext, type Page, type WebSocketRoute } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page, WebSocketRoute } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attr, browserKit, poll, signIn, TEST_TIMEOUT, text } from './browser.ts';
 import { http, sleep, startServer } from './socket-utils.ts';
 import { createTestHub, TEST_PASSWORD, uid, type TestHub } from './utils.ts';
 
-const WAIT = 15_000; // the longest any single wait may take
-const TEST_TIMEOUT = 90_000;
-const poll = { timeout: WAIT, interval: 100 };
-
 let hub: TestHub;
 let server: Awaited<ReturnType<typeof startServer>>;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
+const { newContext, newPage } = browserKit(() => server.url);
 
 beforeAll(async () => {
   hub = await createTestHub();
   server = await startServer();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    timeout: WAIT,
-  });
-});
-afterEach(async () => {
-  await Promise.allSettled(contexts.splice(0).map((c) => c.close()));
 });
 afterAll(async () => {
-  await Promise.allSettled(contexts.map((c) => c.close()));
-  await browser?.close();
   await server?.stop('test');
   await hub?.close();
 });
@@ -51,39 +37,11 @@ declare const window: { marker?: string };
 type Person = { employee_id: number; name: string; email: string; badge_id: string | null; token: string };
 type Org = Awaited<ReturnType<TestHub['makeOrg']>>;
 
-/** A fresh browser profile (own cookies, localStorage and sessionStorage) pointed at the hub. */
-async function newContext(): Promise<BrowserContext> {
-  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1024, height: 900 } });
-  context.setDefaultTimeout(WAIT);
-  context.setDefaultNavigationTimeout(WAIT);
-  contexts.push(context);
-  return context;
-}
-
-async function newPage(context?: BrowserContext): Promise<Page> {
-  return (context ?? (await newContext())).newPage();
-}
-
-const text = (page: Page, selector: string) => page.locator(selector).textContent();
-const attr = (page: Page, selector: string, name: string) => page.locator(selector).getAttribute(name);
 const stateOf = (page: Page, employeeId: number) => attr(page, `#members tr[data-employee="${employeeId}"] [data-state]`, 'data-state');
 const count = async (page: Page, key: string) => Number((await page.locator(`#counts [data-count="${key}"] b`).count()) ? await text(page, `#counts [data-count="${key}"] b`) : 0);
 /** States of someone who has not come in (which one depends on the clock and the weekday: before or after the shift's start, or no shift today). */
 const NOT_ARRIVED = /^(not_in_yet|overdue|off)$/;
 const notArrived = async (page: Page) => (await count(page, 'not_in_yet')) + (await count(page, 'overdue')) + (await count(page, 'off'));
-
-/** Signs in through /login and waits for the page the sign-in leads to. */
-async function signIn(page: Page, who: { email: string }, landing: string, password = TEST_PASSWORD) {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  // Only until the next page starts: what the test waits for next (bounded on its own) shows that it has loaded.
-  await page.waitForURL((url) => url.pathname === landing, { waitUntil: 'commit' }).catch(async (error: Error) => {
-    const shown = await page.locator('#error').textContent().catch(() => null);
-    throw new Error(`${error.message}\n(signing in as ${who.email}: on ${page.url()}, error shown: ${JSON.stringify(shown)})`);
-  });
-}
 
 /** Opens the team board as the team's manager and waits until it is live with the team's rows. */
 async function openBoard(manager: Person, members: Person[]) {
@@ -186,12 +144,16 @@ describe('kiosk', () => {
     await pairKiosk(kiosk, admin);
     expect(await attr(kiosk, '#waiting', 'data-count')).toBe('0');
 
+    // The badge → name list arrives once the socket is up; it stays on the device for offline confirmations.
+    await expect.poll(() => kiosk.evaluate(() => localStorage.getItem('checkin.kiosk.roster') !== null), poll).toBe(true);
     await context.setOffline(true);
     await expect.poll(() => text(kiosk, '#connection'), poll).toMatch(/^Offline/);
     const typedFrom = Date.now();
     for (const p of people) {
       await typeBadge(kiosk, p.badge_id!);
-      await expect.poll(() => text(kiosk, '#confirm'), poll).toMatch(/^Saved at \d\d:\d\d — it will be sent when the connection is back$/);
+      // Named from the badge → name list the kiosk fetched while online ("Person P.": first name, last initial).
+      const short = `${p.name.split(' ')[0]} ${p.name.split(' ').at(-1)![0]}.`;
+      await expect.poll(() => text(kiosk, '#confirm'), poll).toMatch(new RegExp(`^${escapeRegExp(short)}: Saved at \\d\\d:\\d\\d — it will be sent when the connection is back$`));
     }
     const typedUntil = Date.now();
     await expect.poll(() => text(kiosk, '#waiting'), poll).toBe('3 waiting');
@@ -284,9 +246,7 @@ describe('a board on a wall', () => {
   it('when a board stays open past its access token’s lifetime, then it renews the token by itself and is still live: a check-in after that shows without a reload', async () => {
     const short = await startServer({ ACCESS_TOKEN_EXPIRE_MINUTES: '1' });
     try {
-      const context = await browser.newContext({ baseURL: short.url, viewport: { width: 1024, height: 900 } });
-      context.setDefaultTimeout(WAIT);
-      contexts.push(context);
+      const context = await newContext({ baseURL: short.url });
       const { manager, alice, bob, admin }: Org = await hub.makeOrg();
       const board = await context.newPage();
       const errors: string[] = [];
@@ -438,21 +398,21 @@ describe('accessibility basics', () => {
     const { manager }: Org = await hub.makeOrg();
     const page = await newPage();
     await page.goto('/login');
-    expect(await fields(page)).toBe(2);
+    expect(await fields(page)).toBe(3); // email, password and the language switch
     expect(await unlabelled(page)).toEqual([]);
     expect(await page.getByLabel('Email').getAttribute('type')).toBe('email');
 
     await page.goto('/kiosk');
     await page.locator('#pairing').waitFor({ state: 'visible' });
-    expect(await fields(page)).toBe(6); // five pairing fields and the badge field
+    expect(await fields(page)).toBe(9); // five pairing fields, the badge field, employee number and PIN, the language switch
     expect(await unlabelled(page)).toEqual([]);
     expect(await page.getByLabel('Badge', { exact: true }).getAttribute('id')).toBe('badge');
 
     await signIn(page, manager, '/board');
     await expect.poll(() => page.locator('#team option').count(), poll).toBe(1);
-    expect(await fields(page)).toBe(5); // team, the two periods, from and to
+    expect(await fields(page)).toBe(9); // team, the two periods, from and to, the language switch, and the member dialog's check-in, check-out and reason
     expect(await unlabelled(page)).toEqual([]);
-    expect(await page.getByLabel('Team').evaluate((el) => el.tagName)).toBe('SELECT');
+    expect(await page.getByLabel('Team', { exact: true }).evaluate((el) => el.tagName)).toBe('SELECT');
   }, TEST_TIMEOUT);
 
   it('when the kiosk is used from the keyboard, then each keypad key is reachable with Tab and works, and the confirmation is announced', async () => {

@@ -31,9 +31,10 @@ export const AttendanceCreate = v.pipe(
   v.object({
     employee_id: Id('employee_id'),
     attendance_date: IsoDate('attendance_date'),
-    status: Status,
-    check_in_time: v.optional(v.nullable(TimeInput('check_in_time')), null),
-    check_out_time: v.optional(v.nullable(TimeInput('check_out_time')), null),
+    // Left out: Present or Late, as the first arrival and the plan decide (as a punch would).
+    status: v.optional(Status),
+    check_in_time: v.optional(v.nullable(TimeInput('check_in_time'))),
+    check_out_time: v.optional(v.nullable(TimeInput('check_out_time'))),
     intervals: v.optional(Intervals),
     notes: v.optional(Notes, null),
     source: v.optional(v.picklist(SOURCES), 'api'),

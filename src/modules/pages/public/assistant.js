@@ -1,15 +1,15 @@
 // The assistant console: ask in plain language, watch the tool steps and the answer stream in, see the figures.
 import { io } from '/socket.io/socket.io.esm.min.js';
-import { escapeHtml, onSessionEnded, requireRole, showConnection, socketAuth } from '/static/common.js';
+import { escapeHtml, onSessionEnded, requireRole, showConnection, socketAuth, t } from '/static/common.js';
 
-requireRole(['admin']);
+await requireRole(['admin']);
 const $ = (sel) => document.querySelector(sel);
 const HISTORY_KEY = 'checkin.assistant.history';
 let history = JSON.parse(sessionStorage.getItem(HISTORY_KEY) ?? '[]');
 let current = null;
 
 const socket = io({ auth: socketAuth, transports: ['websocket'] });
-onSessionEnded(socket, '/assistant');
+onSessionEnded(socket);
 socket.on('connect', () => showConnection($('#connection'), 'live'));
 socket.on('disconnect', () => showConnection($('#connection'), 'reconnecting'));
 socket.on('assistant:step', (step) => {
@@ -30,7 +30,7 @@ socket.on('assistant:done', (done) => {
 socket.on('assistant:error', (error) => {
   if (error.request_id !== current) return;
   $('#ask-error').textContent = error.message;
-  finish(`(error) ${error.message}`);
+  finish(t('assistant.error', { message: error.message }));
 });
 
 /** The rows an answer rests on, as a small table (the first list of objects found in the data). */
@@ -80,7 +80,7 @@ $('#ask').addEventListener('submit', async (event) => {
   current = request_id;
   const ack = await socket.timeout(10000).emitWithAck('assistant:ask', { message, request_id }).catch(() => null);
   if (!ack?.ok) {
-    $('#ask-error').textContent = ack ? ack.error.message : 'No answer from the server; try again';
+    $('#ask-error').textContent = ack ? ack.error.message : t('assistant.no_answer');
     $('#ask button').disabled = false;
     current = null;
   }

@@ -16,7 +16,7 @@ function sameOrigin(path) {
   }
 }
 const next = sameOrigin(new URLSearchParams(location.search).get('next'));
-const home = (s) => next ?? (s.access === 'admin' ? '/assistant' : s.access === 'manager' ? '/board' : '/');
+const home = (s) => next ?? (s.access === 'admin' ? '/assistant' : s.access === 'manager' ? '/board' : '/me');
 
 const current = session();
 if (current && next) location.replace(home(current));
