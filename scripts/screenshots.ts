@@ -1,10 +1,13 @@
 // npm run screenshots
 //
-// Writes docs/screenshots/kiosk.png, board.png and assistant.png: starts the hub in embedded mode on a fresh data
+// Writes docs/screenshots/{kiosk,board,me,admin,assistant}.png: starts the hub in embedded mode on a fresh data
 // directory (the demo organisation loads by itself), drives Debian's Chromium (/usr/bin/chromium, or CHROMIUM_PATH)
-// at a tablet-sized viewport, then stops the hub and removes the data directory.
+// at a tablet-sized viewport (a phone for /me), then stops the hub and removes the data directory.
 //   kiosk     — paired by the admin, right after a demo badge of the Engineering team was read;
-//   board     — the Engineering board, signed in as its manager (ada.lovelace@example.com);
+//   board     — the Engineering board, signed in as its manager (ada.lovelace@example.com), with a correction
+//               request from a member waiting in the inbox;
+//   me        — that member's own page on a phone, with the request pending;
+//   admin     — the admin console's employees;
 //   assistant — signed in as the admin, after a question to the built-in planner.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +23,8 @@ const ADMIN_PASSWORD = 'Screenshots-Admin-2026';
 const MANAGER = { email: 'ada.lovelace@example.com', password: 'demo-pass-123' };
 const QUESTION = 'Who was late this month in Support?';
 const VIEWPORT = { width: 834, height: 1112 }; // a 10.5" tablet, portrait
+const PHONE = { width: 390, height: 844 };
+const DEMO_PASSWORD = 'demo-pass-123';
 const START_TIMEOUT_MS = 120_000;
 const WAIT_MS = 15_000;
 
@@ -56,6 +61,31 @@ async function badgeToRead(hub: Hub): Promise<string> {
   return pick.badge_id!;
 }
 
+/**
+ * A member of the manager's team asks (through the API, as /me would) for the check-out they forgot on their last
+ * working day before today; the one asking, for /me.
+ */
+async function askForCorrection(hub: Hub): Promise<{ email: string }> {
+  const managerToken = await token(hub, MANAGER.email, MANAGER.password);
+  const [team] = await api<{ team_id: number }[]>(hub, '/teams/', managerToken);
+  const admin = await token(hub, ADMIN_EMAIL, ADMIN_PASSWORD);
+  const people = await api<{ employee_id: number; email: string; team_id: number | null; access: string }[]>(hub, `/employees/?team_id=${team.team_id}&limit=1000`, admin);
+  const member = people.find((p) => p.team_id === team.team_id && p.access === 'employee');
+  if (!member) throw new Error('no demo employee in the manager’s team');
+  const memberToken = await token(hub, member.email, DEMO_PASSWORD);
+  const records = await api<{ attendance_date: string; check_in_time: string | null }[]>(hub, `/attendance/?limit=10`, memberToken);
+  const today = new Date().toISOString().slice(0, 10);
+  const day = records.find((r) => r.attendance_date < today && r.check_in_time)?.attendance_date;
+  if (!day) throw new Error('no past working day of the demo employee');
+  const res = await fetch(`${hub.url}/attendance/corrections/`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${memberToken}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ attendance_date: day, check_out_time: '17:30:00', reason: 'Forgot to badge out after the release' }),
+  });
+  if (!res.ok) throw new Error(`correction request: ${res.status} ${await res.text()}`);
+  return member;
+}
+
 async function signIn(page: Page, email: string, password: string, landing: string) {
   await page.goto('/login');
   await page.locator('#email').fill(email);
@@ -67,8 +97,8 @@ async function signIn(page: Page, email: string, password: string, landing: stri
 const waitForText = (page: Page, selector: string, pattern: RegExp) =>
   page.locator(selector).filter({ hasText: pattern }).first().waitFor({ state: 'visible' });
 
-async function shoot(browser: Browser, hub: Hub, name: string, drive: (page: Page) => Promise<void>) {
-  const context = await browser.newContext({ baseURL: hub.url, viewport: VIEWPORT, deviceScaleFactor: 1, colorScheme: 'light', locale: 'en-GB', timezoneId: 'UTC' });
+async function shoot(browser: Browser, hub: Hub, name: string, drive: (page: Page) => Promise<void>, viewport = VIEWPORT) {
+  const context = await browser.newContext({ baseURL: hub.url, viewport, deviceScaleFactor: 1, colorScheme: 'light', locale: 'en-GB', timezoneId: 'UTC' });
   context.setDefaultTimeout(WAIT_MS);
   try {
     const page = await context.newPage();
@@ -110,12 +140,33 @@ async function main() {
       await waitForText(page, '#confirm', /: Checked (in|out) /);
     });
 
+    const member = await askForCorrection(started);
     await shoot(browser, started, 'board', async (page) => {
       await signIn(page, MANAGER.email, MANAGER.password, '/board');
       await waitForText(page, '#connection', /^Live$/);
       await page.locator('#members tr').first().waitFor();
+      await page.locator('#inbox-list li').first().waitFor();
       await waitForText(page, '#chart-caption', /working days|No working days/);
       await page.locator('#yesterday').filter({ hasText: /\S/ }).waitFor().catch(() => undefined); // the summary, if ready
+    });
+
+    await shoot(
+      browser,
+      started,
+      'me',
+      async (page) => {
+        await signIn(page, member.email, DEMO_PASSWORD, '/me');
+        await waitForText(page, '#connection', /^Live$/);
+        await page.locator('#corrections tbody tr').first().waitFor();
+        await page.locator('#days tbody tr').first().waitFor();
+      },
+      PHONE,
+    );
+
+    await shoot(browser, started, 'admin', async (page) => {
+      await signIn(page, ADMIN_EMAIL, ADMIN_PASSWORD, '/assistant');
+      await page.goto('/admin#employees');
+      await page.locator('#emp-table tbody tr').first().waitFor();
     });
 
     await shoot(browser, started, 'assistant', async (page) => {
