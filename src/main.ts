@@ -139,7 +139,6 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
   const stop = (signal: string) =>
     (stopping ??= (async () => {
       log.info({ signal }, 'shutting down');
-      const force = setTimeout(() => process.exit(1), 20_000).unref();
       // 1. No new connections; requests already in flight finish (their keep-alive sockets close after).
       const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections?.();
@@ -155,7 +154,6 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
       await jobs.close();
       await Promise.all([redis?.quit().catch(() => undefined), adapterRedis?.quit().catch(() => undefined)]);
       await orm.close();
-      clearTimeout(force);
       log.info('stopped');
     })());
   return { server, port, orm, log, bus, realtime, jobs, commits, stop };
@@ -178,6 +176,11 @@ if (import.meta.main) {
   // A library promise that fails with nobody listening must not take the whole hub down with it.
   process.on('unhandledRejection', (reason) => hub.log.error({ err: reason }, 'unhandled rejection'));
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => void hub.stop(signal).then(() => process.exit(0)));
+    process.once(signal, () => {
+      // A shutdown that hangs (a peer that never answers) ends anyway. Only the process's own signals arm this: a
+      // hub started inside another program (the tests) is stopped by it, and never exits it.
+      setTimeout(() => process.exit(1), 20_000).unref();
+      void hub.stop(signal).then(() => process.exit(0));
+    });
   }
 }

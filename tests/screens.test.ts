@@ -210,6 +210,69 @@ describe('the admin console', () => {
   }, TEST_TIMEOUT);
 });
 
+describe('the board around the live table', () => {
+  it('when a manager clicks a member of a team in another zone, then the day’s stays show in that zone, named, and a correction with a reason changes the record', async () => {
+    const team = await hub.makeTeam({ timezone: 'Asia/Tokyo' });
+    const manager = await hub.makeEmployee({ team_id: team.team_id, access: 'manager' });
+    const member = await hub.makeEmployee({ team_id: team.team_id, name: `Mika Member ${uid()}` });
+    const punch = await api('POST', '/attendance/check-in', manager.token, { employee_id: member.employee_id });
+    expect(punch.status).toBe(200);
+    const inAt = new Date(punch.body.record.check_in_time as string);
+    const tokyo = (d: Date) => d.toLocaleTimeString('en-GB', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+
+    const board = await utcPage();
+    await signIn(board, manager, '/board');
+    await expect.poll(() => text(board, '#connection'), poll).toBe('Live');
+    await expect.poll(() => text(board, '#zone'), poll).toBe('Times in Asia/Tokyo');
+    await expect.poll(() => text(board, '#on-site li'), poll).toBe(`${member.name} — since ${tokyo(inAt)}`);
+    await board.getByRole('button', { name: member.name }).click();
+    const dialog = board.getByRole('dialog');
+    await expect.poll(() => dialog.isVisible(), poll).toBe(true);
+    expect(await text(board, '#member-zone')).toBe('Times in Asia/Tokyo');
+    expect(await text(board, '#member-intervals li')).toBe(`${tokyo(inAt)} – still in`);
+
+    // Out a minute after the check-in (in Tokyo's clock), with the reason in the record's notes.
+    const outAt = new Date(Math.floor(inAt.getTime() / 60_000) * 60_000 + 60_000);
+    await dialog.getByLabel('Check-out').fill(tokyo(outAt));
+    await dialog.getByLabel('Reason').fill('Left for a client visit');
+    await dialog.getByRole('button', { name: 'Save correction' }).click();
+    await expect.poll(() => dialog.isVisible(), { ...poll, message: 'the dialog closes' }).toBe(false).catch(async (e: Error) => {
+      const shown = await board.locator('#member-form').evaluate((f: any) => [f.check_in_time.value, f.check_out_time.value, f.reason.value, f.querySelector('[data-error-for="form"]').textContent]);
+      throw new Error(`${e.message}: ${JSON.stringify(shown)} ${JSON.stringify(await hub.rows('select check_in_time, check_out_time, notes from attendance where employee_id = ?', [member.employee_id]))}`);
+    });
+    await expect.poll(() => board.locator(`#members tr[data-employee="${member.employee_id}"] [data-state]`).getAttribute('data-state'), poll).not.toBe('in');
+    const [record] = await hub.rows<{ check_out_time: Date; notes: string }>('select check_out_time, notes from attendance where employee_id = ?', [member.employee_id]);
+    expect(new Date(record.check_out_time).toISOString()).toBe(outAt.toISOString());
+    expect(record.notes).toBe('Corrected: Left for a client visit');
+    await expect.poll(() => board.locator('#on-site li').count(), poll).toBe(0);
+  }, TEST_TIMEOUT);
+
+  it('when a kiosk is paired on its own page, then the admin picks its team from a list, and it takes only that team’s badges', async () => {
+    const { team, alice, admin }: Org = await hub.makeOrg();
+    const other = await hub.makeOrg();
+    const kiosk = await utcPage();
+    await kiosk.goto('/kiosk');
+    await kiosk.getByLabel('Admin email').fill(admin.email);
+    await kiosk.getByLabel('Admin password').fill(TEST_PASSWORD);
+    await kiosk.getByLabel('Admin password').press('Tab');
+    await expect.poll(() => kiosk.locator('#pair-team option').count(), poll).toBeGreaterThan(2);
+    await kiosk.getByLabel('Team', { exact: true }).selectOption({ label: team.team_name });
+    const name = `Side door ${uid()}`;
+    await kiosk.getByLabel('Kiosk name').fill(name);
+    await kiosk.getByRole('button', { name: 'Pair' }).click();
+    await expect.poll(() => text(kiosk, '#connection'), poll).toBe('Online');
+    const [stored] = await hub.rows<{ team_id: number }>('select team_id from kiosks where name = ?', [name]);
+    expect(stored.team_id).toBe(team.team_id);
+
+    await kiosk.locator('#badge').fill(other.alice.badge_id!);
+    await kiosk.locator('#badge').press('Enter');
+    await expect.poll(() => text(kiosk, '#confirm'), poll).toMatch(/: This kiosk does not accept this badge\.$/);
+    await kiosk.locator('#badge').fill(alice.badge_id!);
+    await kiosk.locator('#badge').press('Enter');
+    await expect.poll(() => text(kiosk, '#confirm'), poll).toMatch(new RegExp(`^${alice.name}: Checked in`));
+  }, TEST_TIMEOUT);
+});
+
 describe('who sees what', () => {
   it('when each role signs in, then the home page and the header link only to the pages that role may open, and a page refused shows a message without an error', async () => {
     const { manager, alice, admin }: Org = await hub.makeOrg();
@@ -228,6 +291,13 @@ describe('who sees what', () => {
       expect(await page.locator('#home-pages a').evaluateAll((links: any[]) => links.map((a) => new URL(a.href).pathname))).toEqual(pages);
       expect(await page.locator('[data-nav] a').evaluateAll((links: any[]) => links.map((a) => new URL(a.href).pathname))).toEqual(pages);
       expect(await page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(true);
+      if (pages.includes('/board')) {
+        // Every team at a glance: admins only.
+        await page.goto('/board');
+        await expect.poll(() => text(page, '#connection'), poll).toBe('Live');
+        if (who === admin) await expect.poll(() => page.locator('#overview-table tbody tr').count(), poll).toBeGreaterThan(0);
+        expect(await page.locator('#overview').isVisible()).toBe(who === admin);
+      }
       for (const refused of ['/board', '/admin', '/assistant'].filter((p) => !pages.includes(p))) {
         await page.goto(refused);
         await expect.poll(() => text(page, 'main h1'), poll).toBe('Not for your role');

@@ -75,6 +75,18 @@ export type TransactionOptions = {
 };
 export type SqlDb = Sql & { transaction<T>(fn: (tx: Sql) => Promise<T>, opts?: TransactionOptions): Promise<T> };
 
+type Reads = readonly (() => Promise<unknown>)[];
+/**
+ * Independent reads: side by side on the pool (each takes its own connection), one after another inside a
+ * transaction, whose one connection runs one statement at a time (pg refuses to queue them from pg@9 on).
+ */
+export async function readAll<T extends Reads>(sql: Sql, reads: T): Promise<{ -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> }> {
+  if ('transaction' in sql) return (await Promise.all(reads.map((read) => read()))) as never;
+  const out: unknown[] = [];
+  for (const read of reads) out.push(await read());
+  return out as never;
+}
+
 const pgRunner = (client: Pick<PoolClient, 'query'>): Sql => ({
   query: async <T,>(text: string, params: readonly unknown[] = [], name?: string) =>
     (await client.query({ text, values: [...params], ...(name ? { name } : {}) })).rows as T[],

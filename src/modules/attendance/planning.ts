@@ -1,4 +1,4 @@
-import type { Sql } from '../../infra/db.ts';
+import { readAll, type Sql } from '../../infra/db.ts';
 import { addDays } from '../../infra/time.ts';
 import { employees } from '../employees/index.ts';
 import { assignments, holidayOn, holidays, planDay, schedules, shiftsOn, STANDARD_WEEK, versionOn, type DayPlan, type PlanSubject } from '../schedules/index.ts';
@@ -31,7 +31,7 @@ export type Planning = {
 
 /** Loads the planning of a period; `people`: only their assignments (default: everyone's overlapping the period). */
 export async function loadPlanning(sql: Sql, orgTz: string, from: string, to: string, people: number[] | null = null): Promise<Planning> {
-  const [teamRows, assigned, holidayList] = await Promise.all([teams.allSettings(sql), assignments.overlapping(sql, from, to, people), holidays.between(sql, from, to)]);
+  const [teamRows, assigned, holidayList] = await readAll(sql, [() => teams.allSettings(sql), () => assignments.overlapping(sql, from, to, people), () => holidays.between(sql, from, to)] as const);
   const teamById = new Map(teamRows.map((t) => [t.team_id, t]));
   const scheduleIds = new Set<number>();
   for (const t of teamRows) if (t.schedule_id !== null) scheduleIds.add(t.schedule_id);

@@ -44,6 +44,7 @@ export async function teamSnapshot(ctx: Pick<Ctx, 'em' | 'config'>, teamId: numb
     return {
       employee_id: id,
       name: r.member_name,
+      record_id: record?.record_id ?? null,
       status: record?.status ?? null,
       attendance_date: record?.attendance_date ?? null,
       state,

@@ -7,6 +7,8 @@ export type { BoardState };
 export type BoardMember = {
   employee_id: number;
   name: string;
+  /** The day's record (null: none yet), for corrections from the board. */
+  record_id: number | null;
   /** The record's status (Present, Late, …), or null when there is no record today. */
   status: string | null;
   /** The record's date: the board's, or the day before for someone still in from a night shift begun then. */
