@@ -1,28 +1,21 @@
 // Kiosk PINs (employee number + PIN instead of a badge), the kiosk's offline roster, the team setting web_punch and
 // the signed-in person's own profile (GET /me/profile, PUT /me/pin).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { http, openSocket, startServer, type Client } from './socket-utils.ts';
-import { createTestHub, TEST_PASSWORD, uid, type TestHub } from './utils.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { http, openSocket, type Client, withHubAndServer, type TestServer } from './socket-utils.ts';
+import { TEST_PASSWORD, uid, type TestHub } from './utils.ts';
 
 /** Small limits, so the throttles are reached in a few attempts. */
 const PER_EMPLOYEE = 3;
 const PER_KIOSK = 6;
 
-let server: Awaited<ReturnType<typeof startServer>>;
+let server: TestServer;
 let hub: TestHub;
 const sockets: Client[] = [];
 const track = (s: Client) => (sockets.push(s), s);
 
-beforeAll(async () => {
-  hub = await createTestHub();
-  server = await startServer({ PIN_ATTEMPTS_PER_EMPLOYEE: String(PER_EMPLOYEE), PIN_ATTEMPTS_PER_KIOSK: String(PER_KIOSK), PIN_WINDOW_SECONDS: '900' });
-});
+withHubAndServer({ PIN_ATTEMPTS_PER_EMPLOYEE: String(PER_EMPLOYEE), PIN_ATTEMPTS_PER_KIOSK: String(PER_KIOSK), PIN_WINDOW_SECONDS: '900' }, (h, s) => ((hub = h), (server = s)));
 afterEach(() => {
   for (const s of sockets.splice(0)) s.close();
-});
-afterAll(async () => {
-  await server.stop('test');
-  await hub.close();
 });
 
 type Ack = { ok: boolean; error?: { code: string; message: string; retry_after?: number }; action?: string; duplicate?: boolean; record?: any; employee?: any };
@@ -57,7 +50,7 @@ describe('PINs set by an admin', () => {
     const created = await hub.request('POST', '/employees/', {
       token: admin.token,
       json: { name: 'Pin Person', email: `pin.${uid()}@example.com`, password: 'Unusual-Pass-93', employee_number: number, pin: '0042' },
-    });
+   });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ employee_number: number.trim().toUpperCase(), has_pin: true });
     expect(created.text).not.toMatch(/pin_hash|"pin"|\$2[aby]\$/);
@@ -79,26 +72,26 @@ describe('PINs set by an admin', () => {
     expect(again.body.has_pin).toBe(true);
     // A change of something else leaves the PIN as it is.
     expect((await hub.request('PUT', `/employees/${id}`, { token: admin.token, json: { role: 'Lead 2' } })).body.has_pin).toBe(true);
-  });
+ });
 
   it('when the PIN is not 4 to 8 digits in a string, then 422; when the employee number is taken, then 409 duplicate_employee_number', async () => {
     const { admin, alice, bob } = await hub.makeOrg();
     for (const pin of ['123', '123456789', '12a4', ' 1234', 1234, '']) {
       const res = await hub.request('PUT', `/employees/${alice.employee_id}`, { token: admin.token, json: { pin } });
       expect(res.status, JSON.stringify(pin)).toBe(422);
-    }
+   }
     const number = await givePin(admin.token, alice.employee_id, '2468');
     const taken = await hub.request('PUT', `/employees/${bob.employee_id}`, { token: admin.token, json: { employee_number: number.toLowerCase() } });
     expect(taken.status).toBe(409);
     expect(taken.body.code).toBe('duplicate_employee_number');
     expect((await hub.request('PUT', `/employees/${bob.employee_id}`, { token: admin.token, json: { employee_number: 'has space' } })).status).toBe(422);
-  });
+ });
 
   it('when a manager or the employee tries to set a PIN through PUT /employees/{id}, then 403', async () => {
     const { manager, alice } = await hub.makeOrg();
     expect((await hub.request('PUT', `/employees/${alice.employee_id}`, { token: manager.token, json: { pin: '1357' } })).status).toBe(403);
     expect((await hub.request('PUT', `/employees/${alice.employee_id}`, { token: alice.token, json: { pin: '1357' } })).status).toBe(403);
-  });
+ });
 });
 
 describe('GET /me/profile and PUT /me/pin', () => {
@@ -111,11 +104,11 @@ describe('GET /me/profile and PUT /me/pin', () => {
     expect(res.body).toEqual({
       employee_id: alice.employee_id, name: alice.name, email: alice.email, access: 'employee', role: 'Developer', team_id: team.team_id, team_name: team.team_name,
       timezone: 'Europe/Paris', web_punch: false, employee_number: null, has_pin: false, has_badge: true,
-    });
+   });
     const none = await hub.request('GET', '/me/profile', { token: loner.token });
     expect(none.body).toMatchObject({ team_id: null, team_name: null, timezone: hub.config.timezone, web_punch: false, has_badge: false });
     expect((await hub.request('GET', '/me/profile')).status).toBe(401);
-  });
+ });
 
   it('when a person sets their own PIN, then the right password is needed (403 wrong_password otherwise), a bad PIN is 422, and null removes it', async () => {
     const alice = await hub.makeEmployee();
@@ -125,7 +118,7 @@ describe('GET /me/profile and PUT /me/pin', () => {
     expect((await hub.request('GET', '/me/profile', { token: alice.token })).body.has_pin).toBe(false);
     for (const pin of ['12', 'abcd', 12345]) {
       expect((await hub.request('PUT', '/me/pin', { token: alice.token, json: { pin, current_password: TEST_PASSWORD } })).status).toBe(422);
-    }
+   }
     expect((await hub.request('PUT', '/me/pin', { token: alice.token, json: { pin: '4321' } })).status).toBe(422);
     const ok = await hub.request('PUT', '/me/pin', { token: alice.token, json: { pin: '4321', current_password: TEST_PASSWORD } });
     expect(ok.status).toBe(204);
@@ -137,17 +130,17 @@ describe('GET /me/profile and PUT /me/pin', () => {
     expect(audit).toMatchObject({ actor_id: alice.employee_id, action: 'update' });
     expect((await hub.request('PUT', '/me/pin', { token: alice.token, json: { pin: null, current_password: TEST_PASSWORD } })).status).toBe(204);
     expect((await hub.request('GET', '/me/profile', { token: alice.token })).body.has_pin).toBe(false);
-  });
+ });
 
   it('when wrong passwords keep coming to PUT /me/pin, then they count as failed sign-ins and 429 follows', async () => {
     const alice = await hub.makeEmployee();
     const statuses: number[] = [];
     for (let i = 0; i < hub.config.login.maxFailures + 1; i++) {
       statuses.push((await hub.request('PUT', '/me/pin', { token: alice.token, json: { pin: '4321', current_password: `guess-${i}` } })).status);
-    }
+   }
     expect(statuses.slice(0, hub.config.login.maxFailures).every((s) => s === 403)).toBe(true);
     expect(statuses.at(-1)).toBe(429);
-  });
+ });
 });
 
 describe('the team setting web_punch', () => {
@@ -167,7 +160,7 @@ describe('the team setting web_punch', () => {
     expect((await hub.request('PUT', `/teams/${team.team_id}`, { token: admin.token, json: { grace_minutes: 3 } })).body.web_punch).toBe(true);
     expect((await hub.request('PUT', `/teams/${team.team_id}`, { token: admin.token, json: { web_punch: 'yes' } })).status).toBe(422);
     expect((await hub.request('PUT', `/teams/${team.team_id}`, { token: admin.token, json: { web_punch: false } })).body.web_punch).toBe(false);
-  });
+ });
 
   it('when the OpenAPI document is read, then the team and employee schemas document web_punch, employee_number, pin and has_pin', async () => {
     const { paths } = (await hub.request('GET', '/openapi.json')).body;
@@ -181,7 +174,7 @@ describe('the team setting web_punch', () => {
     expect(Object.keys(employeeOut.properties)).not.toContain('pin');
     expect(paths['/me/profile'].get).toBeDefined();
     expect(paths['/me/pin'].put).toBeDefined();
-  });
+ });
 });
 
 describe('PIN punches at a kiosk', () => {
@@ -199,7 +192,7 @@ describe('PIN punches at a kiosk', () => {
     expect(await punchesOf(alice.employee_id)).toBe(1);
     const out = await check({ employee_number: number, pin: '2580' });
     expect(out).toMatchObject({ ok: true, action: 'check_out' });
-  });
+ });
 
   it('when the PIN is wrong, the number unknown, or the person has no PIN, then the same invalid_pin answer and nothing is written', async () => {
     const { admin, alice, bob, check } = await orgWithKiosk();
@@ -214,7 +207,7 @@ describe('PIN punches at a kiosk', () => {
     for (const ack of answers) expect(ack).toEqual({ ok: false, error: { code: 'invalid_pin', message: answers[0].error!.message } });
     expect(await punchesOf(alice.employee_id)).toBe(0);
     expect(await punchesOf(bob.employee_id)).toBe(0);
-  });
+ });
 
   it('when a payload mixes a badge with a number, or has a number without a PIN, then validation_error', async () => {
     const { alice, check } = await orgWithKiosk();
@@ -222,7 +215,7 @@ describe('PIN punches at a kiosk', () => {
     expect((await check({ employee_number: 'X1' })).error?.code).toBe('validation_error');
     expect((await check({ badge_id: alice.badge_id, pin: '1234' })).error?.code).toBe('validation_error');
     expect((await check({ employee_number: 'X1', pin: '12' })).error?.code).toBe('validation_error');
-  });
+ });
 
   it(`when ${PER_EMPLOYEE} wrong PINs were given for a number, then even the right PIN gets pin_locked with retry_after, while other numbers still work`, async () => {
     const { admin, alice, bob, check } = await orgWithKiosk();
@@ -239,7 +232,7 @@ describe('PIN punches at a kiosk', () => {
     expect(await check({ employee_number: bobNumber, pin: '9753' })).toMatchObject({ ok: true, action: 'check_in' });
     // A badge is not a PIN: alice still gets in with hers.
     expect(await check({ badge_id: alice.badge_id })).toMatchObject({ ok: true, action: 'check_in' });
-  });
+ });
 
   it('when a right PIN follows a few wrong ones (below the limit), then it punches and the count starts again', async () => {
     const { admin, alice, check } = await orgWithKiosk();
@@ -248,7 +241,7 @@ describe('PIN punches at a kiosk', () => {
     expect(await check({ employee_number: number, pin: '3141' })).toMatchObject({ ok: true });
     for (let i = 0; i < PER_EMPLOYEE - 1; i++) expect((await check({ employee_number: number, pin: '0000' })).error?.code).toBe('invalid_pin');
     expect(await check({ employee_number: number, pin: '3141' })).toMatchObject({ ok: true });
-  });
+ });
 
   it(`when ${PER_KIOSK} wrong PINs were given at one kiosk (any numbers), then that kiosk's PIN punches get pin_locked; another kiosk and badges still work`, async () => {
     const { admin, alice, check } = await orgWithKiosk();
@@ -262,7 +255,7 @@ describe('PIN punches at a kiosk', () => {
     expect(await check({ badge_id: alice.badge_id })).toMatchObject({ ok: true, action: 'check_in' });
     const other = await orgWithKiosk();
     expect(await other.check({ employee_number: number, pin: '2718' })).toMatchObject({ ok: true, action: 'check_out' });
-  });
+ });
 
   it('when concurrent wrong PINs arrive for one number, then no more than the limit are compared before the lock', async () => {
     const { admin, alice, check } = await orgWithKiosk();
@@ -270,7 +263,7 @@ describe('PIN punches at a kiosk', () => {
     const acks = await Promise.all(Array.from({ length: PER_EMPLOYEE * 3 }, () => check({ employee_number: number, pin: '0001' })));
     expect(acks.filter((a) => a.error?.code === 'invalid_pin')).toHaveLength(PER_EMPLOYEE);
     expect(acks.filter((a) => a.error?.code === 'pin_locked')).toHaveLength(PER_EMPLOYEE * 2);
-  });
+ });
 
   it('when a kiosk of one team gets the right PIN of another team’s member, then it is refused and nothing is written', async () => {
     const { admin, check } = await orgWithKiosk('team');
@@ -278,7 +271,7 @@ describe('PIN punches at a kiosk', () => {
     const number = await givePin(admin.token, stranger.employee_id, '7410');
     expect((await check({ employee_number: number, pin: '7410' })).error?.code).toBe('forbidden');
     expect(await punchesOf(stranger.employee_id)).toBe(0);
-  });
+ });
 
   it('when a person sends an employee number and PIN on their own socket, then forbidden: PINs are for kiosks', async () => {
     const { admin, alice } = await hub.makeOrg();
@@ -287,7 +280,7 @@ describe('PIN punches at a kiosk', () => {
     const ack = (await socket.emitWithAck('attendance:check', { employee_number: number, pin: '9999' } as never)) as unknown as Ack;
     expect(ack.error?.code).toBe('forbidden');
     expect(await punchesOf(alice.employee_id)).toBe(0);
-  });
+ });
 });
 
 describe('the kiosk roster (kiosk:roster)', () => {
@@ -313,7 +306,7 @@ describe('the kiosk roster (kiosk:roster)', () => {
     expect(noBadge.badge_id).toBeNull();
     // Without a payload too.
     expect(((await socket.emitWithAck('kiosk:roster', undefined as never)) as unknown as { ok: boolean }).ok).toBe(true);
-  });
+ });
 
   it('when a kiosk without a team asks, then every active person with a badge is in it', async () => {
     const { socket, alice } = await orgWithKiosk();
@@ -321,12 +314,12 @@ describe('the kiosk roster (kiosk:roster)', () => {
     const ack = (await socket.emitWithAck('kiosk:roster', {} as never)) as unknown as { ok: boolean; items: { badge: string; name: string }[] };
     const badges = new Set(ack.items.map((i) => i.badge));
     for (const b of [alice.badge_id, other.alice.badge_id, other.admin.badge_id]) expect(badges.has(b!)).toBe(true);
-  });
+ });
 
   it('when a person’s socket asks, then forbidden', async () => {
     const { admin } = await hub.makeOrg();
     const socket = track(await openSocket(server.url, admin.token));
     const ack = (await socket.emitWithAck('kiosk:roster', {} as never)) as unknown as Ack;
     expect(ack).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-  });
+ });
 });

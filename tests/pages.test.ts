@@ -2,23 +2,16 @@
 // kiosk pairing, punches and the offline queue, the live team board, the assistant console, sign-in and sign-out,
 // and the accessibility basics. Every wait is bounded.
 import type { Page, WebSocketRoute } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { attr, browserKit, poll, signIn, TEST_TIMEOUT, text } from './browser.ts';
-import { http, sleep, startServer } from './socket-utils.ts';
-import { createTestHub, TEST_PASSWORD, uid, type TestHub } from './utils.ts';
+import { http, sleep, startServer, withHubAndServer, type TestServer } from './socket-utils.ts';
+import { TEST_PASSWORD, uid, type TestHub } from './utils.ts';
 
 let hub: TestHub;
-let server: Awaited<ReturnType<typeof startServer>>;
+let server: TestServer;
 const { newContext, newPage } = browserKit(() => server.url);
 
-beforeAll(async () => {
-  hub = await createTestHub();
-  server = await startServer();
-});
-afterAll(async () => {
-  await server?.stop('test');
-  await hub?.close();
-});
+withHubAndServer({}, (h, s) => ((hub = h), (server = s)));
 
 // The browser globals used by the functions that run in the page (the project type-checks without the DOM library).
 interface PageElement {
@@ -79,7 +72,7 @@ function received(page: Page): [string, any][] {
     ws.on('framereceived', (frame) => {
       const packet = /^42(\[.*)$/s.exec(String(frame.payload));
       if (packet) events.push(JSON.parse(packet[1]) as [string, any]);
-    }),
+   }),
   );
   return events;
 }
@@ -121,7 +114,7 @@ describe('kiosk', () => {
     expect(records[0].check_in_time).not.toBeNull();
     const punches = await hub.rows<{ source: string; device: string; action: string }>('select source, device, action from punches where employee_id = ?', [alice.employee_id]);
     expect(punches).toEqual([{ source: 'kiosk', device, action: 'check_in' }]);
-  }, TEST_TIMEOUT);
+ }, TEST_TIMEOUT);
 
   it('when badges are read while the network is down, then they wait on the device (across a reload) and are sent once, with the time they were read, when it is back', async () => {
     const { manager, alice, bob, admin }: Org = await hub.makeOrg();
@@ -138,8 +131,8 @@ describe('kiosk', () => {
       hubSide.onMessage((message) => {
         ws.send(message);
         void ws.close();
-      });
-    });
+     });
+   });
     const kiosk = await newPage(context);
     await pairKiosk(kiosk, admin);
     expect(await attr(kiosk, '#waiting', 'data-count')).toBe('0');
@@ -154,7 +147,7 @@ describe('kiosk', () => {
       // Named from the badge → name list the kiosk fetched while online ("Person P.": first name, last initial).
       const short = `${p.name.split(' ')[0]} ${p.name.split(' ').at(-1)![0]}.`;
       await expect.poll(() => text(kiosk, '#confirm'), poll).toMatch(new RegExp(`^${escapeRegExp(short)}: Saved at \\d\\d:\\d\\d — it will be sent when the connection is back$`));
-    }
+   }
     const typedUntil = Date.now();
     await expect.poll(() => text(kiosk, '#waiting'), poll).toBe('3 waiting');
     expect(await attr(kiosk, '#waiting', 'data-count')).toBe('3');
@@ -167,7 +160,7 @@ describe('kiosk', () => {
       const at = Date.parse(q.occurred_at);
       expect(at).toBeGreaterThanOrEqual(typedFrom);
       expect(at).toBeLessThanOrEqual(typedUntil);
-    }
+   }
     expect(await hub.rows('select 1 from punches where employee_id in (?, ?, ?)', ids)).toEqual([]);
 
     // The network returns but the socket is held shut: a reload now shows the same queue, read back from the device.
@@ -203,7 +196,7 @@ describe('kiosk', () => {
       expect(new Date(row.occurred_at).getTime()).toBe(Date.parse(q.occurred_at));
       expect(new Date(row.occurred_at).getTime()).toBeLessThan(restoredAt);
       expect(new Date(row.received_at).getTime()).toBeGreaterThanOrEqual(restoredAt - 5);
-    }
+   }
     const records = await hub.rows<{ employee_id: number; record_id: number; check_in_time: Date }>(
       'select employee_id, record_id, check_in_time from attendance where employee_id in (?, ?, ?)',
       ids,
@@ -213,8 +206,8 @@ describe('kiosk', () => {
       const row = punches.find((p) => p.employee_id === r.employee_id)!;
       expect(row.record_id).toBe(r.record_id);
       expect(new Date(r.check_in_time).getTime()).toBe(new Date(row.occurred_at).getTime());
-    }
-  }, TEST_TIMEOUT);
+   }
+ }, TEST_TIMEOUT);
 });
 
 describe('team board', () => {
@@ -239,7 +232,7 @@ describe('team board', () => {
     expect(await count(board, 'in')).toBe(1);
     expect(await notArrived(board)).toBe(2);
     expect(await stateOf(board, bob.employee_id)).toMatch(NOT_ARRIVED);
-  }, TEST_TIMEOUT);
+ }, TEST_TIMEOUT);
 });
 
 describe('a board on a wall', () => {
@@ -265,10 +258,10 @@ describe('a board on a wall', () => {
       await expect.poll(() => stateOf(board, alice.employee_id), poll).toBe('in');
       expect(new URL(board.url()).pathname).toBe('/board');
       expect(errors).toEqual([]);
-    } finally {
+   } finally {
       await short.stop('test');
-    }
-  }, 180_000);
+   }
+ }, 180_000);
 });
 
 describe('assistant', () => {
@@ -317,7 +310,7 @@ describe('assistant', () => {
     expect(await text(page, '#history li b')).toBe(question);
     expect(await text(page, '#history li')).toContain(answer);
     expect(await page.getByRole('button', { name: 'Ask' }).isEnabled()).toBe(true);
-  }, TEST_TIMEOUT);
+ }, TEST_TIMEOUT);
 
   it('when a manager opens the assistant, then the page says it is not for their role', async () => {
     const { manager }: Org = await hub.makeOrg();
@@ -326,7 +319,7 @@ describe('assistant', () => {
     await page.goto('/assistant');
     await expect.poll(() => text(page, 'main h1'), poll).toBe('Not for your role');
     expect(await page.locator('#question').count()).toBe(0);
-  }, TEST_TIMEOUT);
+ }, TEST_TIMEOUT);
 });
 
 describe('sign-in and sign-out', () => {
@@ -340,7 +333,7 @@ describe('sign-in and sign-out', () => {
     await expect.poll(() => text(page, '#error'), poll).toBe('Incorrect email or password');
     expect(new URL(page.url()).pathname).toBe('/login');
     expect(await page.evaluate(() => sessionStorage.getItem('checkin.session'))).toBeNull();
-  }, TEST_TIMEOUT);
+ }, TEST_TIMEOUT);
 
   it('when /login is given a next that leads off-site (backslash, tab, protocol-relative, absolute), then signing in stays on the hub', async () => {
     const { manager }: Org = await hub.makeOrg();
@@ -356,7 +349,7 @@ describe('sign-in and sign-out', () => {
       expect(new URL(page.url()).origin, next).toBe(origin);
       expect(new URL(page.url()).pathname, next).toBe('/board');
       await page.context().close();
-    }
+   }
     // A path on the hub itself is still honoured.
     const page = await newPage();
     await page.goto('/login?next=%2Fboard%3Fteam%3D1');
@@ -364,7 +357,7 @@ describe('sign-in and sign-out', () => {
     await page.getByLabel('Password').fill(TEST_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL((url) => url.pathname === '/board' && url.search === '?team=1', { waitUntil: 'commit' });
-  }, TEST_TIMEOUT);
+ }, TEST_TIMEOUT);
 
   it('when a signed-in manager signs out, then the browser is back on /login and /board sends it to sign in again', async () => {
     const { manager }: Org = await hub.makeOrg();
@@ -383,7 +376,7 @@ describe('sign-in and sign-out', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL((url) => url.pathname === '/board', { waitUntil: 'commit' });
     await expect.poll(() => text(page, '#connection'), poll).toBe('Live');
-  }, TEST_TIMEOUT);
+ }, TEST_TIMEOUT);
 });
 
 describe('accessibility basics', () => {
@@ -413,7 +406,7 @@ describe('accessibility basics', () => {
     expect(await fields(page)).toBe(9); // team, the two periods, from and to, the language switch, and the member dialog's check-in, check-out and reason
     expect(await unlabelled(page)).toEqual([]);
     expect(await page.getByLabel('Team', { exact: true }).evaluate((el) => el.tagName)).toBe('SELECT');
-  }, TEST_TIMEOUT);
+ }, TEST_TIMEOUT);
 
   it('when the kiosk is used from the keyboard, then each keypad key is reachable with Tab and works, and the confirmation is announced', async () => {
     const { alice, admin }: Org = await hub.makeOrg();
@@ -427,7 +420,7 @@ describe('accessibility basics', () => {
     for (let i = 0; i < keys.length; i++) {
       await page.keyboard.press('Tab');
       reached.push(await page.evaluate(() => document.activeElement?.dataset.key));
-    }
+   }
     expect(reached).toEqual(keys);
     expect(await page.getByRole('button', { name: 'Delete last character' }).count()).toBe(1);
 
@@ -445,5 +438,5 @@ describe('accessibility basics', () => {
     await typeBadge(page, alice.badge_id!);
     await expect.poll(() => page.getByRole('status').filter({ hasText: `${alice.name}: Checked in` }).count(), poll).toBe(1);
     expect(await page.locator('#waiting').getAttribute('aria-live')).toBe('polite');
-  }, TEST_TIMEOUT);
+ }, TEST_TIMEOUT);
 });

@@ -1,24 +1,17 @@
 import { sign } from 'hono/jwt';
 import { io as connect } from 'socket.io-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { collect, connectError, http, nextEvent, openSocket, sleep, startServer, type Client } from './socket-utils.ts';
-import { createTestHub, TEST_SECRET, uid, type TestHub } from './utils.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { collect, connectError, http, nextEvent, openSocket, sleep, startServer, type Client, withHubAndServer, type TestServer } from './socket-utils.ts';
+import { TEST_SECRET, uid, type TestHub } from './utils.ts';
 
-let server: Awaited<ReturnType<typeof startServer>>;
+let server: TestServer;
 let hub: TestHub;
 const sockets: Client[] = [];
 const track = (s: Client) => (sockets.push(s), s);
 
-beforeAll(async () => {
-  hub = await createTestHub();
-  server = await startServer({ SOCKET_REVALIDATE_SECONDS: '1' });
-});
+withHubAndServer({ SOCKET_REVALIDATE_SECONDS: '1' }, (h, s) => ((hub = h), (server = s)));
 afterEach(() => {
   for (const s of sockets.splice(0)) s.close();
-});
-afterAll(async () => {
-  await server.stop('test');
-  await hub.close();
 });
 
 /** An org with a registered kiosk and its device token. */
@@ -27,7 +20,7 @@ async function orgWithKiosk(kioskTeam: 'team' | 'none' = 'none') {
   const res = await http(server.url, 'POST', '/kiosks/', {
     token: org.admin.token,
     json: { name: `Door ${uid()}`, team_id: kioskTeam === 'team' ? org.team.team_id : null },
-  });
+ });
   expect(res.status).toBe(201);
   return { ...org, kiosk: res.body as { kiosk_id: number; token: string; name: string } };
 }
@@ -75,7 +68,7 @@ describe('kiosk punches and live boards', () => {
     if (!again.ok) throw new Error('join failed');
     expect(again.seq).toBe(event.seq);
     expect(again.members.find((m) => m.employee_id === alice.employee_id)?.check_in_time).toBe(ack.record.check_in_time);
-  });
+ });
 
   it('when the same client_event_id is sent again, sequentially or at once, then one punch row and the same record', async () => {
     const { alice, kiosk } = await orgWithKiosk();
@@ -91,14 +84,14 @@ describe('kiosk punches and live boards', () => {
     expect(new Set(all.map((x) => (x.ok ? x.record.record_id : 0))).size).toBe(1);
     const [{ n }] = await hub.rows<{ n: string }>('select count(*) as n from punches where client_event_id = ?', [eventId]);
     expect(Number(n)).toBe(1);
-  });
+ });
 
   it('when a record is edited over REST, then the board receives "updated" with the new values', async () => {
     const { team, manager, alice, admin } = await orgWithKiosk();
     const created = await http(server.url, 'POST', '/attendance/', {
       token: admin.token,
       json: { employee_id: alice.employee_id, attendance_date: '2026-01-05', status: 'Present' },
-    });
+   });
     expect(created.status).toBe(201);
     const board = track(await openSocket(server.url, manager.token));
     await board.emitWithAck('board:join', { team_id: team.team_id });
@@ -107,7 +100,7 @@ describe('kiosk punches and live boards', () => {
     expect(res.status).toBe(200);
     const event = await changed;
     expect(event).toMatchObject({ action: 'updated', team_id: team.team_id, record: { record_id: created.body.record_id, status: 'Remote', notes: 'worked from home' } });
-  });
+ });
 
   it('when an employee punches for themselves over the socket, then only their own socket and their team board hear it', async () => {
     const { team, manager, alice, bob } = await orgWithKiosk();
@@ -126,7 +119,7 @@ describe('kiosk punches and live boards', () => {
     expect(forOther).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     await sleep(200);
     expect(bobSeen).toEqual([]);
-  });
+ });
 
   it('when an employee sends occurred_at on their own socket punch, then occurred_at_not_allowed and nothing is written; a kiosk replaying an offline punch may', async () => {
     const { alice, bob, kiosk } = await orgWithKiosk();
@@ -140,7 +133,7 @@ describe('kiosk punches and live boards', () => {
     const replay = await kioskSocket.emitWithAck('attendance:check', { badge_id: bob.badge_id!, occurred_at: earlier, client_event_id: `offline-${uid()}` });
     expect(replay).toMatchObject({ ok: true, action: 'check_in' });
     if (replay.ok) expect(replay.record.check_in_time).toBe(new Date(earlier).toISOString());
-  });
+ });
 
   it('when someone without the right asks to watch a board, then an error ack and no events', async () => {
     const { team, alice, kiosk } = await orgWithKiosk();
@@ -155,7 +148,7 @@ describe('kiosk punches and live boards', () => {
     await kioskSocket.emitWithAck('attendance:check', { badge_id: alice.badge_id!, client_event_id: `x-${uid()}` });
     await sleep(300);
     expect(seen).toEqual([]);
-  });
+ });
 
   it('when an admin joins any board and leaves it, then events stop after leaving', async () => {
     const { team, admin, alice, bob, kiosk } = await orgWithKiosk();
@@ -170,7 +163,7 @@ describe('kiosk punches and live boards', () => {
     await kioskSocket.emitWithAck('attendance:check', { badge_id: bob.badge_id!, client_event_id: `b-${uid()}` });
     await sleep(300);
     expect(seen).toEqual([]);
-  });
+ });
 
   it('when a kiosk bound to a team reads a badge of another team, then it is refused and nothing is written', async () => {
     const { kiosk } = await orgWithKiosk('team');
@@ -180,7 +173,7 @@ describe('kiosk punches and live boards', () => {
     const ack = await kioskSocket.emitWithAck('attendance:check', { badge_id: stranger.alice.badge_id!, client_event_id: eventId });
     expect(ack).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     expect(await hub.rows('select 1 from punches where client_event_id = ?', [eventId])).toHaveLength(0);
-  });
+ });
 });
 
 describe('socket authentication', () => {
@@ -195,11 +188,11 @@ describe('socket authentication', () => {
     const tampered = [h, Buffer.from(JSON.stringify({ ...payload, access: 'admin' })).toString('base64url'), s].join('.');
     for (const token of [undefined, '', 'garbage', 42, expired, wrongKey, tampered, 'khub_not-a-real-kiosk-token']) {
       expect(await connectError(server.url, token)).toBe('unauthorized');
-    }
+   }
     expect(await connectError(server.url, kiosk.token)).toBe('connected');
     expect((await http(server.url, 'DELETE', `/kiosks/${kiosk.kiosk_id}`, { token: admin.token })).status).toBe(204);
     expect(await connectError(server.url, kiosk.token)).toBe('unauthorized');
-  });
+ });
 
   it('when a kiosk is revoked, then its live socket is told and disconnected at once', async () => {
     const { admin, kiosk } = await orgWithKiosk();
@@ -211,7 +204,7 @@ describe('socket authentication', () => {
     expect(await gone).toBe('io server disconnect');
     const list = await http(server.url, 'GET', '/kiosks/?include_revoked=true&limit=1000', { token: admin.token });
     expect(list.body.find((k: { kiosk_id: number }) => k.kiosk_id === kiosk.kiosk_id).revoked_at).not.toBeNull();
-  });
+ });
 
   it('when a user token expires, then the socket is disconnected', async () => {
     const { alice } = await orgWithKiosk();
@@ -225,7 +218,7 @@ describe('socket authentication', () => {
     const ended = await nextEvent(socket, 'session:ended', 5000);
     expect(ended).toEqual({ reason: 'token_expired' });
     socket.close();
-  });
+ });
 
   it('when a user is deactivated, then their open socket closes within the sweep interval', async () => {
     const { alice, admin } = await orgWithKiosk();
@@ -234,7 +227,7 @@ describe('socket authentication', () => {
     expect((await http(server.url, 'PUT', `/employees/${alice.employee_id}`, { token: admin.token, json: { active: false } })).status).toBe(200);
     expect(await ended).toEqual({ reason: 'deactivated' });
     socket.close();
-  });
+ });
 });
 
 describe('bad payloads', () => {
@@ -257,14 +250,14 @@ describe('bad payloads', () => {
       const ack = await socket.emitWithAck('attendance:check', payload as never);
       expect(ack.ok).toBe(false);
       if (!ack.ok) expect(typeof ack.error.message).toBe('string');
-    }
+   }
     expect(await hub.rows('select 1 from punches where employee_id = ?', [alice.employee_id])).toHaveLength(0);
     socket.emit('attendance:check', { badge_id: alice.badge_id!, client_event_id: `noack-${uid()}` } as never, undefined as never);
     (socket as unknown as { emit: (e: string, p: unknown) => void }).emit('attendance:check', { badge_id: alice.badge_id });
     (socket as unknown as { emit: (e: string, p: unknown) => void }).emit('no:such:event', { x: 1 });
     const ok = await socket.emitWithAck('attendance:check', { badge_id: alice.badge_id!, client_event_id: `ok-${uid()}` });
     expect(ok.ok).toBe(true);
-  });
+ });
 
   it('when a client sends a huge payload, then that socket is dropped and other clients carry on', async () => {
     const { alice, bob, kiosk } = await orgWithKiosk();
@@ -276,7 +269,7 @@ describe('bad payloads', () => {
     const ack = await bystander.emitWithAck('attendance:check', { badge_id: bob.badge_id!, client_event_id: `by-${uid()}` });
     expect(ack.ok).toBe(true);
     expect(alice).toBeDefined();
-  });
+ });
 
   it('when a kiosk floods punches, then the excess gets rate_limited acks and the server stays up', async () => {
     const flood = await startServer({ KIOSK_PUNCH_BURST: '5', KIOSK_PUNCHES_PER_SECOND: '1' });
@@ -291,10 +284,10 @@ describe('bad payloads', () => {
       expect(limited.length).toBeGreaterThanOrEqual(14);
       expect((await fetch(`${flood.url}/healthz`)).status).toBe(200);
       socket.close();
-    } finally {
+   } finally {
       await flood.stop('test');
-    }
-  });
+   }
+ });
 });
 
 describe('rooms and rights', () => {
@@ -305,7 +298,7 @@ describe('rooms and rights', () => {
     const ack = await socket.emitWithAck('board:join', { team_id: missing });
     expect(ack).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect(server.realtime.io.of('/').adapter.rooms.get(`team:${missing}`)).toBeUndefined();
-  });
+ });
 
   it('when a manager moved to another team reconnects with connection-state recovery, then the old team’s room is dropped and its changes no longer reach them', async () => {
     const { team, manager, admin, alice, kiosk } = await orgWithKiosk();
@@ -336,5 +329,5 @@ describe('rooms and rights', () => {
     const rooms = [...(server.realtime.io.of('/').sockets.get(board.id!)?.rooms ?? [])];
     expect(rooms).not.toContain(`team:${team.team_id}`);
     expect(rooms).toContain(`user:${manager.employee_id}`);
-  });
+ });
 });

@@ -1,21 +1,14 @@
 // Refresh tokens through the real server: a sign-in gives one; each use gives a new access token and a new refresh
 // token (the old one is used up); a copied token coming back revokes the sign-in; revocation, a new password and
 // deactivation refuse them; expired ones are refused.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { http, startServer } from './socket-utils.ts';
-import { createTestHub, TEST_PASSWORD, type TestHub } from './utils.ts';
+import { describe, expect, it } from 'vitest';
+import { http, withHubAndServer, type TestServer } from './socket-utils.ts';
+import { TEST_PASSWORD, type TestHub } from './utils.ts';
 
 let hub: TestHub;
-let server: Awaited<ReturnType<typeof startServer>>;
+let server: TestServer;
 
-beforeAll(async () => {
-  hub = await createTestHub();
-  server = await startServer();
-});
-afterAll(async () => {
-  await server?.stop('test');
-  await hub?.close();
-});
+withHubAndServer({}, (h, s) => ((hub = h), (server = s)));
 
 type Tokens = { access_token: string; refresh_token: string; expires_in: number; refresh_expires_in: number };
 
@@ -44,9 +37,9 @@ describe('POST /token/refresh', () => {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: next.body.refresh_token }),
-    });
+   });
     expect(form.status).toBe(200);
-  });
+ });
 
   it('when a used refresh token comes back, then it is refused and every token of that sign-in is revoked; other sign-ins keep theirs', async () => {
     const { alice } = await hub.makeOrg();
@@ -59,7 +52,7 @@ describe('POST /token/refresh', () => {
     expect(replay.body.code).toBe('invalid_refresh_token');
     expect((await refresh(legit.body.refresh_token)).status).toBe(401);
     expect((await refresh(other.refresh_token)).status).toBe(200);
-  });
+ });
 
   it('when tokens are revoked, the password changes or the person is deactivated, then their refresh tokens are refused', async () => {
     const { admin, alice, bob, manager } = await hub.makeOrg();
@@ -76,7 +69,7 @@ describe('POST /token/refresh', () => {
     const off = await http(server.url, 'PUT', `/employees/${manager.employee_id}`, { token: admin.token, json: { active: false } });
     expect(off.status).toBe(200);
     expect((await refresh(m.refresh_token)).status).toBe(401);
-  });
+ });
 
   it('when a refresh token has expired, is unknown or is not a refresh token, then 401; without one, 422', async () => {
     const { alice } = await hub.makeOrg();
@@ -87,7 +80,7 @@ describe('POST /token/refresh', () => {
     expect((await refresh(t.access_token)).status).toBe(401);
     const missing = await http(server.url, 'POST', '/token/refresh', { json: {} });
     expect(missing.status).toBe(422);
-  });
+ });
 
   it('when the prune job runs, then refresh tokens expired or used over a day ago are gone and live ones stay', async () => {
     const { alice } = await hub.makeOrg();
@@ -101,5 +94,5 @@ describe('POST /token/refresh', () => {
     const after = await hub.rows<{ n: string }>('select count(*) as n from refresh_tokens where employee_id = ?', [alice.employee_id]);
     expect(Number(after[0].n)).toBe(Number(before[0].n) - 1);
     expect((await refresh(live.refresh_token)).status).toBe(200);
-  });
+ });
 });

@@ -1,20 +1,13 @@
 // Schedules, assignments, holidays and teams' working-time settings through the real server; a change recomputes only
 // the days it affects; both missing-check-out policies; the seed's time-only input; timesheets and exports.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { http, startServer, waitFor } from './socket-utils.ts';
+import { describe, expect, it } from 'vitest';
+import { http, waitFor, withHubAndServer, type TestServer } from './socket-utils.ts';
 import { createSoloDatabase, createTestHub, uid, type TestHub } from './utils.ts';
 
 let hub: TestHub;
-let server: Awaited<ReturnType<typeof startServer>>;
+let server: TestServer;
 
-beforeAll(async () => {
-  hub = await createTestHub();
-  server = await startServer();
-});
-afterAll(async () => {
-  await server?.stop('test');
-  await hub?.close();
-});
+withHubAndServer({}, (h, s) => ((hub = h), (server = s)));
 
 const DAY = 86_400_000;
 const daysAgo = (n: number) => new Date(Date.now() - n * DAY).toISOString().slice(0, 10);
@@ -30,7 +23,7 @@ describe('schedules', () => {
     expect(new Date(`${res.body.starts_on}T00:00:00Z`).getUTCDay()).toBe(1);
     expect((await hub.request('GET', `/schedules/${res.body.schedule_id}`, { token: admin.token })).body.name).toBe(body.name);
     expect((await hub.request('POST', '/schedules/', { token: admin.token, json: body })).status).toBe(409);
-  });
+ });
 
   it.each([
     ['a weekday out of 1–7', { shifts: [{ weekday: 8, start: '09:00', end: '17:00' }] }, 'weekday'],
@@ -45,15 +38,15 @@ describe('schedules', () => {
     expect(res.status).toBe(422);
     expect(JSON.stringify(res.body)).toContain(field);
     expect(await hub.rows('select 1 from schedules where name = ?', [name])).toEqual([]);
-  });
+ });
 
   it('when a manager or an employee writes schedules, then 403; everyone may read them', async () => {
     const { manager, alice } = await hub.makeOrg();
     for (const who of [manager, alice]) {
       expect((await hub.request('POST', '/schedules/', { token: who.token, json: { name: `X ${uid()}`, shifts: [] } })).status).toBe(403);
       expect((await hub.request('GET', '/schedules/', { token: who.token })).status).toBe(200);
-    }
-  });
+   }
+ });
 
   it('when a schedule is used by a team, then it cannot be deleted (409 schedule_in_use)', async () => {
     const admin = await hub.makeEmployee({ access: 'admin' });
@@ -62,7 +55,7 @@ describe('schedules', () => {
     const res = await hub.request('DELETE', `/schedules/${made.body.schedule_id}`, { token: admin.token });
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('schedule_in_use');
-  });
+ });
 
   it('when a team is created with a start time, grace and weekdays, then they become a schedule the team owns, and a change of them is a new version', async () => {
     const admin = await hub.makeEmployee({ access: 'admin' });
@@ -77,7 +70,7 @@ describe('schedules', () => {
     expect(changed.body).toMatchObject({ workday_start: '07:00', schedule_id: created.body.schedule_id, timezone: 'Europe/Paris', weekly_hours: 35, missing_check_out: 'close_at_shift_end' });
     expect((await hub.request('GET', `/schedules/${created.body.schedule_id}`, { token: admin.token })).body.version).toBe(2);
     expect((await hub.request('PUT', `/teams/${created.body.team_id}`, { token: admin.token, json: { timezone: 'Mars/Olympus' } })).status).toBe(422);
-  });
+ });
 
   it('when an employee is put on a schedule for a period, then GET lists it, an open-ended earlier one ends the day before, and an overlap is 409', async () => {
     const admin = await hub.makeEmployee({ access: 'admin' });
@@ -96,7 +89,7 @@ describe('schedules', () => {
     expect(list.body.map((x: { valid_from: string; valid_to: string | null }) => [x.valid_from, x.valid_to])).toEqual([['2026-01-01', '2026-05-31'], ['2026-06-01', '2026-06-30']]);
     expect((await hub.request('GET', `/employees/${alice.employee_id}/schedules`, { token: (await hub.makeOrg()).manager.token })).status).toBe(403);
     expect((await hub.request('POST', `/employees/2000000000/schedules`, { token: admin.token, json: { schedule_id: a.body.schedule_id, valid_from: '2026-01-01' } })).status).toBe(404);
-  });
+ });
 });
 
 describe('recomputing only the days a change affects', () => {
@@ -109,8 +102,8 @@ describe('recomputing only the days a change affects', () => {
     for (const d of days) {
       for (const [at, path] of [[`${d}T09:00:00Z`, 'check-in'], [`${d}T17:00:00Z`, 'check-out']] as const) {
         expect((await http(server.url, 'POST', `/attendance/${path}`, { token: admin.token, json: { employee_id: person.employee_id, occurred_at: at } })).status).toBe(200);
-      }
-    }
+     }
+   }
     const before = await hub.rows<{ attendance_date: string; updated_at: string }>('select attendance_date::text, updated_at::text from attendance where employee_id = ? order by attendance_date', [person.employee_id]);
     // From three days ago, the shift is 08:30–16:00: arriving at 09:00 is Late, and staying to 17:00 is 30 minutes of overtime.
     const put = await http(server.url, 'PUT', `/schedules/${made.body.schedule_id}`, { token: admin.token, json: { shifts: weekdays('08:30', '16:00'), valid_from: days[2] } });
@@ -120,7 +113,7 @@ describe('recomputing only the days a change affects', () => {
     const after = await waitFor('the recompute', async () => {
       const rows = await hub.rows<Row>('select attendance_date::text, status, schedule_version, overtime_minutes, updated_at::text from attendance where employee_id = ? order by attendance_date', [person.employee_id]);
       return rows.filter((r) => r.attendance_date >= days[2]).every((r) => r.schedule_version === 2) ? rows : null;
-    }, 15_000);
+   }, 15_000);
     expect(after.map((r) => [r.attendance_date, r.status, r.schedule_version, r.overtime_minutes])).toEqual([
       [days[0], 'Present', 1, 0],
       [days[1], 'Present', 1, 0],
@@ -129,7 +122,7 @@ describe('recomputing only the days a change affects', () => {
     ]);
     // The earlier days were not rewritten at all.
     expect(after.slice(0, 2).map((r) => r.updated_at)).toEqual(before.slice(0, 2).map((r) => r.updated_at));
-  });
+ });
 });
 
 describe('missing check-outs', () => {
@@ -145,7 +138,7 @@ describe('missing check-outs', () => {
       const d = daysAgo(2);
       for (const p of [flagged, closed]) {
         expect((await h.request('POST', '/attendance/check-in', { token: admin.token, json: { employee_id: p.employee_id, occurred_at: `${d}T09:00:00Z` } })).status).toBe(200);
-      }
+     }
       const result = await h.runJob('attendance:end-of-day', { date: d });
       expect(result.days).toEqual([{ date: d, absent: expect.any(Number), missing_check_out: 1, auto_closed: 1 }]);
       const [f] = await h.rows<{ missing_check_out: boolean; intervals: unknown }>('select missing_check_out, intervals from attendance where employee_id = ?', [flagged.employee_id]);
@@ -156,11 +149,11 @@ describe('missing check-outs', () => {
       expect(record.intervals).toEqual([{ check_in_time: `${d}T09:00:00.000Z`, check_out_time: `${d}T17:00:00.000Z`, auto_closed: true }]);
       // Running the day again changes nothing.
       expect((await h.runJob('attendance:end-of-day', { date: d })).days).toEqual([{ date: d, absent: 0, missing_check_out: 0, auto_closed: 0 }]);
-    } finally {
+   } finally {
       await h.close();
       await solo.drop();
-    }
-  });
+   }
+ });
 });
 
 describe('records from the seed’s model, timesheets and exports', () => {
@@ -172,7 +165,7 @@ describe('records from the seed’s model, timesheets and exports', () => {
     const res = await hub.request('POST', '/attendance/', {
       token: admin.token,
       json: { employee_id: person.employee_id, attendance_date: d, status: 'Present', check_in_time: '09:00:00', check_out_time: '17:30:00' },
-    });
+   });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ timezone: 'America/New_York', check_in_time: `${d}T14:00:00.000Z`, check_out_time: `${d}T22:30:00.000Z`, worked_minutes: 510 });
     const put = await hub.request('PUT', `/attendance/${res.body.record_id}`, { token: admin.token, json: { intervals: [{ check_in_time: '09:00', check_out_time: '12:00' }, { check_in_time: '12:30', check_out_time: '17:30' }] } });
@@ -181,7 +174,7 @@ describe('records from the seed’s model, timesheets and exports', () => {
     expect(put.body.intervals).toHaveLength(2);
     const bad = await hub.request('PUT', `/attendance/${res.body.record_id}`, { token: admin.token, json: { intervals: [{ check_in_time: '09:00', check_out_time: '12:00' }, { check_in_time: '11:00', check_out_time: '17:30' }] } });
     expect(bad.status).toBe(422);
-  });
+ });
 
   it('when a timesheet is asked for as CSV, and attendance is exported, then both carry worked, break and overtime minutes and name the zone', async () => {
     const admin = await hub.makeEmployee({ access: 'admin' });
@@ -199,5 +192,5 @@ describe('records from the seed’s model, timesheets and exports', () => {
     const [header, row] = exported.text.trim().split('\r\n');
     const cells = Object.fromEntries(header.split(',').map((h, i) => [h, row.split(',')[i]]));
     expect(cells).toMatchObject({ timezone: 'UTC', worked_minutes: '600', break_minutes: '0', overtime_minutes: '120' });
-  });
+ });
 });

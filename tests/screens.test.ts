@@ -4,10 +4,10 @@
 // uses; the home page and header for each role; web punches; every page at phone and laptop size (no horizontal
 // scroll, contrast, keyboard focus, labels); English and German. Uncaught page errors fail every test (browser.ts).
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { attr, browserKit, poll, signIn, TEST_TIMEOUT, text } from './browser.ts';
-import { http, startServer } from './socket-utils.ts';
-import { createTestHub, TEST_PASSWORD, uid, type TestHub } from './utils.ts';
+import { http, withHubAndServer, type TestServer } from './socket-utils.ts';
+import { TEST_PASSWORD, uid, type TestHub } from './utils.ts';
 
 // The browser's globals, for the functions that run in the page (the project type-checks without the DOM library).
 declare const document: any;
@@ -16,17 +16,10 @@ declare const getComputedStyle: any;
 declare const innerWidth: number;
 
 let hub: TestHub;
-let server: Awaited<ReturnType<typeof startServer>>;
+let server: TestServer;
 const { newContext } = browserKit(() => server.url);
 
-beforeAll(async () => {
-  hub = await createTestHub();
-  server = await startServer();
-});
-afterAll(async () => {
-  await server?.stop('test');
-  await hub?.close();
-});
+withHubAndServer({}, (h, s) => ((hub = h), (server = s)));
 
 type Org = Awaited<ReturnType<TestHub['makeOrg']>>;
 const api = (method: string, path: string, token: string, json?: unknown) => http(server.url, method, path, { token, json });
@@ -100,7 +93,7 @@ describe('a forgotten check-out, corrected with approval', () => {
     const change = (audit.body as { action: string; actor_id: number; after: { check_out_time: string } }[]).find((a) => a.action === 'update');
     expect(change).toMatchObject({ actor_id: manager.employee_id });
     expect(change!.after.check_out_time).toBe(`${day}T17:00:00.000Z`);
-  }, TEST_TIMEOUT);
+ }, TEST_TIMEOUT);
 });
 
 describe('the admin console', () => {
@@ -181,7 +174,7 @@ describe('the admin console', () => {
     await kiosk.getByRole('button', { name: 'Check in or out' }).click();
     await expect.poll(() => text(kiosk, '#confirm'), poll).toMatch(new RegExp(`^${colleague.name}: Checked in \\d\\d:\\d\\d`));
     expect(await hub.rows('select action from punches where employee_id = ?', [colleague.employee_id])).toEqual([{ action: 'check_in' }]);
-  }, TEST_TIMEOUT);
+ }, TEST_TIMEOUT);
 
   it('when an admin edits a team in /admin to allow web punches, then its members get a check-in button on /me that punches with the server’s time', async () => {
     const { team, alice, admin }: Org = await hub.makeOrg();
@@ -207,7 +200,7 @@ describe('the admin console', () => {
     expect(await text(me, '#today-state')).toMatch(/^In since \d\d:\d\d$/);
     expect(await me.getByRole('button', { name: 'Check out' }).count()).toBe(1);
     expect(await hub.rows('select source, action from punches where employee_id = ?', [alice.employee_id])).toEqual([{ source: 'web', action: 'check_in' }]);
-  }, TEST_TIMEOUT);
+ }, TEST_TIMEOUT);
 });
 
 describe('the board around the live table', () => {
@@ -239,13 +232,13 @@ describe('the board around the live table', () => {
     await expect.poll(() => dialog.isVisible(), { ...poll, message: 'the dialog closes' }).toBe(false).catch(async (e: Error) => {
       const shown = await board.locator('#member-form').evaluate((f: any) => [f.check_in_time.value, f.check_out_time.value, f.reason.value, f.querySelector('[data-error-for="form"]').textContent]);
       throw new Error(`${e.message}: ${JSON.stringify(shown)} ${JSON.stringify(await hub.rows('select check_in_time, check_out_time, notes from attendance where employee_id = ?', [member.employee_id]))}`);
-    });
+   });
     await expect.poll(() => board.locator(`#members tr[data-employee="${member.employee_id}"] [data-state]`).getAttribute('data-state'), poll).not.toBe('in');
     const [record] = await hub.rows<{ check_out_time: Date; notes: string }>('select check_out_time, notes from attendance where employee_id = ?', [member.employee_id]);
     expect(new Date(record.check_out_time).toISOString()).toBe(outAt.toISOString());
     expect(record.notes).toBe('Corrected: Left for a client visit');
     await expect.poll(() => board.locator('#on-site li').count(), poll).toBe(0);
-  }, TEST_TIMEOUT);
+ }, TEST_TIMEOUT);
 
   it('when a kiosk is paired on its own page, then the admin picks its team from a list, and it takes only that team’s badges', async () => {
     const { team, alice, admin }: Org = await hub.makeOrg();
@@ -270,7 +263,7 @@ describe('the board around the live table', () => {
     await kiosk.locator('#badge').fill(alice.badge_id!);
     await kiosk.locator('#badge').press('Enter');
     await expect.poll(() => text(kiosk, '#confirm'), poll).toMatch(new RegExp(`^${alice.name}: Checked in`));
-  }, TEST_TIMEOUT);
+ }, TEST_TIMEOUT);
 });
 
 describe('who sees what', () => {
@@ -297,13 +290,13 @@ describe('who sees what', () => {
         await expect.poll(() => text(page, '#connection'), poll).toBe('Live');
         if (who === admin) await expect.poll(() => page.locator('#overview-table tbody tr').count(), poll).toBeGreaterThan(0);
         expect(await page.locator('#overview').isVisible()).toBe(who === admin);
-      }
+     }
       for (const refused of ['/board', '/admin', '/assistant'].filter((p) => !pages.includes(p))) {
         await page.goto(refused);
         await expect.poll(() => text(page, 'main h1'), poll).toBe('Not for your role');
-      }
-    }
-  }, TEST_TIMEOUT);
+     }
+   }
+ }, TEST_TIMEOUT);
 });
 
 /** Relative luminance and contrast (WCAG 2), run in the page over every element with text of its own. */
@@ -314,16 +307,16 @@ function lowContrast(page: Page) {
       const c = [r, g, b].map((v) => {
         const x = v / 255;
         return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
-      });
+     });
       return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
-    };
+   };
     const background = (el: any): number[] => {
       for (let e = el; e; e = e.parentElement) {
         const [r, g, b, a] = rgb(getComputedStyle(e).backgroundColor);
         if (a === undefined || a > 0.5) return [r, g, b];
-      }
+     }
       return [255, 255, 255];
-    };
+   };
     const bad: string[] = [];
     for (const el of document.querySelectorAll('body *')) {
       const own = [...el.childNodes].some((n: any) => n.nodeType === 3 && n.textContent.trim());
@@ -336,9 +329,9 @@ function lowContrast(page: Page) {
       const size = parseFloat(style.fontSize);
       const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
       if (ratio < (large ? 3 : 4.5)) bad.push(`${el.tagName}#${el.id}.${el.className}: ${ratio.toFixed(2)} "${el.textContent.trim().slice(0, 30)}"`);
-    }
+   }
     return bad;
-  });
+ });
 }
 
 /** Visible inputs, selects and text areas without a label. */
@@ -352,7 +345,7 @@ async function keyboardGaps(page: Page) {
     return [...document.querySelectorAll('a[href], button, input, select, textarea')]
       .filter((el: any) => el.getClientRects().length && !el.disabled && el.type !== 'hidden' && !el.closest('dialog:not([open])') && getComputedStyle(el).visibility !== 'hidden' && !(el.type === 'radio' && !el.checked))
       .map((el: any) => [(el.dataset.probe = String(n++)), el.outerHTML.slice(0, 80)]);
-  });
+ });
   const reached = new Set<string>();
   const unmarked: string[] = [];
   // Date and time fields take a Tab per part (day, month, year), so up to four per control.
@@ -365,11 +358,11 @@ async function keyboardGaps(page: Page) {
       el.dataset.probed = '1';
       const s = getComputedStyle(el);
       return { probe: el.dataset.probe, marked: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2, html: el.outerHTML.slice(0, 80) };
-    });
+   });
     if (!seen) continue;
     reached.add(seen.probe);
     if (!seen.marked) unmarked.push(seen.html);
-  }
+ }
   return { missed: controls.filter(([c]) => !reached.has(c)).map(([, html]) => html), unmarked };
 }
 
@@ -390,17 +383,17 @@ describe('every page, as phones and laptops show it', () => {
         if (width === 1366) {
           const gaps = await keyboardGaps(page);
           expect(gaps, `${where}: keyboard`).toEqual({ missed: [], unmarked: [] });
-        }
-      }
+       }
+     }
       // The admin console's other sections, and a kiosk's station (paired) at this size too.
       for (const section of ['teams', 'kiosks', 'schedules', 'holidays', 'audit']) {
         await page.goto(`/admin#${section}`);
         await page.waitForLoadState('networkidle');
         expect(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), `/admin#${section} at ${width}`).toBe(true);
         expect(await lowContrast(page), `/admin#${section} at ${width}: contrast`).toEqual([]);
-      }
-    }
-  }, 180_000);
+     }
+   }
+ }, 180_000);
 });
 
 describe('languages', () => {
@@ -424,5 +417,5 @@ describe('languages', () => {
     await page.goto('/');
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
     expect(await page.getByLabel('Language').inputValue()).toBe('en');
-  }, TEST_TIMEOUT);
+ }, TEST_TIMEOUT);
 });

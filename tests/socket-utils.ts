@@ -4,7 +4,8 @@ import type { ToolCallLLM } from '@llamaindex/core/llms';
 import { openSocket, request, sleep, waitFor, type Client } from '../harness/index.ts';
 import { createLogger } from '../src/infra/logger.ts';
 import { start, type Hub } from '../src/main.ts';
-import { testConfig, uid } from './utils.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { createTestHub, testConfig, uid, type TestHub } from './utils.ts';
 
 export type { Client };
 
@@ -57,4 +58,25 @@ export function collect<T = any>(socket: Client, event: string): T[] {
 export async function http(url: string, method: string, path: string, opts: { token?: string; json?: unknown } = {}) {
   const res = await request(url, method, path, opts);
   return { status: res.status, body: res.body };
+}
+
+export type TestServer = Awaited<ReturnType<typeof startServer>>;
+
+/**
+ * The pair most test files want: a test hub (direct database access, fixtures) and a whole server on a random port,
+ * started before the file's tests and stopped after them; `ready` hands both over.
+ * @example let hub: TestHub; let server: TestServer; withHubAndServer({}, (h, s) => ((hub = h), (server = s)));
+ */
+export function withHubAndServer(serverEnv: Record<string, string>, ready: (hub: TestHub, server: TestServer) => void) {
+  let hub: TestHub | undefined;
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    hub = await createTestHub();
+    server = await startServer(serverEnv);
+    ready(hub, server);
+  });
+  afterAll(async () => {
+    await server?.stop('test');
+    await hub?.close();
+  });
 }

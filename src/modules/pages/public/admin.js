@@ -20,6 +20,20 @@ const val = (form, name) => {
 };
 const num = (form, name) => (val(form, name) === null ? null : Number(val(form, name)));
 
+/** A click on a button `[data-<key>]` inside `container` runs `act(its value)`; a refusal shows at the top of the page. */
+function onButton(container, key, act) {
+  const attribute = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  $(container).addEventListener('click', async (event) => {
+    const button = event.target.closest(`button[data-${attribute}]`);
+    if (!button) return;
+    try {
+      await act(button.dataset[key]);
+    } catch (e) {
+      failed(e);
+    }
+  });
+}
+
 function show(section) {
   const name = SECTIONS.includes(section) ? section : 'employees';
   for (const s of document.querySelectorAll('[data-section]')) s.hidden = s.id !== name;
@@ -68,21 +82,13 @@ function drawEmployees() {
 }
 $('#emp-filter').addEventListener('input', drawEmployees);
 
-$('#emp-table').addEventListener('click', async (event) => {
-  const edit = event.target.closest('button[data-edit]');
-  const off = event.target.closest('button[data-deactivate]');
-  if (edit) return void editEmployee(employees.find((p) => p.employee_id === Number(edit.dataset.edit)));
-  if (off) {
-    const p = employees.find((x) => x.employee_id === Number(off.dataset.deactivate));
-    if (!confirm(t('admin.confirm_deactivate', { name: p.name }))) return;
-    try {
-      await api(`/employees/${p.employee_id}`, { method: 'PUT', json: { active: false } });
-      status(t('admin.deactivated', { name: p.name }));
-      await loadEmployees();
-    } catch (e) {
-      failed(e);
-    }
-  }
+onButton('#emp-table', 'edit', (id) => editEmployee(employees.find((p) => p.employee_id === Number(id))));
+onButton('#emp-table', 'deactivate', async (id) => {
+  const p = employees.find((x) => x.employee_id === Number(id));
+  if (!confirm(t('admin.confirm_deactivate', { name: p.name }))) return;
+  await api(`/employees/${p.employee_id}`, { method: 'PUT', json: { active: false } });
+  status(t('admin.deactivated', { name: p.name }));
+  await loadEmployees();
 });
 
 function editEmployee(p) {
@@ -137,16 +143,10 @@ async function loadAssignments(employeeId) {
     ? list.map((a) => `<li>${escapeHtml(schedules.find((s) => s.schedule_id === a.schedule_id)?.name ?? `#${a.schedule_id}`)} · ${a.valid_from}${a.valid_to ? ` – ${a.valid_to}` : ''} <button type="button" class="secondary" data-unassign="${a.assignment_id}">${escapeHtml(t('admin.remove'))}</button></li>`).join('')
     : `<li class="muted">${escapeHtml(t('admin.no_assignments'))}</li>`;
 }
-$('#assignment-list').addEventListener('click', async (event) => {
-  const button = event.target.closest('button[data-unassign]');
-  if (!button) return;
+onButton('#assignment-list', 'unassign', async (assignment) => {
   const id = $('#emp-form').employee_id.value;
-  try {
-    await api(`/employees/${id}/schedules/${button.dataset.unassign}`, { method: 'DELETE' });
-    await loadAssignments(id);
-  } catch (e) {
-    failed(e);
-  }
+  await api(`/employees/${id}/schedules/${assignment}`, { method: 'DELETE' });
+  await loadAssignments(id);
 });
 bindForm($('#assign-form'), async (form) => {
   const id = $('#emp-form').employee_id.value;
@@ -165,10 +165,8 @@ async function loadTeams() {
   const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
   if (!$('#zones').childElementCount) $('#zones').innerHTML = zones.map((z) => `<option value="${z}"></option>`).join('');
 }
-$('#team-table').addEventListener('click', (event) => {
-  const button = event.target.closest('button[data-edit-team]');
-  if (!button) return;
-  const x = teams.find((tm) => tm.team_id === Number(button.dataset.editTeam));
+onButton('#team-table', 'editTeam', (id) => {
+  const x = teams.find((tm) => tm.team_id === Number(id));
   const form = $('#team-form');
   form.reset();
   form.team_id.value = String(x.team_id);
@@ -210,16 +208,11 @@ async function loadKiosks() {
       `<td><button type="button" class="secondary" data-revoke="${k.kiosk_id}">${escapeHtml(t('admin.revoke'))}</button></td></tr>`)
     .join('');
 }
-$('#kiosk-table').addEventListener('click', async (event) => {
-  const button = event.target.closest('button[data-revoke]');
-  if (!button || !confirm(t('admin.confirm_revoke'))) return;
-  try {
-    await api(`/kiosks/${button.dataset.revoke}`, { method: 'DELETE' });
-    status(t('admin.revoked'));
-    await loadKiosks();
-  } catch (e) {
-    failed(e);
-  }
+onButton('#kiosk-table', 'revoke', async (id) => {
+  if (!confirm(t('admin.confirm_revoke'))) return;
+  await api(`/kiosks/${id}`, { method: 'DELETE' });
+  status(t('admin.revoked'));
+  await loadKiosks();
 });
 bindForm($('#kiosk-form'), async (form) => {
   const kiosk = await api('/kiosks/', { method: 'POST', json: { name: val(form, 'name'), team_id: num(form, 'team_id') } });
@@ -244,15 +237,9 @@ async function loadSchedules() {
       `<td><button type="button" class="secondary" data-delete-schedule="${s.schedule_id}">${escapeHtml(t('admin.remove'))}</button></td></tr>`)
     .join('');
 }
-$('#schedule-table').addEventListener('click', async (event) => {
-  const button = event.target.closest('button[data-delete-schedule]');
-  if (!button) return;
-  try {
-    await api(`/schedules/${button.dataset.deleteSchedule}`, { method: 'DELETE' });
-    await loadSchedules();
-  } catch (e) {
-    failed(e);
-  }
+onButton('#schedule-table', 'deleteSchedule', async (id) => {
+  await api(`/schedules/${id}`, { method: 'DELETE' });
+  await loadSchedules();
 });
 bindForm($('#schedule-form'), async (form) => {
   const weekdays = [...form.querySelectorAll('input[name="weekday"]:checked')].map((x) => Number(x.value));
@@ -273,15 +260,9 @@ async function loadHolidays() {
       `<td><button type="button" class="secondary" data-delete-holiday="${h.holiday_id}">${escapeHtml(t('admin.remove'))}</button></td></tr>`)
     .join('');
 }
-$('#holiday-table').addEventListener('click', async (event) => {
-  const button = event.target.closest('button[data-delete-holiday]');
-  if (!button) return;
-  try {
-    await api(`/holidays/${button.dataset.deleteHoliday}`, { method: 'DELETE' });
-    await loadHolidays();
-  } catch (e) {
-    failed(e);
-  }
+onButton('#holiday-table', 'deleteHoliday', async (id) => {
+  await api(`/holidays/${id}`, { method: 'DELETE' });
+  await loadHolidays();
 });
 bindForm($('#holiday-form'), async (form) => {
   await api('/holidays/', { method: 'POST', json: { date: val(form, 'date'), name: val(form, 'name'), team_id: num(form, 'team_id') } });

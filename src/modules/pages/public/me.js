@@ -116,13 +116,27 @@ async function loadCorrections() {
           .filter(Boolean)
           .join(' · ');
         return `<tr data-correction="${c.correction_id}" data-status="${c.status}"><td>${c.attendance_date}</td><td>${escapeHtml(asked)}</td><td>${escapeHtml(c.reason)}</td>` +
-          `<td><span class="pill corr-${c.status}">${escapeHtml(t(`corr.status.${c.status}`))}</span></td><td>${escapeHtml(c.comment ?? '')}</td></tr>`;
+          `<td><span class="pill corr-${c.status}">${escapeHtml(t(`corr.status.${c.status}`))}</span>` +
+          (c.status === 'pending' && c.requested_by === me.employee_id ? ` <button type="button" class="secondary" data-withdraw="${c.correction_id}">${escapeHtml(t('corr.withdraw'))}</button>` : '') +
+          `</td><td>${escapeHtml(c.comment ?? '')}</td></tr>`;
       })
       .join('');
   } catch (e) {
     say($('#me-error'), e.message);
   }
 }
+$('#corrections').addEventListener('click', async (event) => {
+  const button = event.target.closest('button[data-withdraw]');
+  if (!button) return;
+  button.disabled = true;
+  try {
+    await api(`/attendance/corrections/${button.dataset.withdraw}/cancel`, { method: 'POST', json: {} });
+    await loadCorrections();
+  } catch (e) {
+    say($('#me-error'), e.message);
+    button.disabled = false;
+  }
+});
 const timeOf = (v) => (!v ? '' : /^\d\d:\d\d/.test(v) ? v.slice(0, 5) : at(v));
 
 bindForm($('#correction-form'), async (form) => {
