@@ -7,7 +7,7 @@ import type { ToolCallLLM } from '@llamaindex/core/llms';
 import type { Config } from '../config.ts';
 import type { Budgets } from './budgets.ts';
 import type { Bus } from './bus.ts';
-import type { Access, AuthUser } from './context.ts';
+import type { Access, ApiScope, AuthUser } from './context.ts';
 import type { Em, Orm } from './db.ts';
 import type { GroupCommits } from './group-commit.ts';
 import type { Jobs } from './jobs/types.ts';
@@ -67,6 +67,8 @@ export type EndpointSpec<P, Q, B> = {
   access: Audience;
   /** What finer rule applies beyond `access`, for the roles matrix. */
   scope?: string;
+  /** The scope an API key needs for this endpoint; without one, keys are refused (403 `insufficient_scope`). */
+  apiScope?: ApiScope;
   params?: P;
   query?: Q;
   body?: B;
