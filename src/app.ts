@@ -3,12 +3,13 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
-import type { Em } from './infra/db.ts';
+import { sqlOf, type Em } from './infra/db.ts';
 import { AppError, isDatabaseDown, isTransientConflict } from './infra/errors.ts';
 import { corsHeaders, mount, openApiDocument, type AppDeps, type AppEnv, type Endpoint } from './infra/http.ts';
 import { metrics } from './infra/metrics.ts';
 import { metricsRoutes } from './modules/health/metrics.routes.ts';
 import { assistantEndpoints } from './modules/assistant/index.ts';
+import { apiKeyEndpoints, authenticateApiKey, isApiKey } from './modules/apikeys/index.ts';
 import { auditEndpoints } from './modules/audit/index.ts';
 import { boardEndpoints } from './modules/boards/index.ts';
 import { attendanceEndpoints } from './modules/attendance/index.ts';
@@ -41,6 +42,7 @@ export const endpoints: Endpoint[] = [
   ...kioskEndpoints,
   ...summaryEndpoints,
   ...assistantEndpoints,
+  ...apiKeyEndpoints,
   ...auditEndpoints,
   ...healthEndpoints,
 ];
@@ -112,10 +114,17 @@ export function createApp(deps: AppDeps) {
     const header = c.req.header('Authorization');
     if (header) {
       const [scheme, token] = header.split(' ', 2);
-      const user = scheme?.toLowerCase() === 'bearer' && token ? await authenticate(c.get('em'), deps.config, token.trim()) : null;
+      const bearer = scheme?.toLowerCase() === 'bearer' && token ? token.trim() : null;
       // A bad token only matters where a token is needed: mount() answers 401 there.
-      if (user) c.set('user', { employee_id: user.employee_id, access: user.access, team_id: user.team_id, name: user.name });
-      else c.set('authError', true);
+      if (bearer && isApiKey(bearer)) {
+        const key = await authenticateApiKey(sqlOf(c.get('em')), bearer, c.get('ip') ?? null);
+        if (key) c.set('user', key);
+        else c.set('authError', true);
+      } else {
+        const user = bearer ? await authenticate(c.get('em'), deps.config, bearer) : null;
+        if (user) c.set('user', { employee_id: user.employee_id, access: user.access, team_id: user.team_id, name: user.name });
+        else c.set('authError', true);
+      }
     }
     await next();
   });

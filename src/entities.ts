@@ -6,8 +6,9 @@ import { Employee } from './modules/employees/employee.entity.ts';
 import { Kiosk } from './modules/kiosks/kiosk.entity.ts';
 import { EmployeeSchedule, HolidayEntity, Schedule, ScheduleVersionEntity } from './modules/schedules/schedule.entity.ts';
 import { RefreshToken } from './modules/sessions/refresh-token.entity.ts';
+import { ApiKey } from './modules/apikeys/api-key.entity.ts';
 import { Summary } from './modules/summaries/summary.entity.ts';
 import { Team } from './modules/teams/team.entity.ts';
 
 /** Every entity, listed explicitly (no folder scanning). */
-export const entities = [Schedule, ScheduleVersionEntity, EmployeeSchedule, HolidayEntity, Team, Employee, Attendance, AttendanceCorrection, Punch, AuditLog, Kiosk, Summary, RefreshToken];
+export const entities = [Schedule, ScheduleVersionEntity, EmployeeSchedule, HolidayEntity, Team, Employee, Attendance, AttendanceCorrection, Punch, AuditLog, Kiosk, Summary, RefreshToken, ApiKey];

@@ -76,7 +76,9 @@ describe('the OpenAPI document', () => {
     expect(doc.security).toEqual([{ [name]: [] }]);
     expect(doc.paths['/token'].post.security).toEqual([]);
     expect(doc.paths['/healthz'].get.security).toEqual([]);
-    expect(doc.paths['/employees/'].get.security).toBeUndefined();
+    // A token, or an API key with the operation's scope (tests/api-keys.test.ts checks every operation).
+    expect(doc.paths['/employees/'].get.security).toEqual([{ [name]: [] }, { ApiKey: ['employees:read'] }]);
+    expect(doc.paths['/kiosks/'].get.security).toEqual([{ [name]: [] }]);
   });
 
   it('when every operation is read, then each has a unique operationId', async () => {

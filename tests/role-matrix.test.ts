@@ -60,6 +60,10 @@ async function fixture() {
      returning correction_id`,
     [colleague.employee_id, record.record_id, colleague.employee_id],
   );
+  const [apiKey] = await hub.rows<{ api_key_id: number }>(
+    `insert into api_keys (name, scopes, key_hash, key_prefix, created_at) values (?, '["attendance:read"]', md5(random()::text) || md5(random()::text), 'ck_fixture', now()) returning api_key_id`,
+    [`Fixture ${uid()}`],
+  );
   const tokens: Record<Actor, string | undefined> = {
     anonymous: undefined,
     employee: employee.token,
@@ -68,7 +72,7 @@ async function fixture() {
     admin: admin.token,
     kiosk: kiosk.body.token as string,
   };
-  return { t, employee, colleague, record, kiosk: kiosk.body as { kiosk_id: number }, tokens, schedule, other, assignment, holiday, correction };
+  return { t, employee, colleague, record, kiosk: kiosk.body as { kiosk_id: number }, tokens, schedule, other, assignment, holiday, correction, apiKey };
 }
 
 /** A date nobody else uses (holidays are one per day and team). */
@@ -87,7 +91,8 @@ function requestFor(pattern: string, f: Fixture): { method: string; path: string
     .replace('{schedule_id}', String(f.schedule.schedule_id))
     .replace('{assignment_id}', String(f.assignment.assignment_id))
     .replace('{holiday_id}', String(f.holiday.holiday_id))
-    .replace('{correction_id}', String(f.correction.correction_id));
+    .replace('{correction_id}', String(f.correction.correction_id))
+    .replace('{api_key_id}', String(f.apiKey.api_key_id));
   const bodies: Record<string, unknown> = {
     'POST /employees/': { name: 'New Person', email: `new.${uid()}@example.com`, password: 'Unusual-Pass-93' },
     'PUT /employees/{employee_id}': { role: 'Lead' },
@@ -109,6 +114,7 @@ function requestFor(pattern: string, f: Fixture): { method: string; path: string
     'POST /attendance/corrections/': { employee_id: f.colleague.employee_id, attendance_date: '2025-03-04', check_in_time: '09:00', check_out_time: '17:00', reason: 'Forgot to badge' },
     'POST /attendance/corrections/{correction_id}/approve': { comment: 'Seen' },
     'PUT /me/pin': { pin: '4821', current_password: TEST_PASSWORD },
+    'POST /api-keys/': { name: `Payroll ${uid()}`, scopes: ['reports:read'] },
   };
   const query: Record<string, string> = {
     'GET /summarize_attendance/': `?team_id=${f.t.team_id}`,

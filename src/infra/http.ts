@@ -157,6 +157,8 @@ function asObject(body: unknown) {
 
 const toHonoPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1').replace(/(.)\/$/, '$1');
 
+const apiKeyText = (scope: ApiScope | undefined) => (scope ? `API keys: with the scope \`${scope}\`.` : 'API keys: not accepted.');
+
 /** Mounts endpoints on an app: access check, validation, then the handler. */
 export function mount(app: Hono<AppEnv>, endpoints: Endpoint[]) {
   for (const ep of endpoints) {
@@ -167,7 +169,12 @@ export function mount(app: Hono<AppEnv>, endpoints: Endpoint[]) {
           throw new AppError(401, 'invalid_token', 'Could not validate credentials', { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
         }
         if (!user) throw new AppError(401, 'not_authenticated', 'Not authenticated', { headers: { 'WWW-Authenticate': 'Bearer' } });
-        if (!ep.access.includes(user.access)) throw new AppError(403, 'forbidden', 'Your role may not use this endpoint');
+        if (user.api_key_id !== undefined) {
+          // A key reaches what its scopes name, and nothing without a scope (sessions, keys, kiosks, the assistant…).
+          if (!ep.apiScope || !user.scopes?.includes(ep.apiScope)) {
+            throw new AppError(403, 'insufficient_scope', ep.apiScope ? `This API key lacks the scope ${ep.apiScope}` : 'API keys may not use this endpoint');
+          }
+        } else if (!ep.access.includes(user.access)) throw new AppError(403, 'forbidden', 'Your role may not use this endpoint');
       }
       const params = ep.params ? parseOrThrow(ep.params, c.req.param(), 'path') : undefined;
       const query = ep.query ? parseOrThrow(ep.query, c.req.query(), 'query') : undefined;
@@ -190,7 +197,9 @@ const HEAVY_RETRY_SECONDS = 5;
 /** Takes a heavy-request slot of the caller and of this process; the function returned gives both back (once). */
 async function holdHeavySlot(c: Context<AppEnv>): Promise<() => void> {
   const { budgets } = c.get('deps');
-  const key = String(c.get('user')!.employee_id);
+  const user = c.get('user')!;
+  // Each API key is its own caller (every key stands for employee 0).
+  const key = user.api_key_id !== undefined ? `key:${user.api_key_id}` : String(user.employee_id);
   const busy = (code: string, message: string) => new AppError(429, code, message, { headers: { 'Retry-After': String(HEAVY_RETRY_SECONDS) } });
   if (await budgets.heavyPerUser.take(key)) {
     throw busy('too_many_heavy_requests', 'You already have as many exports, reports or questions running as allowed; retry when one has finished');
@@ -292,7 +301,7 @@ export function openApiDocument(endpoints: Endpoint[], info: { title: string; ve
     };
     if (ep.access !== 'public') {
       responses['401'] = { description: 'Missing or invalid token', content: { 'application/json': { schema: ERROR_SCHEMA } } };
-      responses['403'] = { description: 'Not allowed for this role', content: { 'application/json': { schema: ERROR_SCHEMA } } };
+      responses['403'] = { description: 'Not allowed for this role (`forbidden`), or for this API key (`insufficient_scope`)', content: { 'application/json': { schema: ERROR_SCHEMA } } };
     }
     if (ep.params) responses['404'] = { description: 'Not found', content: { 'application/json': { schema: ERROR_SCHEMA } } };
     if (ep.heavy) {
@@ -306,11 +315,12 @@ export function openApiDocument(endpoints: Endpoint[], info: { title: string; ve
     const operation: Record<string, unknown> = {
       tags: [ep.tag],
       summary: ep.summary,
-      description: [ep.description, audienceText(ep.access), ep.scope].filter(Boolean).join('\n\n'),
+      description: [ep.description, audienceText(ep.access), ep.scope, ep.access === 'public' ? null : apiKeyText(ep.apiScope)].filter(Boolean).join('\n\n'),
       operationId: `${ep.method}${ep.path.replace(/[{}]/g, '').replace(/[^a-zA-Z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ? ch.toUpperCase() : ''))}`,
       parameters: [...parameters(ep.params, 'path'), ...parameters(ep.query, 'query')],
       responses,
-      ...(ep.access === 'public' ? { security: [] } : {}),
+      ...(ep.access === 'public' ? { security: [] } : { security: [{ OAuth2PasswordBearer: [] }, ...(ep.apiScope ? [{ ApiKey: [ep.apiScope] }] : [])] }),
+      ...(ep.apiScope ? { 'x-api-key-scope': ep.apiScope } : {}),
       ...(bodySchema
         ? {
             requestBody: {
@@ -330,7 +340,15 @@ export function openApiDocument(endpoints: Endpoint[], info: { title: string; ve
     info,
     paths,
     components: {
-      securitySchemes: { OAuth2PasswordBearer: { type: 'oauth2', flows: { password: { tokenUrl: '/token', scopes: {} } } } },
+      securitySchemes: {
+        OAuth2PasswordBearer: { type: 'oauth2', flows: { password: { tokenUrl: '/token', scopes: {} } } },
+        ApiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'ck_…',
+          description: 'An API key from POST /api-keys/, as `Authorization: Bearer ck_…`. Each operation lists the one scope a key needs (also as `x-api-key-scope`); operations without one refuse keys (403 `insufficient_scope`).',
+        },
+      },
     },
     security: [{ OAuth2PasswordBearer: [] }],
   };

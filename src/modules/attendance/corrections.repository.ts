@@ -55,7 +55,7 @@ const SELECT = `
 
 export const corrections = {
   /** Adds a pending request; a second pending one for the person's day breaks `attendance_corrections_pending_unique`. */
-  async insert(sql: Sql, r: { employee_id: number; attendance_date: string; record_id: number | null; requested_by: number; changes: object; reason: string }): Promise<number> {
+  async insert(sql: Sql, r: { employee_id: number; attendance_date: string; record_id: number | null; requested_by: number | null; changes: object; reason: string }): Promise<number> {
     const [row] = await sql.query<{ correction_id: number }>(
       `insert into attendance_corrections (employee_id, attendance_date, record_id, requested_by, changes, reason, status, created_at, updated_at)
        values ($1, $2, $3, $4, $5::jsonb, $6, 'pending', now(), now()) returning correction_id`,
@@ -88,7 +88,7 @@ export const corrections = {
   async resolve(
     sql: Sql,
     correctionId: number,
-    r: { status: Exclude<CorrectionStatus, 'pending'>; comment: string | null; resolved_by: number; record_id?: number },
+    r: { status: Exclude<CorrectionStatus, 'pending'>; comment: string | null; resolved_by: number | null; record_id?: number },
   ): Promise<boolean> {
     const rows = await sql.query(
       `update attendance_corrections

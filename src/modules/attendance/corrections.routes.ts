@@ -14,7 +14,7 @@ const approvers = 'Admins; a manager of the person’s (current) team, but not f
 export const correctionEndpoints = [
   endpoint(
     {
-      method: 'post', path: '/attendance/corrections/', tag, summary: 'Ask for a correction of a day', access: everyone, body: CorrectionCreate,
+      method: 'post', path: '/attendance/corrections/', apiScope: 'attendance:write', tag, summary: 'Ask for a correction of a day', access: everyone, body: CorrectionCreate,
       response: CorrectionOut, status: 201, scope: 'Employees: their own days. Managers: their team’s members and themselves. Admins: anyone.',
       description:
         'A change to a day’s record for an approver to decide: `check_in_time` / `check_out_time` (ISO 8601 with an offset, or a local ' +
@@ -28,7 +28,7 @@ export const correctionEndpoints = [
   ),
   endpoint(
     {
-      method: 'get', path: '/attendance/corrections/', tag, summary: 'List correction requests', access: everyone, query: CorrectionListQuery,
+      method: 'get', path: '/attendance/corrections/', apiScope: 'attendance:read', tag, summary: 'List correction requests', access: everyone, query: CorrectionListQuery,
       response: CorrectionOut, list: true, scope: 'Employees see their own; managers their team’s (the people’s current team) and their own; admins all.',
       description:
         'Filters: `status` (pending, approved, rejected, cancelled), `team_id` and `employee_id` (the person’s), `date_from` / `date_to` ' +
@@ -38,14 +38,14 @@ export const correctionEndpoints = [
   ),
   endpoint(
     {
-      method: 'get', path: '/attendance/corrections/{correction_id}', tag, summary: 'Get a correction request', access: everyone, params: CorrectionParams,
+      method: 'get', path: '/attendance/corrections/{correction_id}', apiScope: 'attendance:read', tag, summary: 'Get a correction request', access: everyone, params: CorrectionParams,
       response: CorrectionOut, scope: 'Employees: their own. Managers: their team’s and their own.',
     },
     async (c, { params }) => c.json(await getCorrection(ctxOf(c), params.correction_id)),
   ),
   endpoint(
     {
-      method: 'post', path: '/attendance/corrections/{correction_id}/approve', tag, summary: 'Approve a correction request (applies it to the day)',
+      method: 'post', path: '/attendance/corrections/{correction_id}/approve', apiScope: 'attendance:write', tag, summary: 'Approve a correction request (applies it to the day)',
       access: ['admin', 'manager'], params: CorrectionParams, body: ResolveBody, optionalBody: true, response: CorrectionOut, scope: approvers,
       description:
         'In one transaction: the day’s record is corrected as `PUT /attendance/{record_id}` would correct it (a day without a record gets ' +
@@ -58,7 +58,7 @@ export const correctionEndpoints = [
   ),
   endpoint(
     {
-      method: 'post', path: '/attendance/corrections/{correction_id}/reject', tag, summary: 'Reject a correction request', access: ['admin', 'manager'],
+      method: 'post', path: '/attendance/corrections/{correction_id}/reject', apiScope: 'attendance:write', tag, summary: 'Reject a correction request', access: ['admin', 'manager'],
       params: CorrectionParams, body: ResolveBody, optionalBody: true, response: CorrectionOut, scope: approvers,
       description: 'The day stays as it is; the optional `comment` tells the requester why. A request no longer pending: 409 `correction_resolved`.',
     },

@@ -5,7 +5,7 @@ import { conflict, forbidden, notFound, uniqueViolation, validationError } from 
 import { dateOnly, isoOrNull, isoTimestamp, localDate } from '../../infra/time.ts';
 import { recordAudit } from '../audit/index.ts';
 import {
-  canCancelCorrection, canRequestCorrection, canResolveCorrection, canSeePerson, readScope, seesOnlyThemselves, selfApproval, type Person,
+  canCancelCorrection, canRequestCorrection, personIdOf, canResolveCorrection, canSeePerson, readScope, seesOnlyThemselves, selfApproval, type Person,
 } from '../auth/index.ts';
 import { employees } from '../employees/index.ts';
 import { recordDto, type RecordDto, type RecordRow } from './attendance.records.ts';
@@ -111,7 +111,8 @@ async function dayOf(sql: Sql, employeeId: number, date: string, opts: { lock?: 
  */
 export async function requestCorrection(ctx: Ctx, input: CorrectionCreateInput): Promise<CorrectionDto> {
   const user = ctx.user!;
-  const employeeId = input.employee_id ?? user.employee_id;
+  const employeeId = input.employee_id ?? personIdOf(user);
+  if (employeeId === null) throw validationError([{ loc: ['body', 'employee_id'], msg: 'employee_id is required with an API key', type: 'value_error.missing' }]);
   // An employee learns nothing about ids that are not theirs: unknown or someone else's, the same 403.
   if (seesOnlyThemselves(user) && employeeId !== user.employee_id) throw forbidden('You may only ask for corrections of your own attendance');
   const db = sqlOf(ctx.em);
@@ -129,7 +130,7 @@ export async function requestCorrection(ctx: Ctx, input: CorrectionCreateInput):
         throw validationError([{ loc: ['body', 'attendance_date'], msg: `attendance_date must not be in the future (${tz})`, type: 'value_error.future' }]);
       }
       const id = await corrections.insert(tx, {
-        employee_id: owner.employee_id, attendance_date: date, record_id: row ? Number(row.record_id) : null, requested_by: user.employee_id,
+        employee_id: owner.employee_id, attendance_date: date, record_id: row ? Number(row.record_id) : null, requested_by: personIdOf(user),
         changes: storedChanges(input), reason: input.reason,
       });
       const made = await loaded(tx, ctx, id);
@@ -208,7 +209,7 @@ export async function approveCorrection(ctx: Ctx, correctionId: number, comment:
       : await createIn(tx, ctx, { employee_id: employeeId, name: row.employee_name, team_id: num(row.team_id) }, {
           employee_id: employeeId, attendance_date: date, ...changes, notes: null, source: 'api',
         });
-    await corrections.resolve(tx, correctionId, { status: 'approved', comment, resolved_by: user.employee_id, record_id: change.record.record_id });
+    await corrections.resolve(tx, correctionId, { status: 'approved', comment, resolved_by: personIdOf(user), record_id: change.record.record_id });
     const after = await loaded(tx, ctx, correctionId);
     await recordAudit(tx, ctx, { entity_type: 'attendance_correction', entity_id: correctionId, action: 'approve', before: audited(before), after: audited(after) });
     return { change, after };
@@ -224,7 +225,7 @@ export async function rejectCorrection(ctx: Ctx, correctionId: number, comment: 
   const after = await sqlOf(ctx.em).transaction(async (tx) => {
     await pendingForDecision(tx, ctx, correctionId);
     const before = await loaded(tx, ctx, correctionId);
-    await corrections.resolve(tx, correctionId, { status: 'rejected', comment, resolved_by: user.employee_id });
+    await corrections.resolve(tx, correctionId, { status: 'rejected', comment, resolved_by: personIdOf(user) });
     const after = await loaded(tx, ctx, correctionId);
     await recordAudit(tx, ctx, { entity_type: 'attendance_correction', entity_id: correctionId, action: 'reject', before: audited(before), after: audited(after) });
     return after;
@@ -243,7 +244,7 @@ export async function cancelCorrection(ctx: Ctx, correctionId: number): Promise<
     if (!canCancelCorrection(user, num(row.requested_by))) throw forbidden('Only who asked for a correction may withdraw it; approvers reject instead');
     if (row.status !== 'pending') throw conflict('correction_resolved', `Correction ${correctionId} is already ${row.status}`);
     const before = await loaded(tx, ctx, correctionId);
-    await corrections.resolve(tx, correctionId, { status: 'cancelled', comment: null, resolved_by: user.employee_id });
+    await corrections.resolve(tx, correctionId, { status: 'cancelled', comment: null, resolved_by: personIdOf(user) });
     const after = await loaded(tx, ctx, correctionId);
     await recordAudit(tx, ctx, { entity_type: 'attendance_correction', entity_id: correctionId, action: 'cancel', before: audited(before), after: audited(after) });
     return after;

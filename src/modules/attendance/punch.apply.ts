@@ -36,7 +36,7 @@ export type Incoming = {
   /** The person, when this punch may be made for them; throws otherwise (and for nobody found: `undefined`). */
   check(who: Who | undefined): Who;
   /** Set when the punch is a correction (a user chose its time): the audit trail records it with this actor. */
-  auditAs: { actor_id: number; actor_kind: string } | null;
+  auditAs: { actor_id: number | null; actor_kind: string } | null;
 };
 
 /** What the whole batch shares. */

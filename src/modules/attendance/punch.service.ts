@@ -4,6 +4,7 @@ import { AppError, forbidden, isDatabaseDown, sqlState } from '../../infra/error
 import { groupCommitKey } from '../../infra/group-commit.ts';
 import { metrics } from '../../infra/metrics.ts';
 import { canChoosePunchTime, canPunchFor, forbiddenPunch, occurredAtNotAllowed, seesOnlyThemselves } from '../auth/index.ts';
+import { actorOf } from '../audit/index.ts';
 import type { Source } from './attendance.entity.ts';
 import type { CheckResult } from './attendance.events.ts';
 import { recordDto } from './attendance.records.ts';
@@ -103,7 +104,7 @@ function incoming(item: Item): Incoming {
     device: ctx.device ?? null,
     check: (who) => checkPunch(ctx, req, who),
     // A punch by a person at a time they chose is a correction: the audit trail names who made it.
-    auditAs: ctx.user && req.occurred_at ? { actor_id: ctx.user.employee_id, actor_kind: ctx.user.access } : null,
+    auditAs: ctx.user && req.occurred_at ? actorOf(ctx) : null,
   };
 }
 

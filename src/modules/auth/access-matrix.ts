@@ -36,6 +36,9 @@ const everyone = (request: string, status: number) => row(request, [status, stat
 export const ACCESS_MATRIX: MatrixRow[] = [
   { ...everyone('POST /token', 200), note: 'with E’s email and password, whatever token is sent' },
   row('GET /audit/', [401, 403, 403, 403, 200, 401]),
+  row('POST /api-keys/', [401, 403, 403, 403, 201, 401]),
+  row('GET /api-keys/', [401, 403, 403, 403, 200, 401]),
+  row('DELETE /api-keys/{api_key_id}', [401, 403, 403, 403, 204, 401]),
   { ...everyone('POST /token/refresh', 401), note: 'with a refresh token that is not live, whatever token is sent; a live one: 200 for its owner' },
   row('POST /token/revoke', [401, 200, 200, 200, 200, 401], 'the caller’s own tokens; admins may name anyone'),
   everyone('GET /healthz', 200),

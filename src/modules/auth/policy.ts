@@ -61,6 +61,9 @@ export const canResolveCorrection = (user: AuthUser, person: Person, requestedBy
   user.access === 'admin' || (manages(user, person.team_id) && user.employee_id !== person.employee_id && user.employee_id !== requestedBy);
 
 /** Withdrawing a pending correction request: only who made it (approvers reject instead). */
+/** The person acting, for columns that name one (requested_by, resolved_by); null for an API key (the trail names it). */
+export const personIdOf = (user: AuthUser): number | null => (user.api_key_id !== undefined ? null : user.employee_id);
+
 export const canCancelCorrection = (user: AuthUser, requestedBy: number | null) => requestedBy !== null && user.employee_id === requestedBy;
 
 /** Deleting attendance records: admins only (corrections keep the record; a delete loses it). */

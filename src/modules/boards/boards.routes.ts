@@ -18,7 +18,7 @@ const MAX_TEAMS = 200;
 export const boardEndpoints = [
   endpoint(
     {
-      method: 'get', path: '/boards/', tag: 'Boards', summary: 'Every team’s board today, counted', access: ['admin', 'manager'], response: OverviewOut, heavy: true,
+      method: 'get', path: '/boards/', apiScope: 'attendance:read', tag: 'Boards', summary: 'Every team’s board today, counted', access: ['admin', 'manager'], response: OverviewOut, heavy: true,
       scope: 'Admins: every team. Managers: their own.',
       description:
         'Per team, today in the team’s zone: how many members are in each board state (in, out, done, not_in_yet, overdue, remote, on_leave, absent, off), ' +

@@ -16,7 +16,7 @@ const PIN_NOTE =
 export const employeeEndpoints = [
   endpoint(
     {
-      method: 'get', path: '/employees/', tag, summary: 'List employees', access: ['admin', 'manager'], query: EmployeeListQuery,
+      method: 'get', path: '/employees/', apiScope: 'employees:read', tag, summary: 'List employees', access: ['admin', 'manager'], query: EmployeeListQuery,
       response: EmployeeOut, list: true, scope: 'Managers see only their own team.',
       description: 'Filters: `team_id`, `access`, `active`, `q` (part of a name or email). Ordered by employee_id.',
     },
@@ -24,21 +24,21 @@ export const employeeEndpoints = [
   ),
   endpoint(
     {
-      method: 'post', path: '/employees/', tag, summary: 'Create an employee with credentials', access: ['admin'], body: EmployeeCreate, response: EmployeeOut, status: 201,
+      method: 'post', path: '/employees/', apiScope: 'employees:write', tag, summary: 'Create an employee with credentials', access: ['admin'], body: EmployeeCreate, response: EmployeeOut, status: 201,
       description: `${PIN_NOTE} \`employee_number\` is stored trimmed and upper-cased; 409 \`duplicate_employee_number\` when taken.`,
     },
     async (c, { body }) => c.json(await createEmployee(ctxOf(c), body), 201),
   ),
   endpoint(
     {
-      method: 'get', path: '/employees/{employee_id}', tag, summary: 'Get an employee', access: ['admin', 'manager', 'employee'], params: EmployeeParams,
+      method: 'get', path: '/employees/{employee_id}', apiScope: 'employees:read', tag, summary: 'Get an employee', access: ['admin', 'manager', 'employee'], params: EmployeeParams,
       response: EmployeeOut, scope: 'Managers: their team and themselves. Employees: themselves.',
     },
     async (c, { params }) => c.json(await getEmployee(ctxOf(c), params.employee_id)),
   ),
   endpoint(
     {
-      method: 'put', path: '/employees/{employee_id}', tag, summary: 'Update an employee (fields given are changed)', access: ['admin'],
+      method: 'put', path: '/employees/{employee_id}', apiScope: 'employees:write', tag, summary: 'Update an employee (fields given are changed)', access: ['admin'],
       params: EmployeeParams, body: EmployeeUpdate, response: EmployeeOut,
       description: `Setting \`password\` replaces it. The last active admin cannot be demoted or deactivated. ${PIN_NOTE}`,
     },
@@ -46,7 +46,7 @@ export const employeeEndpoints = [
   ),
   endpoint(
     {
-      method: 'delete', path: '/employees/{employee_id}', tag, summary: 'Delete an employee', access: ['admin'], params: EmployeeParams, status: 204,
+      method: 'delete', path: '/employees/{employee_id}', apiScope: 'employees:write', tag, summary: 'Delete an employee', access: ['admin'], params: EmployeeParams, status: 204,
       description: 'Deletes the employee and their attendance records; the audit log keeps a copy. To keep the history, set `active` to false instead.',
     },
     async (c, { params }) => {
@@ -77,7 +77,7 @@ export const employeeEndpoints = [
   ),
   endpoint(
     {
-      method: 'get', path: '/employees/{employee_id}/schedules', tag, summary: "An employee's schedule assignments", access: ['admin', 'manager', 'employee'],
+      method: 'get', path: '/employees/{employee_id}/schedules', apiScope: 'employees:read', tag, summary: "An employee's schedule assignments", access: ['admin', 'manager', 'employee'],
       params: AssignmentParams, response: v.array(AssignmentOut), scope: 'Managers: their team and themselves. Employees: themselves.',
       description: 'Periods in which the person follows a schedule other than their team’s.',
     },
@@ -85,7 +85,7 @@ export const employeeEndpoints = [
   ),
   endpoint(
     {
-      method: 'post', path: '/employees/{employee_id}/schedules', tag, summary: 'Put an employee on a schedule for a period', access: ['admin'],
+      method: 'post', path: '/employees/{employee_id}/schedules', apiScope: 'employees:write', tag, summary: 'Put an employee on a schedule for a period', access: ['admin'],
       params: AssignmentParams, body: AssignmentCreate, response: AssignmentOut, status: 201,
       description:
         '`{ schedule_id, valid_from, valid_to? }` (valid_to included; none: open-ended). An open-ended assignment that started earlier ends the day before; ' +
@@ -94,7 +94,7 @@ export const employeeEndpoints = [
     async (c, { params, body }) => c.json(await assignSchedule(ctxOf(c), params.employee_id, body), 201),
   ),
   endpoint(
-    { method: 'delete', path: '/employees/{employee_id}/schedules/{assignment_id}', tag, summary: 'Remove a schedule assignment', access: ['admin'], params: AssignmentItemParams, status: 204 },
+    { method: 'delete', path: '/employees/{employee_id}/schedules/{assignment_id}', apiScope: 'employees:write', tag, summary: 'Remove a schedule assignment', access: ['admin'], params: AssignmentItemParams, status: 204 },
     async (c, { params }) => {
       await unassignSchedule(ctxOf(c), params.employee_id, params.assignment_id);
       return c.body(null, 204);

@@ -34,7 +34,7 @@ const SHIFTS_HELP =
 
 export const scheduleEndpoints = [
   endpoint(
-    { method: 'get', path: '/schedules/', tag: 'Schedules', summary: 'List schedules', access: everyone, query: ScheduleListQuery, response: ScheduleOut, list: true },
+    { method: 'get', path: '/schedules/', apiScope: 'employees:read', tag: 'Schedules', summary: 'List schedules', access: everyone, query: ScheduleListQuery, response: ScheduleOut, list: true },
     async (c, { query }) => listResponse(c, await listSchedules(ctxOf(c), query)),
   ),
   endpoint(
@@ -42,12 +42,12 @@ export const scheduleEndpoints = [
     async (c, { body }) => c.json(await createSchedule(ctxOf(c), body), 201),
   ),
   endpoint(
-    { method: 'get', path: '/schedules/{schedule_id}', tag: 'Schedules', summary: 'Get a schedule', access: everyone, params: ScheduleParams, response: ScheduleOut },
+    { method: 'get', path: '/schedules/{schedule_id}', apiScope: 'employees:read', tag: 'Schedules', summary: 'Get a schedule', access: everyone, params: ScheduleParams, response: ScheduleOut },
     async (c, { params }) => c.json(await getSchedule(ctxOf(c), params.schedule_id)),
   ),
   endpoint(
     {
-      method: 'get', path: '/schedules/{schedule_id}/versions', tag: 'Schedules', summary: 'Every version of a schedule', access: everyone, params: ScheduleParams,
+      method: 'get', path: '/schedules/{schedule_id}/versions', apiScope: 'employees:read', tag: 'Schedules', summary: 'Every version of a schedule', access: everyone, params: ScheduleParams,
       response: v.array(ScheduleVersionOut), description: 'Each record names the version (`schedule_version`) that decided it.',
     },
     async (c, { params }) => c.json(await scheduleVersions(ctxOf(c), params.schedule_id)),
@@ -73,7 +73,7 @@ export const scheduleEndpoints = [
   ),
   endpoint(
     {
-      method: 'get', path: '/holidays/', tag: 'Holidays', summary: 'List holidays', access: everyone, query: HolidayListQuery, response: HolidayOut, list: true,
+      method: 'get', path: '/holidays/', apiScope: 'employees:read', tag: 'Holidays', summary: 'List holidays', access: everyone, query: HolidayListQuery, response: HolidayOut, list: true,
       description: 'With `team_id`: the organisation’s holidays and that team’s.',
     },
     async (c, { query }) => listResponse(c, await listHolidays(ctxOf(c), query)),

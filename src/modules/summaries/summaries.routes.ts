@@ -45,7 +45,7 @@ const SummaryOut = v.object({
 export const summaryEndpoints = [
   endpoint(
     {
-      method: 'get', path: '/summarize_attendance/', tag: 'Summaries', summary: 'Attendance summary: yesterday and last week',
+      method: 'get', path: '/summarize_attendance/', apiScope: 'reports:read', tag: 'Summaries', summary: 'Attendance summary: yesterday and last week',
       access: ['admin', 'manager'], query: v.object({ team_id: v.optional(IdString('team_id')) }), response: SummaryOut,
       scope: 'Admins: the organisation, or one team with `team_id`. Managers: their own team.',
       description:
@@ -56,7 +56,7 @@ export const summaryEndpoints = [
   ),
   endpoint(
     {
-      method: 'get', path: '/reports/daily', tag: 'Summaries', summary: 'Attendance rate per working day (for charts)',
+      method: 'get', path: '/reports/daily', apiScope: 'reports:read', tag: 'Summaries', summary: 'Attendance rate per working day (for charts)',
       access: ['admin', 'manager'], query: v.object({ team_id: v.optional(IdString('team_id')), days: v.optional(IntQuery('days', 1, 366), '30') }),
       response: v.object({
         team_id: v.nullable(v.number()), from: v.string(), to: v.string(),

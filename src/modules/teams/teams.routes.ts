@@ -8,7 +8,7 @@ const everyone = ['admin', 'manager', 'employee'] as const;
 
 export const teamEndpoints = [
   endpoint(
-    { method: 'get', path: '/teams/', tag, summary: 'List teams', access: everyone, scope: 'Managers and employees see only their own team.', query: TeamListQuery, response: TeamOut, list: true },
+    { method: 'get', path: '/teams/', apiScope: 'employees:read', tag, summary: 'List teams', access: everyone, scope: 'Managers and employees see only their own team.', query: TeamListQuery, response: TeamOut, list: true },
     async (c, { query }) => listResponse(c, await listTeams(ctxOf(c), query)),
   ),
   endpoint(
@@ -16,7 +16,7 @@ export const teamEndpoints = [
     async (c, { body }) => c.json(await createTeam(ctxOf(c), body), 201),
   ),
   endpoint(
-    { method: 'get', path: '/teams/{team_id}', tag, summary: 'Get a team', access: everyone, scope: 'Managers and employees: their own team only.', params: TeamParams, response: TeamOut },
+    { method: 'get', path: '/teams/{team_id}', apiScope: 'employees:read', tag, summary: 'Get a team', access: everyone, scope: 'Managers and employees: their own team only.', params: TeamParams, response: TeamOut },
     async (c, { params }) => c.json(await getTeam(ctxOf(c), params.team_id)),
   ),
   endpoint(
