@@ -1,11 +1,10 @@
 import type { Ctx } from '../../infra/context.ts';
 import { sqlOf } from '../../infra/db.ts';
 import { AppError, forbidden, notFound } from '../../infra/errors.ts';
-import { addDays, dateOnly, localDate, localParts } from '../../infra/time.ts';
+import { addDays, dateOnly, localDate } from '../../infra/time.ts';
 import { canSeePerson, figuresTeam, readScope, seesOnlyThemselves } from '../auth/index.ts';
 import { employees } from '../employees/index.ts';
 import { teams } from '../teams/index.ts';
-import { csvCell } from './attendance.export.ts';
 import { intervalsOf, type RecordRow } from './attendance.records.ts';
 import { attendance } from './attendance.repository.ts';
 import { loadPlanning } from './planning.ts';
@@ -142,30 +141,3 @@ export async function timesheet(ctx: Ctx, q: TimesheetQuery) {
 
 export type Timesheet = Awaited<ReturnType<typeof timesheet>>;
 
-const TIMESHEET_HEADER = [
-  'employee_id', 'employee_name', 'team_name', 'date', 'timezone', 'status', 'intervals_local', 'worked_minutes', 'break_minutes',
-  'overtime_minutes', 'weekly_overtime_minutes', 'planned_minutes', 'late', 'left_early', 'missing_check_out',
-];
-
-/** A timesheet as CSV: a line per employee and day, then a `total` line per employee; local times in each one's zone. */
-export function timesheetCsv(sheet: Timesheet): string {
-  const lines = [TIMESHEET_HEADER.join(',')];
-  for (const e of sheet.employees) {
-    const hhmm = (iso: string | null) => (iso ? localParts(new Date(iso), e.timezone).hhmm : '');
-    for (const d of e.days) {
-      lines.push(
-        [
-          e.employee_id, e.name, e.team_name, d.date, e.timezone, d.status, d.intervals.map((i) => `${hhmm(i.check_in_time)}-${hhmm(i.check_out_time)}`).join(' '),
-          d.worked_minutes, d.break_minutes, d.overtime_minutes, d.weekly_overtime_minutes, d.planned_minutes, d.late, d.left_early, d.missing_check_out,
-        ].map(csvCell).join(','),
-      );
-    }
-    const t = e.totals;
-    lines.push(
-      [e.employee_id, e.name, e.team_name, 'total', e.timezone, `${t.days_worked} days worked`, '', t.worked_minutes, t.break_minutes, t.overtime_minutes, t.weekly_overtime_minutes, t.planned_minutes, t.late_days, t.left_early_days, '']
-        .map(csvCell)
-        .join(','),
-    );
-  }
-  return `${lines.join('\r\n')}\r\n`;
-}

@@ -1,7 +1,8 @@
 import * as v from 'valibot';
 import { endpoint, listResponse, takeHeavySlot } from '../../infra/http.ts';
 import { Id, IdString, IsoDate } from '../../infra/schemas.ts';
-import { onSite, timesheet, timesheetCsv } from './attendance.reports.ts';
+import { onSite, timesheet } from './attendance.reports.ts';
+import { timesheetCsv, timesheetXlsx } from './timesheet.export.ts';
 import { assertClosable } from './end-of-day.service.ts';
 import { exportCsv } from './attendance.export.ts';
 import { ctxOf } from '../../infra/request.ts';
@@ -31,7 +32,7 @@ const filters = 'Filters: `date_from`, `date_to` (inclusive, YYYY-MM-DD), `statu
 const punchEndpoint = (path: string, intent: PunchIntent, summary: string, description: string) =>
   endpoint(
     {
-      method: 'post', path, tag: 'Check-in', summary, access: everyone, body: PunchBody, response: PunchOut,
+      method: 'post', path, tag: 'Check-in', summary, access: everyone, apiScope: 'punch', body: PunchBody, response: PunchOut,
       scope: 'Employees punch for themselves; managers also for their team; admins for anyone.', description,
     },
     async (c, { body }) => {
@@ -55,7 +56,7 @@ const EndOfDayOut = v.object({
 /** Closing a day on demand, for example after an outage; runs as the same job as the schedule. */
 const endOfDayEndpoint = endpoint(
   {
-    method: 'post', path: '/attendance/end-of-day', tag, summary: 'Close a past day (absences, missing check-outs)', access: ['admin'],
+    method: 'post', path: '/attendance/end-of-day', apiScope: 'attendance:write', tag, summary: 'Close a past day (absences, missing check-outs)', access: ['admin'],
     body: EndOfDayBody, response: EndOfDayOut,
     description:
       'Marks everyone the schedules expected (a shift that day, no holiday) without a record Absent (source `system`); a stay ' +
@@ -77,7 +78,7 @@ const TimesheetQuery = v.pipe(
     date_to: IsoDate('date_to'),
     team_id: v.optional(IdString('team_id')),
     employee_id: v.optional(IdString('employee_id')),
-    format: v.optional(v.picklist(['json', 'csv'], 'format must be json or csv'), 'json'),
+    format: v.optional(v.picklist(['json', 'csv', 'xlsx'], 'format must be json, csv or xlsx'), 'json'),
   }),
   v.forward(v.check((q) => q.date_to >= q.date_from, 'date_to must not be before date_from'), ['date_to']),
 );
@@ -106,25 +107,33 @@ const RecomputeBody = v.pipe(
 export const attendanceEndpoints = [
   endpoint(
     {
-      method: 'get', path: '/reports/timesheet', tag: 'Reports', summary: 'Timesheet: hours, breaks and overtime per employee and day', access: everyone,
+      method: 'get', path: '/reports/timesheet', apiScope: 'reports:read', tag: 'Reports', summary: 'Timesheet: hours, breaks and overtime per employee and day', access: everyone,
       query: TimesheetQuery, response: TimesheetOut, heavy: true, scope: 'The records GET /attendance/ would show the caller.',
       description:
         'Per employee and day of `date_from`…`date_to` (at most 366 days): the stays (`intervals`), minutes worked, breaks, overtime beyond the day’s plan and ' +
         'beyond the team’s weekly_hours, late, left early and status; an expected working day with no record shows as Absent. Totals per employee. ' +
-        '`format=csv`: a line per employee and day and a `total` line per employee, local times in each employee’s zone.',
+        '`format=csv` or `format=xlsx` (payroll): a line per employee and day and a `total` line per employee, minutes and hours (worked, breaks, ' +
+        'overtime) side by side, absences counted, local times in each employee’s zone, named on every line; the XLSX (streamed) adds a sheet of ' +
+        'each employee’s totals for the period.',
     },
     async (c, { query }) => {
       const sheet = await timesheet(ctxOf(c), query);
-      if (query.format !== 'csv') return c.json(sheet);
-      return c.body(timesheetCsv(sheet), 200, {
-        'Content-Type': 'text/csv; charset=utf-8',
-        'Content-Disposition': `attachment; filename="timesheet-${query.date_from}-${query.date_to}.csv"`,
-      });
+      const name = `timesheet-${query.date_from}-${query.date_to}`;
+      if (query.format === 'csv') {
+        return c.body(timesheetCsv(sheet), 200, { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="${name}.csv"` });
+      }
+      if (query.format === 'xlsx') {
+        return c.body(timesheetXlsx(sheet), 200, {
+          'Content-Type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+          'Content-Disposition': `attachment; filename="${name}.xlsx"`,
+        });
+      }
+      return c.json(sheet);
     },
   ),
   endpoint(
     {
-      method: 'post', path: '/attendance/recompute', tag, summary: 'Recompute the figures of a period', access: ['admin'], body: RecomputeBody, status: 202,
+      method: 'post', path: '/attendance/recompute', apiScope: 'attendance:write', tag, summary: 'Recompute the figures of a period', access: ['admin'], body: RecomputeBody, status: 202,
       response: v.object({ queued: v.boolean() }),
       description:
         'Recomputes the records of `date_from`…`date_to` (of a team, a person, or everyone) against their schedules, in the background: planned minutes, ' +
@@ -139,7 +148,7 @@ export const attendanceEndpoints = [
   ),
   endpoint(
     {
-      method: 'get', path: '/attendance/', tag, summary: 'List attendance records', access: everyone, query: AttendanceListQuery, response: AttendanceOut,
+      method: 'get', path: '/attendance/', apiScope: 'attendance:read', tag, summary: 'List attendance records', access: everyone, query: AttendanceListQuery, response: AttendanceOut,
       list: true, scope: 'Employees see their own records; managers their team’s and their own.',
       description: `${filters} Also \`employee_id\` and \`team_id\`.`,
     },
@@ -147,7 +156,7 @@ export const attendanceEndpoints = [
   ),
   endpoint(
     {
-      method: 'post', path: '/attendance/', tag, summary: 'Create an attendance record', access: ['admin', 'manager'], body: AttendanceCreate,
+      method: 'post', path: '/attendance/', apiScope: 'attendance:write', tag, summary: 'Create an attendance record', access: ['admin', 'manager'], body: AttendanceCreate,
       response: AttendanceOut, status: 201, scope: 'Managers: employees of their own team.',
       description: 'One record per employee and day: a second one is 409 `duplicate_record`.',
     },
@@ -166,7 +175,7 @@ export const attendanceEndpoints = [
   ),
   endpoint(
     {
-      method: 'get', path: '/attendance/on-site', tag, summary: 'Who is on site now (roll call)', access: ['admin', 'manager'],
+      method: 'get', path: '/attendance/on-site', apiScope: 'attendance:read', tag, summary: 'Who is on site now (roll call)', access: ['admin', 'manager'],
       query: v.object({ team_id: v.optional(IdString('team_id')) }), response: OnSiteOut, list: true,
       scope: 'Managers: their team. Admins: everyone, or one team with `team_id`.',
       description: 'Everyone whose last stay is still open, with `check_in_time` (when this stay began) and `first_check_in_time` (the day’s first arrival).',
@@ -178,7 +187,7 @@ export const attendanceEndpoints = [
   ),
   endpoint(
     {
-      method: 'get', path: '/attendance/export.csv', tag, summary: 'Export attendance records as CSV', access: everyone,
+      method: 'get', path: '/attendance/export.csv', apiScope: 'attendance:read', tag, summary: 'Export attendance records as CSV', access: everyone,
       query: v.object({ ...AttendanceListQuery.entries, skip: v.optional(v.string()), limit: v.optional(v.string()) }),
       scope: 'The same records GET /attendance/ would show the caller.',
       heavy: true,
@@ -194,14 +203,14 @@ export const attendanceEndpoints = [
   ),
   endpoint(
     {
-      method: 'get', path: '/attendance/employee/{employee_id}', tag, summary: 'One employee’s attendance', access: everyone, params: EmployeeParams,
+      method: 'get', path: '/attendance/employee/{employee_id}', apiScope: 'attendance:read', tag, summary: 'One employee’s attendance', access: everyone, params: EmployeeParams,
       query: DateRangeQuery, response: AttendanceOut, list: true, scope: 'Employees: themselves. Managers: their team and themselves.', description: filters,
     },
     async (c, { params, query }) => listResponse(c, await listEmployeeRecords(ctxOf(c), params.employee_id, query)),
   ),
   endpoint(
     {
-      method: 'get', path: '/attendance/team/{team_id}', tag, summary: 'One team’s attendance', access: ['admin', 'manager'], params: TeamParams,
+      method: 'get', path: '/attendance/team/{team_id}', apiScope: 'attendance:read', tag, summary: 'One team’s attendance', access: ['admin', 'manager'], params: TeamParams,
       query: DateRangeQuery, response: AttendanceOut, list: true, scope: 'Managers: their own team.', description: filters,
     },
     async (c, { params, query }) => listResponse(c, await listTeamRecords(ctxOf(c), params.team_id, query)),
@@ -210,20 +219,20 @@ export const attendanceEndpoints = [
   ...correctionEndpoints,
   endpoint(
     {
-      method: 'get', path: '/attendance/{record_id}', tag, summary: 'Get an attendance record', access: everyone, params: RecordParams,
+      method: 'get', path: '/attendance/{record_id}', apiScope: 'attendance:read', tag, summary: 'Get an attendance record', access: everyone, params: RecordParams,
       response: AttendanceOut, scope: 'Employees: their own. Managers: their team’s and their own.',
     },
     async (c, { params }) => c.json(await getRecord(ctxOf(c), params.record_id)),
   ),
   endpoint(
     {
-      method: 'put', path: '/attendance/{record_id}', tag, summary: 'Correct an attendance record (fields given are changed)', access: ['admin', 'manager'],
+      method: 'put', path: '/attendance/{record_id}', apiScope: 'attendance:write', tag, summary: 'Correct an attendance record (fields given are changed)', access: ['admin', 'manager'],
       params: RecordParams, body: AttendanceUpdate, response: AttendanceOut, scope: 'Managers: records of their own team.',
     },
     async (c, { params, body }) => c.json(await updateRecord(ctxOf(c), params.record_id, body)),
   ),
   endpoint(
-    { method: 'delete', path: '/attendance/{record_id}', tag, summary: 'Delete an attendance record', access: ['admin'], params: RecordParams, status: 204 },
+    { method: 'delete', path: '/attendance/{record_id}', apiScope: 'attendance:write', tag, summary: 'Delete an attendance record', access: ['admin'], params: RecordParams, status: 204 },
     async (c, { params }) => {
       await deleteRecord(ctxOf(c), params.record_id);
       return c.body(null, 204);
