@@ -28,7 +28,7 @@ describe('making and listing keys', () => {
     expect(made.scopes).toEqual(['attendance:read', 'reports:read']);
     expect(made.key_prefix).toBe(made.key.slice(0, 10));
 
-    const list = await hub.request('GET', '/api-keys/', { token: admin.token });
+    const list = await hub.request('GET', '/api-keys/?limit=1000', { token: admin.token });
     expect(list.status).toBe(200);
     const listed = (list.body as Record<string, unknown>[]).find((k) => k.api_key_id === made.api_key_id)!;
     expect(listed).toMatchObject({ name: 'Payroll sync', scopes: ['attendance:read', 'reports:read'], last_used_at: null, revoked_at: null, created_by: admin.employee_id });
@@ -129,7 +129,7 @@ describe('revocation and use', () => {
         expect(await http(url, 'GET', '/employees/?limit=1', { token: key.key })).toMatchObject({ status: 401, body: { code: 'invalid_token' } });
       }
       expect((await http(server.url, 'DELETE', `/api-keys/${key.api_key_id}`, { token: admin.token })).status).toBe(404);
-      const listed = await http(server.url, 'GET', '/api-keys/?include_revoked=true', { token: admin.token });
+      const listed = await http(server.url, 'GET', '/api-keys/?include_revoked=true&limit=1000', { token: admin.token });
       expect(listed.body.find((k: { api_key_id: number }) => k.api_key_id === key.api_key_id).revoked_at).not.toBeNull();
       const audit = await http(server.url, 'GET', `/audit/?entity_type=api_key&entity_id=${key.api_key_id}`, { token: admin.token });
       expect(audit.body.map((a: { action: string }) => a.action)).toEqual(['delete', 'create']);
