@@ -69,7 +69,7 @@ async function startHub(label: string, env: NodeJS.ProcessEnv, nodeArgs: string[
  */
 export async function startPostgresHub(
   label: string,
-  opts: { pgUrl: URL; redisUrl: string | null; employees: number; days: number; teams?: number; nodeArgs?: string[]; extraEnv?: Record<string, string> },
+  opts: { pgUrl: URL; redisUrl: string | null; employees: number; days: number; teams?: number; nodeArgs?: string[]; extraEnv?: Record<string, string>; worker?: boolean },
 ): Promise<StartedHub> {
   const name = `bench_hub_${RUN_ID}`;
   const prefix = `bench:${RUN_ID}:`;
@@ -103,7 +103,15 @@ export async function startPostgresHub(
     const seeded = await run(process.execPath, ['src/cli/seed.ts', ...seedArgs], { env: seedEnv, timeoutMs: 600_000 });
     progress(`${label}: ${seeded.stdout.split('\n').find((l) => l.startsWith('Seeded')) ?? 'seeded'}`);
     progress(`${label}: starting the hub on ${name}${redisUrl ? ` with Redis prefix ${prefix}` : ' without Redis'}`);
-    return await startHub(label, env, opts.nodeArgs, redisUrl ? 'PostgreSQL + Redis streams adapter' : 'PostgreSQL, no Redis', teardown);
+    const started = await startHub(label, env, opts.nodeArgs, redisUrl ? 'PostgreSQL + Redis streams adapter' : 'PostgreSQL, no Redis', teardown);
+    if (!opts.worker || !redisUrl) return started;
+    // The jobs (summaries, recomputes, webhook deliveries) run where a scale-out deployment runs them.
+    const worker = await startServer(env, `${label} worker`, { script: 'src/worker.ts', isReady: (e) => (e.msg === 'worker ready' ? 0 : null) }).catch(async (error) => {
+      await started.stop();
+      throw error;
+    });
+    progress(`${label}: worker ready (pid ${worker.pid})`);
+    return { ...started, mode: `${started.mode} + a worker`, stop: async () => (await worker.stop(), await started.stop()) };
   } catch (error) {
     await teardown();
     throw error;

@@ -23,6 +23,7 @@ import { kioskEndpoints } from './modules/kiosks/index.ts';
 import { scheduleEndpoints } from './modules/schedules/index.ts';
 import { summaryEndpoints } from './modules/summaries/index.ts';
 import { teamEndpoints } from './modules/teams/index.ts';
+import { webhookEndpoints } from './modules/webhooks/index.ts';
 
 export type { AppDeps };
 
@@ -43,6 +44,7 @@ export const endpoints: Endpoint[] = [
   ...summaryEndpoints,
   ...assistantEndpoints,
   ...apiKeyEndpoints,
+  ...webhookEndpoints,
   ...auditEndpoints,
   ...healthEndpoints,
 ];

@@ -11,6 +11,10 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 const intFrom = (min: number, max: number) =>
   v.pipe(v.string(), v.trim(), v.regex(/^\d+$/, 'must be a whole number'), v.transform(Number), v.minValue(min), v.maxValue(max));
 
+/** A decimal number (`0.5`), within bounds. */
+const numberFrom = (min: number, max: number) =>
+  v.pipe(v.string(), v.trim(), v.regex(/^\d+(\.\d+)?$/, 'must be a number'), v.transform(Number), v.minValue(min), v.maxValue(max));
+
 const boolFrom = v.pipe(
   v.string(),
   v.trim(),
@@ -91,7 +95,13 @@ const EnvSchema = v.object({
   JOB_SCHEDULES: v.optional(boolFrom, 'true'),
   WORKER_LOCK_SECONDS: v.optional(intFrom(1, 3600), '30'),
   WORKER_HEARTBEAT_SECONDS: v.optional(intFrom(1, 3600), '10'),
+  CHANGE_FEED_RETENTION_DAYS: v.optional(intFrom(1, 3650), '30'),
   METRICS_TOKEN: v.optional(v.pipe(v.string(), v.minLength(16, 'must be at least 16 characters'))),
+  WEBHOOK_RETRY_BASE_SECONDS: v.optional(intFrom(1, 86400), '30'),
+  WEBHOOK_TIMEOUT_SECONDS: v.optional(intFrom(1, 300), '10'),
+  WEBHOOK_RETRY_HOURS: v.optional(numberFrom(0.0001, 24 * 30), '24'),
+  WEBHOOK_ALLOW_PRIVATE: v.optional(boolFrom, 'false'),
+  WEBHOOK_MAX_BODY_BYTES: v.optional(intFrom(0, 10 * 1024 * 1024), '65536'),
 });
 
 /** Every environment variable the hub reads (benchmarks clear them from the environment they pass on). */
@@ -184,6 +194,20 @@ export type Config = {
     lockSeconds: number;
     /** How often a worker notes that it is alive (for the container health check). */
     heartbeatSeconds: number;
+    /** Changes of the attendance change feed older than this are pruned (a cursor before them gets 410). */
+    changeFeedRetentionDays: number;
+  };
+  webhooks: {
+    /** The first retry comes this long after a failed attempt, then the wait doubles. */
+    retryBaseSeconds: number;
+    /** An attempt without a complete answer within this fails. */
+    timeoutSeconds: number;
+    /** Retries go on this long after the message was made; then the delivery fails and its endpoint is disabled. */
+    retryHours: number;
+    /** Let endpoints point at private, loopback and link-local addresses (tests, an internal receiver). */
+    allowPrivate: boolean;
+    /** At most this much of a receiver's answer is read (then dropped). */
+    maxResponseBytes: number;
   };
 };
 
@@ -302,6 +326,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       schedules: env.JOB_SCHEDULES,
       lockSeconds: env.WORKER_LOCK_SECONDS,
       heartbeatSeconds: env.WORKER_HEARTBEAT_SECONDS,
+      changeFeedRetentionDays: env.CHANGE_FEED_RETENTION_DAYS,
+    },
+    webhooks: {
+      retryBaseSeconds: env.WEBHOOK_RETRY_BASE_SECONDS,
+      timeoutSeconds: env.WEBHOOK_TIMEOUT_SECONDS,
+      retryHours: env.WEBHOOK_RETRY_HOURS,
+      allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
+      maxResponseBytes: env.WEBHOOK_MAX_BODY_BYTES,
     },
   };
 }

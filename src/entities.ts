@@ -1,5 +1,6 @@
 import { Attendance } from './modules/attendance/attendance.entity.ts';
 import { AttendanceCorrection } from './modules/attendance/correction.entity.ts';
+import { AttendanceChange, AttendanceChangesPruned } from './modules/attendance/change.entity.ts';
 import { Punch } from './modules/attendance/punch.entity.ts';
 import { AuditLog } from './modules/audit/audit.entity.ts';
 import { Employee } from './modules/employees/employee.entity.ts';
@@ -9,6 +10,7 @@ import { RefreshToken } from './modules/sessions/refresh-token.entity.ts';
 import { ApiKey } from './modules/apikeys/api-key.entity.ts';
 import { Summary } from './modules/summaries/summary.entity.ts';
 import { Team } from './modules/teams/team.entity.ts';
+import { Webhook, WebhookDelivery } from './modules/webhooks/webhook.entity.ts';
 
 /** Every entity, listed explicitly (no folder scanning). */
-export const entities = [Schedule, ScheduleVersionEntity, EmployeeSchedule, HolidayEntity, Team, Employee, Attendance, AttendanceCorrection, Punch, AuditLog, Kiosk, Summary, RefreshToken, ApiKey];
+export const entities = [Schedule, ScheduleVersionEntity, EmployeeSchedule, HolidayEntity, Team, Employee, Attendance, AttendanceCorrection, AttendanceChange, AttendanceChangesPruned, Punch, AuditLog, Kiosk, Summary, RefreshToken, ApiKey, Webhook, WebhookDelivery];

@@ -1,8 +1,9 @@
 import { assertHandlers, type JobHandlers } from './infra/jobs/types.ts';
 import { askJob } from './modules/assistant/index.ts';
-import { endOfDayJob, recomputeJob } from './modules/attendance/index.ts';
+import { endOfDayJob, pruneChangesJob, recomputeJob } from './modules/attendance/index.ts';
 import { pruneRefreshTokens } from './modules/sessions/index.ts';
 import { recomputeSummaries } from './modules/summaries/index.ts';
+import { deliverWebhooks, sweepWebhooks } from './modules/webhooks/index.ts';
 
 /** The one handler of each job, checked against the list of job names when a process starts. */
 export function jobHandlers(): JobHandlers {
@@ -10,8 +11,11 @@ export function jobHandlers(): JobHandlers {
     'summaries:recompute': recomputeSummaries,
     'attendance:end-of-day': endOfDayJob,
     'attendance:recompute': recomputeJob,
+    'attendance:prune-changes': pruneChangesJob,
     'assistant:ask': askJob,
     'sessions:prune': pruneRefreshTokens,
+    'webhooks:deliver': deliverWebhooks,
+    'webhooks:sweep': sweepWebhooks,
   };
   assertHandlers(handlers);
   return handlers;

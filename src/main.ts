@@ -25,6 +25,7 @@ import { authenticateKiosk, KIOSK_TOKEN_PREFIX, kiosks, kiosksSocket } from './m
 import { createSocketServer, type SocketIdentity } from './modules/realtime/index.ts';
 import { authenticate } from './modules/sessions/index.ts';
 import { createSummaryTrigger } from './modules/summaries/index.ts';
+import { createWebhookFanout } from './modules/webhooks/index.ts';
 
 /**
  * Starts the hub in this process: database, HTTP API, docs and Socket.IO on one port.
@@ -63,7 +64,7 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
     // Scale-out: jobs run in `npm run worker` processes; this instance adds them and relays their results.
     jobs = createBullJobs({ url: config.redisUrl, prefix: config.redisPrefix }, log);
   } else {
-    const memory = createMemoryJobs({ orm, config, log, sequencer, handlers: jobHandlers(), llm: opts.llm });
+    const memory = createMemoryJobs({ orm, config, log, sequencer, handlers: jobHandlers(), llm: opts.llm, bus });
     if (config.jobs.schedules) {
       memory.startSchedules();
       void memory.add('summaries:recompute', { all: true }, { delayMs: 1000, dedupId: 'summaries:all' });
@@ -128,6 +129,11 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
     handlers: [attendanceSocket, boardsSocket, assistantSocket, kiosksSocket],
   });
   const offChanges = broadcastAttendanceChanges(bus, realtime.broadcast);
+  // Committed changes become webhook deliveries: written and queued in batches, never waited for by a punch.
+  const webhooks = createWebhookFanout({
+    bus, sql: root, jobs, log,
+    redis: redis && config.redisUrl ? { publisher: redis, subscriber: createRedis(config.redisUrl), channel: `${config.redisPrefix}webhooks:changed` } : null,
+  });
   const offCorrections = broadcastCorrections(bus, realtime.broadcast);
   deps.presence = { onlineKiosks: () => realtime.onlineKiosks() };
   await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));
@@ -147,6 +153,7 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
       // 3. Sockets, then jobs (running ones finish), then the connections.
       offChanges();
       offCorrections();
+      await webhooks.close();
       await realtime.close();
       summaries.flush();
       await Promise.race([httpClosed, new Promise((resolve) => setTimeout(resolve, 5_000))]);
@@ -156,7 +163,7 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
       await orm.close();
       log.info('stopped');
     })());
-  return { server, port, orm, log, bus, realtime, jobs, commits, stop };
+  return { server, port, orm, log, bus, realtime, jobs, commits, webhooks, stop };
 }
 
 export type Hub = Awaited<ReturnType<typeof start>>;

@@ -4,6 +4,8 @@ import { writeFile, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { Bus } from './infra/bus.ts';
+import { sqlOf, type Em } from './infra/db.ts';
 import { createBullJobs, startBullWorker } from './infra/jobs/bullmq.ts';
 import { createLogger, type Logger } from './infra/logger.ts';
 import { createRedis } from './infra/redis.ts';
@@ -11,6 +13,7 @@ import { createSequencer } from './infra/sequencer.ts';
 import { openDatabase } from './database.ts';
 import { untilReachable } from './infra/startup.ts';
 import { jobHandlers } from './jobs.ts';
+import { createWebhookFanout } from './modules/webhooks/index.ts';
 
 /** Where the worker notes that it is alive (per container: the health check reads it). */
 export const HEARTBEAT_FILE = join(tmpdir(), 'check-in-hub-worker.alive');
@@ -27,8 +30,14 @@ export async function startWorker(config: Config, opts: { log?: Logger } = {}) {
   const sequencer = createSequencer(redis, config.redisPrefix);
   const connection = { url: config.redisUrl, prefix: config.redisPrefix };
   const jobs = createBullJobs(connection, log);
+  // The jobs' own domain events (a day closed, a summary changed) become webhook deliveries here.
+  const bus = new Bus();
+  const webhooks = createWebhookFanout({
+    bus, sql: () => sqlOf(orm.em as Em), jobs, log,
+    redis: { publisher: redis, subscriber: createRedis(config.redisUrl), channel: `${config.redisPrefix}webhooks:changed` },
+  });
   const worker = await startBullWorker(connection, {
-    orm, config, log, sequencer, handlers, jobs, concurrency: config.jobs.workerConcurrency,
+    orm, config, log, sequencer, handlers, jobs, concurrency: config.jobs.workerConcurrency, bus,
   });
   log.info({ concurrency: config.jobs.workerConcurrency }, 'worker ready');
   // Alive means: the queue worker runs and Redis answers. The health check (src/cli/healthcheck.ts) reads the file's age.
@@ -51,6 +60,7 @@ export async function startWorker(config: Config, opts: { log?: Logger } = {}) {
       log.info({ signal }, 'worker stopping: letting running jobs finish');
       clearInterval(heartbeat);
       await worker.close();
+      await webhooks.close();
       await jobs.close();
       await redis.quit().catch(() => undefined);
       await orm.close();

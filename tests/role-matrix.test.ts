@@ -64,6 +64,15 @@ async function fixture() {
     `insert into api_keys (name, scopes, key_hash, key_prefix, created_at) values (?, '["attendance:read"]', md5(random()::text) || md5(random()::text), 'ck_fixture', now()) returning api_key_id`,
     [`Fixture ${uid()}`],
   );
+  // A public documentation address (TEST-NET-3) and a secret no key opens: a delivery fails at once, without the network.
+  const [webhook] = await hub.rows<{ webhook_id: number }>(
+    `insert into webhooks (url, events, secret, active, created_at, updated_at) values ('https://203.0.113.10/hook', '{punch.created}', 'fixture', true, now(), now()) returning webhook_id`,
+  );
+  const [webhookDelivery] = await hub.rows<{ delivery_id: number }>(
+    `insert into webhook_deliveries (webhook_id, message_id, event_type, payload, status, attempts, created_at)
+     values (?, 'msg_fixture', 'punch.created', '{"type": "punch.created", "timestamp": "2025-03-03T09:00:00Z", "data": {}}', 'failed', 1, now()) returning delivery_id`,
+    [webhook.webhook_id],
+  );
   const tokens: Record<Actor, string | undefined> = {
     anonymous: undefined,
     employee: employee.token,
@@ -72,7 +81,7 @@ async function fixture() {
     admin: admin.token,
     kiosk: kiosk.body.token as string,
   };
-  return { t, employee, colleague, record, kiosk: kiosk.body as { kiosk_id: number }, tokens, schedule, other, assignment, holiday, correction, apiKey };
+  return { t, employee, colleague, record, kiosk: kiosk.body as { kiosk_id: number }, tokens, schedule, other, assignment, holiday, correction, apiKey, webhook, webhookDelivery };
 }
 
 /** A date nobody else uses (holidays are one per day and team). */
@@ -92,7 +101,9 @@ function requestFor(pattern: string, f: Fixture): { method: string; path: string
     .replace('{assignment_id}', String(f.assignment.assignment_id))
     .replace('{holiday_id}', String(f.holiday.holiday_id))
     .replace('{correction_id}', String(f.correction.correction_id))
-    .replace('{api_key_id}', String(f.apiKey.api_key_id));
+    .replace('{api_key_id}', String(f.apiKey.api_key_id))
+    .replace('{webhook_id}', String(f.webhook.webhook_id))
+    .replace('{delivery_id}', String(f.webhookDelivery.delivery_id));
   const bodies: Record<string, unknown> = {
     'POST /employees/': { name: 'New Person', email: `new.${uid()}@example.com`, password: 'Unusual-Pass-93' },
     'PUT /employees/{employee_id}': { role: 'Lead' },
@@ -115,6 +126,8 @@ function requestFor(pattern: string, f: Fixture): { method: string; path: string
     'POST /attendance/corrections/{correction_id}/approve': { comment: 'Seen' },
     'PUT /me/pin': { pin: '4821', current_password: TEST_PASSWORD },
     'POST /api-keys/': { name: `Payroll ${uid()}`, scopes: ['reports:read'] },
+    'POST /webhooks/': { url: 'https://203.0.113.10/hooks', events: ['punch.created'] },
+    'PUT /webhooks/{webhook_id}': { description: 'Payroll sync' },
   };
   const query: Record<string, string> = {
     'GET /summarize_attendance/': `?team_id=${f.t.team_id}`,

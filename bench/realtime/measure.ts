@@ -26,7 +26,8 @@ import {
 } from '../../harness/index.ts';
 import { badgedEmployees, connectClients } from './clients.ts';
 import { type HubStats, hubStats, hubWindow } from './metrics.ts';
-import { DRAIN_MS, EMIT_TIMEOUT_MS, HUB_NODE_ARGS, KIOSKS, type Mode, PG_URL, PHASES, REDIS_URL, SECONDS, SEED_EMPLOYEES, WARMUP, WATCHERS } from './options.ts';
+import { DRAIN_MS, EMIT_TIMEOUT_MS, HUB_NODE_ARGS, KIOSKS, type Mode, PG_URL, PHASES, REDIS_URL, SECONDS, SEED_EMPLOYEES, WARMUP, WATCHERS, WEBHOOK, WORKER } from './options.ts';
+import { subscribeWebhook } from './webhook.ts';
 
 export type Phase = {
   /** 'closed': every kiosk keeps one punch in flight; 'open': punches are sent on a fixed schedule at `rate`/s. */
@@ -81,6 +82,7 @@ async function measure(hub: HubProcess, label: string): Promise<RunResult> {
   // Each employee is punched by one kiosk only.
   // The demo organisation (embedded) has 90 days of history, which the punch days would run into: punch new people.
   const { employees, teams } = await badgedEmployees(base, adminToken, label, { fresh: label === 'embedded' });
+  const webhook = WEBHOOK ? await subscribeWebhook(base, adminToken, label) : null;
 
   const sockets: BenchSocket[] = [];
   const closeSockets = onCleanup(`${label} sockets`, async () => {
@@ -240,15 +242,17 @@ async function measure(hub: HubProcess, label: string): Promise<RunResult> {
       });
       await sleep(1000); // let the hub settle between phases
     }
+    if (webhook) progress(`${label}: the webhook receiver got ${int(webhook.received())} deliveries`);
     if (hub.errorLines.length) progress(`${label}: the hub logged ${hub.errorLines.length} errors; the first: ${hub.errorLines[0].slice(0, 2000)}`);
     return { phases, kiosks: KIOSKS, employees: employees.length, watchers: WATCHERS, teams: teams.length, hubErrorLogs: hub.errorLines.length };
   } finally {
     await closeSockets();
+    await webhook?.close();
   }
 }
 
 /** Punches back to PUNCH_DAYS_BACK days are accepted (they would be refused after PUNCH_MAX_AGE_HOURS, 168 by default). */
-const PUNCH_WINDOW = { PUNCH_MAX_AGE_HOURS: String(24 * (PUNCH_DAYS_BACK + 5)) };
+const PUNCH_WINDOW = { PUNCH_MAX_AGE_HOURS: String(24 * (PUNCH_DAYS_BACK + 5)), ...(WEBHOOK ? { WEBHOOK_ALLOW_PRIVATE: 'true' } : {}) };
 
 /** The hub of `mode` on its own fresh data, measured, then stopped (its data removed) on every path. */
 export async function runHub(mode: Mode): Promise<RunResult> {
@@ -256,7 +260,7 @@ export async function runHub(mode: Mode): Promise<RunResult> {
     mode === 'embedded'
       ? await startEmbeddedHub('embedded', { nodeArgs: HUB_NODE_ARGS, extraEnv: PUNCH_WINDOW })
       : // Exactly what `npm run db:seed -- --employees N --days 1 --reset` runs, with a scratch database.
-        await startPostgresHub('postgres', { pgUrl: PG_URL, redisUrl: REDIS_URL, employees: SEED_EMPLOYEES, days: 1, nodeArgs: HUB_NODE_ARGS, extraEnv: PUNCH_WINDOW });
+        await startPostgresHub('postgres', { pgUrl: PG_URL, redisUrl: REDIS_URL, employees: SEED_EMPLOYEES, days: 1, nodeArgs: HUB_NODE_ARGS, extraEnv: PUNCH_WINDOW, worker: WORKER });
   try {
     return await measure(hub, mode);
   } finally {

@@ -4,7 +4,9 @@ import { benchmarkArgs, listFlag, numberFlag } from '../../harness/index.ts';
 export const args = benchmarkArgs(
   'npm run bench:realtime -- [--seconds 10] [--warmup 2] [--kiosks 200] [--watchers 10] [--rates 1000] [--no-closed] [--client raw|socket.io] [--employees 1000]\n' +
     '                          [--pgbench-clients 8] [--modes embedded,postgres] [--pg-url postgres://…/postgres] [--redis-url redis://…]\n' +
-    '                          [--hub-cpu-prof DIR]   (writes a V8 CPU profile of each hub process to DIR)',
+    '                          [--hub-cpu-prof DIR]   (writes a V8 CPU profile of each hub process to DIR)\n' +
+    '                          [--worker]   (postgres: a worker process beside the hub runs the jobs)\n' +
+    '                          [--webhook]  (a receiver in this process, one endpoint subscribed to every event)',
   {
     kiosks: { type: 'string', default: '200' },
     watchers: { type: 'string', default: '10' },
@@ -19,6 +21,8 @@ export const args = benchmarkArgs(
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
     'hub-cpu-prof': { type: 'string' },
+    worker: { type: 'boolean', default: false },
+    webhook: { type: 'boolean', default: false },
   },
 );
 export const KIOSKS = Math.floor(numberFlag('kiosks', args.kiosks, 1, 2000));
@@ -49,6 +53,10 @@ export const MODES = listFlag<Mode>('modes', args.modes, ['embedded', 'postgres'
 export const PG_URL = new URL(args['pg-url']);
 export const REDIS_URL = args['redis-url'];
 /** Node flags for each hub process (--hub-cpu-prof DIR: a V8 CPU profile of each). */
+/** Postgres mode: a worker process (npm run worker) beside the hub, as a scale-out deployment runs. */
+export const WORKER = Boolean(args.worker);
+/** One webhook endpoint (a receiver in this process) subscribed to every event. */
+export const WEBHOOK = Boolean(args.webhook);
 export const HUB_NODE_ARGS = args['hub-cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['hub-cpu-prof']}`] : [];
 
 export const EMIT_TIMEOUT_MS = 10_000;

@@ -1,5 +1,6 @@
 import { Queue, QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Config } from '../../config.ts';
+import type { Bus } from '../bus.ts';
 import type { Em, Orm } from '../db.ts';
 import { AppError } from '../errors.ts';
 import { metrics } from '../metrics.ts';
@@ -79,7 +80,7 @@ export function createBullJobs(c: Connection, log: Logger): Jobs {
 /** The consumer side (`npm run worker`): one worker dispatching on the job name, and the recurring schedules. */
 export async function startBullWorker(
   c: Connection,
-  deps: { orm: Orm; config: Config; log: Logger; sequencer: Sequencer; handlers: JobHandlers; jobs: Jobs; concurrency?: number },
+  deps: { orm: Orm; config: Config; log: Logger; sequencer: Sequencer; handlers: JobHandlers; jobs: Jobs; concurrency?: number; bus?: Bus },
 ) {
   const connection = connectionOf(c);
   const prefix = `${c.prefix}bull`;
@@ -122,7 +123,7 @@ export async function startBullWorker(
       transport: (deliveries) => void progressSent.push(job.updateProgress({ deliveries }).catch(() => undefined)),
       onError: (error) => log.warn({ err: error }, 'job broadcast failed'),
     });
-    const result = await handler(job.data as Record<string, unknown>, { em: deps.orm.em.fork() as Em, config: deps.config, log, jobs: deps.jobs, broadcast });
+    const result = await handler(job.data as Record<string, unknown>, { em: deps.orm.em.fork() as Em, config: deps.config, log, jobs: deps.jobs, broadcast, bus: deps.bus });
     await broadcast.flushed();
     // Streamed pieces go out before the result does, so the client sees them in order.
     await Promise.all(progressSent);

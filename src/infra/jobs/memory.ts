@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ToolCallLLM } from '@llamaindex/core/llms';
 import type { Config } from '../../config.ts';
+import type { Bus } from '../bus.ts';
 import type { Em, Orm } from '../db.ts';
 import { AppError } from '../errors.ts';
 import { metrics } from '../metrics.ts';
@@ -13,7 +14,7 @@ import { schedulesFor, type AddOptions, type JobHandlers, type JobName, type Job
 const ATTEMPTS = 3;
 const BACKOFF_MS = 1000;
 
-type Deps = { orm: Orm; config: Config; log: Logger; sequencer: Sequencer; handlers: JobHandlers; llm?: ToolCallLLM };
+type Deps = { orm: Orm; config: Config; log: Logger; sequencer: Sequencer; handlers: JobHandlers; llm?: ToolCallLLM; bus?: Bus };
 
 /**
  * Jobs in this process, for the embedded mode: the same handlers and schedules as the BullMQ worker, with
@@ -92,7 +93,7 @@ export function createMemoryJobs(deps: Deps): Jobs & { startSchedules(): void } 
             transport: (deliveries) => events.emit('deliveries', deliveries),
             onError: (error) => deps.log.warn({ err: error }, 'job broadcast failed'),
           });
-          const result = await deps.handlers[name](data, { em: deps.orm.em.fork() as Em, config: deps.config, log: deps.log, jobs, broadcast, llm: deps.llm });
+          const result = await deps.handlers[name](data, { em: deps.orm.em.fork() as Em, config: deps.config, log: deps.log, jobs, broadcast, llm: deps.llm, bus: deps.bus });
           await broadcast.flushed();
           deps.log.info({ job: name, attempt, ms: Math.round(performance.now() - started) }, 'job done');
           metrics().jobDuration.observe({ job: name, outcome: 'done' }, (performance.now() - started) / 1000);

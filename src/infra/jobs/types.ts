@@ -3,10 +3,11 @@ import type { Config } from '../../config.ts';
 import type { Em } from '../db.ts';
 import type { Logger } from '../logger.ts';
 import type { Broadcaster } from '../broadcast.ts';
+import type { Bus } from '../bus.ts';
 import type { Delivery } from '../socket-contract.ts';
 
 /** Every job the hub runs. Names are `domain:verb`; each has exactly one handler (checked at start). */
-export const JOB_NAMES = ['summaries:recompute', 'attendance:end-of-day', 'attendance:recompute', 'assistant:ask', 'sessions:prune'] as const;
+export const JOB_NAMES = ['summaries:recompute', 'attendance:end-of-day', 'attendance:recompute', 'attendance:prune-changes', 'assistant:ask', 'sessions:prune', 'webhooks:deliver', 'webhooks:sweep'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export type { Delivery };
@@ -24,6 +25,8 @@ export type JobContext = {
    * delivers it to its own sockets (streamed answers go out before the result, in order).
    */
   broadcast: Broadcaster;
+  /** The bus of the process running the job, for the domain events a job makes (a day closed, a summary changed). */
+  bus?: Bus;
   /** The assistant's language model when the starting process supplies one (tests); else the configuration decides. */
   llm?: ToolCallLLM;
 };
@@ -62,6 +65,10 @@ export function schedulesFor(config: Config): Schedule[] {
     { id: 'attendance-end-of-day-hourly', name: 'attendance:end-of-day', data: {}, everyMs: 3_600_000 },
     // Refresh tokens expired or used over a day ago (used ones are kept that long to recognise a copy coming back).
     { id: 'sessions-prune', name: 'sessions:prune', data: {}, at: '03:30' },
+    // The attendance change feed keeps CHANGE_FEED_RETENTION_DAYS.
+    { id: 'attendance-prune-changes', name: 'attendance:prune-changes', data: {}, at: '03:40' },
+    // Webhook deliveries whose job was lost (the embedded queue restarted, a crash between a write and an add).
+    { id: 'webhooks-sweep', name: 'webhooks:sweep', data: {}, everyMs: 60_000 },
   ];
 }
 

@@ -1,6 +1,7 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { Employee } from '../employees/index.ts';
 import { Team } from '../teams/index.ts';
+import { CHANGE_TRIGGERS } from './change.entity.ts';
 
 export const STATUSES = ['Present', 'Late', 'Absent', 'Remote', 'On Leave', 'Half Day'] as const;
 export type Status = (typeof STATUSES)[number];
@@ -55,6 +56,8 @@ export const Attendance = defineEntity({
     { name: 'attendance_date_index', properties: ['attendance_date'] },
     { name: 'attendance_team_date_index', properties: ['team', 'attendance_date'] },
   ],
+  // Every write is appended to the change feed (attendance_changes) by these.
+  triggers: CHANGE_TRIGGERS.map((t) => ({ ...t, events: [...t.events] })),
 });
 
 export type IAttendance = InferEntity<typeof Attendance>;

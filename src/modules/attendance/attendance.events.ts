@@ -4,6 +4,7 @@
  */
 import type { Ack } from '../../infra/socket-contract.ts';
 import type { RecordDto } from './attendance.records.ts';
+import type { DayClose } from './end-of-day.service.ts';
 
 /** A committed change of an attendance record. */
 export type AttendanceChange = {
@@ -36,9 +37,15 @@ export type MissingCheckOut = {
   records: { record_id: number; employee_id: number; name: string; check_in_time: string | null }[];
 };
 
+/** A punch taken (not a replay of one already taken): what its acknowledgement said. */
+export type PunchCreated = Omit<CheckResult, 'duplicate'>;
+
 declare module '../../infra/bus.ts' {
   interface DomainEvents {
     'attendance.changed': AttendanceChange;
+    'punch.created': PunchCreated;
+    /** The end-of-day rule changed a day: absences recorded, missing check-outs flagged or closed. */
+    'day.closed': DayClose;
   }
 }
 

@@ -24,6 +24,7 @@ import {
 import { createRecord, deleteRecord, getRecord, listEmployeeRecords, listRecords, listTeamRecords, updateRecord } from './attendance.service.ts';
 import { punch, type PunchIntent } from './punch.service.ts';
 import { correctionEndpoints } from './corrections.routes.ts';
+import { changeFeedEndpoints } from './changes.routes.ts';
 
 const tag = 'Attendance';
 const everyone = ['admin', 'manager', 'employee'] as const;
@@ -215,8 +216,9 @@ export const attendanceEndpoints = [
     },
     async (c, { params, query }) => listResponse(c, await listTeamRecords(ctxOf(c), params.team_id, query)),
   ),
-  // Before `/attendance/{record_id}`: `corrections` is no record id.
+  // Before `/attendance/{record_id}`: `corrections` and `changes` are no record ids.
   ...correctionEndpoints,
+  ...changeFeedEndpoints,
   endpoint(
     {
       method: 'get', path: '/attendance/{record_id}', apiScope: 'attendance:read', tag, summary: 'Get an attendance record', access: everyone, params: RecordParams,

@@ -149,6 +149,7 @@ export const endOfDayJob: JobHandler = async (data, ctx) => {
     const close = await closeDay(sqlOf(ctx.em), ctx.config, date, now);
     days.push({ date, absent: close.absent.length, missing_check_out: close.missing_check_out.length, auto_closed: close.auto_closed.length });
     await announceDayClose(close, ctx.broadcast);
+    if (close.absent.length || close.missing_check_out.length || close.auto_closed.length) ctx.bus?.publish('day.closed', close);
   }
   if (days.some((d) => d.absent || d.missing_check_out || d.auto_closed)) await ctx.jobs.add('summaries:recompute', { all: true }, { dedupId: 'summaries:all' });
   return { days };

@@ -172,6 +172,7 @@ function finish(items: Item[], { outcomes }: BatchResult) {
     if (o.kind === 'refused') return item.reject(o.error);
     const record = recordDto(o.record, item.ctx.config.timezone);
     const employee = { employee_id: o.who.employee_id, name: o.who.name };
+    if (o.kind === 'applied') item.ctx.bus.publish('punch.created', { action: o.action, record, employee });
     if (o.kind === 'applied' && o.action !== 'ignored') item.ctx.bus.publish('attendance.changed', { action: o.action, team_id: record.team_id, employee, record });
     item.resolve({ action: o.action, duplicate: o.kind === 'duplicate', record, employee });
   });

@@ -25,7 +25,7 @@ export const employeeDto = (e: EmployeeRow) => ({
   updated_at: isoTimestamp(e.updated_at),
 });
 
-type EmployeeDto = ReturnType<typeof employeeDto>;
+export type EmployeeDto = ReturnType<typeof employeeDto>;
 
 /** Throws unless the caller may read this employee: admins all, managers their team, everyone themselves. */
 export function assertCanSee(ctx: Ctx, employee: { employee_id: number; team_id: number | null }) {
@@ -86,7 +86,7 @@ export async function createEmployee(ctx: Ctx, input: EmployeeCreateInput) {
   await assertUnique(db, input);
   const [password_hash, pin_hash] = await Promise.all([hashPassword(input.password, ctx.config.bcryptCost), input.pin ? hashPin(input.pin) : null]);
   try {
-    return await db.transaction(async (tx) => {
+    const created = await db.transaction(async (tx) => {
       const dto = employeeDto(
         await employees.insert(tx, {
           name: input.name, email: input.email, team_id: input.team_id, role: input.role, access: input.access, badge_id: input.badge_id, active: input.active,
@@ -96,6 +96,8 @@ export async function createEmployee(ctx: Ctx, input: EmployeeCreateInput) {
       await recordAudit(tx, ctx, { entity_type: 'employee', entity_id: dto.employee_id, action: 'create', after: dto });
       return dto;
     });
+    ctx.bus.publish('employee.changed', { action: 'created', employee: created });
+    return created;
   } catch (error) {
     return uniqueToConflict(error);
   }
@@ -146,6 +148,7 @@ export async function updateEmployee(ctx: Ctx, employeeId: number, input: Employ
       return updated;
     });
     if (revoked) ctx.bus.publish('tokens.revoked', { employee_id: employeeId, reason: revoked });
+    ctx.bus.publish('employee.changed', { action: 'updated', employee: after });
     return after;
   } catch (error) {
     return uniqueToConflict(error);
@@ -156,7 +159,7 @@ export async function updateEmployee(ctx: Ctx, employeeId: number, input: Employ
 export async function deleteEmployee(ctx: Ctx, employeeId: number) {
   // Their records and punches go with them: a batch of punches writing the same rows may deadlock with the delete,
   // which then simply runs again.
-  await retryOnConflict(() =>
+  const deleted = await retryOnConflict(() =>
     sqlOf(ctx.em).transaction(async (tx) => {
       const row = await employees.get(tx, employeeId, { lock: true });
       if (!row) throw notFound('Employee', employeeId);
@@ -164,7 +167,9 @@ export async function deleteEmployee(ctx: Ctx, employeeId: number) {
       await assertKeepsAnAdmin(tx, before, null);
       await employees.delete(tx, employeeId);
       await recordAudit(tx, ctx, { entity_type: 'employee', entity_id: employeeId, action: 'delete', before });
+      return before;
     }),
   );
   ctx.bus.publish('tokens.revoked', { employee_id: employeeId, reason: 'deactivated' });
+  ctx.bus.publish('employee.changed', { action: 'deleted', employee: deleted });
 }

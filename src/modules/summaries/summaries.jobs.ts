@@ -15,6 +15,7 @@ export const recomputeSummaries: JobHandler = async (data, ctx) => {
   const scopes = data.all ? await allScopes(sql) : teamId === null ? [null] : [teamId, null];
   const changed = await refreshSummaries(sql, ctx.config, scopes);
   ctx.broadcast.send(changed.map((c) => delivery(c.team_id === null ? [rooms.admins] : [rooms.team(c.team_id), rooms.admins], 'summary:updated', c.body)));
+  for (const c of changed) ctx.bus?.publish('summary.updated', c.body);
   return { scopes: scopes.length, changed: changed.map((c) => c.scope) };
 };
 

@@ -1,0 +1,107 @@
+import type { Bus, DomainEvents } from '../../infra/bus.ts';
+import type { Sql } from '../../infra/db.ts';
+import type { Jobs } from '../../infra/jobs/types.ts';
+import type { Logger } from '../../infra/logger.ts';
+import type { Redis } from '../../infra/redis.ts';
+import type { WebhookBody, WebhookEvent } from './webhooks.events.ts';
+import { queueDeliveries } from './webhooks.jobs.ts';
+import { deliveries, webhooks } from './webhooks.repository.ts';
+
+/** Which domain event makes which webhook event (the same name, the same data as the REST API shows). */
+const SOURCES = ['punch.created', 'attendance.changed', 'correction.requested', 'correction.resolved', 'day.closed', 'summary.updated', 'employee.changed'] as const satisfies readonly (keyof DomainEvents & WebhookEvent)[];
+
+export type FanoutDeps = {
+  bus: Bus;
+  /** Plain SQL on the root entity manager (no unit of work). */
+  sql: () => Sql;
+  jobs: Jobs;
+  log: Logger;
+  /** Scale-out: a change of endpoints on one instance is announced to the others on this channel. */
+  redis?: { publisher: Redis; subscriber: Redis; channel: string } | null;
+  /** How long events are gathered before one insert and one enqueue (ms). */
+  flushMs?: number;
+  /** How often the subscribed event types are read again anyway (ms). */
+  refreshMs?: number;
+};
+
+/**
+ * Turns this process's domain events into webhook deliveries. Which event types have a subscriber is kept in memory
+ * (read again every few seconds, and at once when endpoints change, on every instance): an event nobody subscribed to
+ * costs one set lookup on the punch path. Others are gathered for a few milliseconds, then written as pending
+ * deliveries in one statement (the database joins them with the endpoints) and queued in a few jobs.
+ */
+export function createWebhookFanout(deps: FanoutDeps) {
+  const flushMs = deps.flushMs ?? 20;
+  let subscribed = new Set<string>();
+  let gathered: WebhookBody[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  const inFlight = new Set<Promise<void>>();
+  let closed = false;
+
+  const refresh = async () => {
+    try {
+      subscribed = new Set(await webhooks.subscribedTypes(deps.sql()));
+    } catch (error) {
+      deps.log.warn({ err: error }, 'could not read the webhook subscriptions');
+    }
+  };
+  const ready = refresh();
+  const refresher = setInterval(() => void refresh(), deps.refreshMs ?? 5_000);
+  refresher.unref();
+
+  const flush = () => {
+    timer = null;
+    if (gathered.length === 0) return;
+    const bodies = gathered;
+    gathered = [];
+    const work = (async () => {
+      try {
+        const ids = await deliveries.fanOut(deps.sql(), bodies);
+        await queueDeliveries(deps.jobs, ids);
+      } catch (error) {
+        deps.log.error({ err: error, events: bodies.length }, 'could not queue webhook deliveries');
+      }
+    })();
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+  };
+
+  const emit = (type: WebhookEvent, data: unknown) => {
+    if (closed || !subscribed.has(type)) return;
+    gathered.push({ type, timestamp: new Date().toISOString(), data });
+    if (gathered.length >= 1000) flush();
+    else timer ??= setTimeout(flush, flushMs);
+  };
+
+  const offs = SOURCES.map((name) => deps.bus.subscribe(name, (event) => emit(name, event)));
+  // An endpoint added here is seen here at once, and on the other instances as soon as they hear of it.
+  offs.push(
+    deps.bus.subscribe('webhooks.changed', (change) => {
+      void refresh();
+      void deps.redis?.publisher.publish(deps.redis.channel, JSON.stringify(change)).catch(() => undefined);
+    }),
+  );
+  if (deps.redis) {
+    const { subscriber, channel } = deps.redis;
+    subscriber.on('message', (from) => from === channel && void refresh());
+    void subscriber.subscribe(channel).catch((error) => deps.log.warn({ err: error }, 'could not listen for webhook changes'));
+  }
+
+  return {
+    /** Resolves once the subscriptions have been read the first time. */
+    ready,
+    refresh,
+    /** Stops listening, writes and queues what is gathered. */
+    async close() {
+      closed = true;
+      for (const off of offs) off();
+      clearInterval(refresher);
+      if (timer) clearTimeout(timer);
+      flush();
+      await Promise.allSettled([...inFlight]);
+      if (deps.redis) await deps.redis.subscriber.quit().catch(() => undefined);
+    },
+  };
+}
+
+export type WebhookFanout = ReturnType<typeof createWebhookFanout>;
