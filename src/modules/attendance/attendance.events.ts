@@ -4,7 +4,6 @@
  */
 import type { Ack } from '../../infra/socket-contract.ts';
 import type { RecordDto } from './attendance.records.ts';
-import type { DayClose } from './end-of-day.service.ts';
 
 /** A committed change of an attendance record. */
 export type AttendanceChange = {
@@ -39,6 +38,9 @@ export type MissingCheckOut = {
 
 /** A punch taken (not a replay of one already taken): what its acknowledgement said. */
 export type PunchCreated = Omit<CheckResult, 'duplicate'>;
+
+/** A day closed by the end-of-day run: who was marked absent, flagged without a check-out, or closed at the shift's end. */
+export type DayClose = { date: string; absent: (RecordDto & { name: string })[]; missing_check_out: (RecordDto & { name: string })[]; auto_closed: (RecordDto & { name: string })[] };
 
 declare module '../../infra/bus.ts' {
   interface DomainEvents {

@@ -10,10 +10,10 @@ import { changeToSockets } from './attendance.broadcasts.ts';
 import { figuresOf, recordFigures, refreshWeeks } from './attendance.figures.ts';
 import { intervalsOf, recordDto, type RecordDto, type RecordRow } from './attendance.records.ts';
 import { attendance } from './attendance.repository.ts';
+import type { DayClose } from './attendance.events.ts';
 import { AFTER_SHIFT_MS } from './day.rules.ts';
 import { loadPlanning } from './planning.ts';
 
-export type DayClose = { date: string; absent: (RecordDto & { name: string })[]; missing_check_out: (RecordDto & { name: string })[]; auto_closed: (RecordDto & { name: string })[] };
 
 /** A day may be closed once its cut-off has passed in TIMEZONE: never ahead of time, so nobody is marked absent early. */
 export function assertClosable(config: Pick<Config, 'timezone' | 'jobs'>, date: string, now = new Date()) {
