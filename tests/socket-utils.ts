@@ -5,7 +5,7 @@ import { openSocket, request, sleep, waitFor, type Client } from '../harness/ind
 import { createLogger } from '../src/infra/logger.ts';
 import { start, type Hub } from '../src/main.ts';
 import { afterAll, beforeAll } from 'vitest';
-import { createTestHub, testConfig, uid, type TestHub } from './utils.ts';
+import { createSoloDatabase, createTestHub, testConfig, uid, type TestHub } from './utils.ts';
 
 export type { Client };
 
@@ -67,16 +67,21 @@ export type TestServer = Awaited<ReturnType<typeof startServer>>;
  * started before the file's tests and stopped after them; `ready` hands both over.
  * @example let hub: TestHub; let server: TestServer; withHubAndServer({}, (h, s) => ((hub = h), (server = s)));
  */
-export function withHubAndServer(serverEnv: Record<string, string>, ready: (hub: TestHub, server: TestServer) => void) {
+export function withHubAndServer(serverEnv: Record<string, string>, ready: (hub: TestHub, server: TestServer) => void, opts: { soloDatabase?: string } = {}) {
   let hub: TestHub | undefined;
   let server: TestServer | undefined;
+  let solo: Awaited<ReturnType<typeof createSoloDatabase>> | undefined;
   beforeAll(async () => {
-    hub = await createTestHub();
-    server = await startServer(serverEnv);
+    // A database of its own, for tests that org-wide events of other test files would disturb.
+    if (opts.soloDatabase) solo = await createSoloDatabase(opts.soloDatabase);
+    const db: Record<string, string> = solo ? { DATABASE_URL: solo.url } : {};
+    hub = await createTestHub(db);
+    server = await startServer({ ...serverEnv, ...db });
     ready(hub, server);
-  });
+  }, 60_000);
   afterAll(async () => {
     await server?.stop('test');
     await hub?.close();
+    await solo?.drop();
   });
 }

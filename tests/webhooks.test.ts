@@ -12,7 +12,7 @@ import { createRedis } from '../src/infra/redis.ts';
 import { isNonPublicAddress } from '../src/modules/webhooks/url-safety.ts';
 import { testDatabaseUrl } from './env.ts';
 import { http, sleep, waitFor, withHubAndServer, type TestServer } from './socket-utils.ts';
-import { createTestHub, TEST_SECRET, uid, type TestHub } from './utils.ts';
+import { createSoloDatabase, createTestHub, TEST_SECRET, uid, type TestHub } from './utils.ts';
 
 type Received = { path: string; method: string; headers: IncomingHttpHeaders; body: string; json: any };
 
@@ -67,6 +67,9 @@ describe('webhook endpoints, delivered by the in-process queue', () => {
   withHubAndServer(
     { WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_RETRY_BASE_SECONDS: '1', WEBHOOK_TIMEOUT_SECONDS: '2', WEBHOOK_RETRY_HOURS: '0.002', SUMMARY_DEBOUNCE_MS: '200' },
     (h, s) => ((hub = h), (server = s)),
+    // Endpoints get every event of the organisation: on the shared database, other test files' punches and people
+    // would reach these receivers too.
+    { soloDatabase: 'webhooks' },
   );
 
   async function register(adminToken: string, url: string, events: string[]) {
@@ -183,23 +186,29 @@ describe('webhook endpoints, delivered by the in-process queue', () => {
   it('when a receiver answers 500 twice then 200, then it gets the same webhook-id three times, each signed afresh, and the delivery shows 3 attempts', async () => {
     const admin = await hub.makeEmployee({ access: 'admin' });
     const person = await hub.makeEmployee({});
-    const receiver = await startReceiver((_r, nth) => ({ status: nth <= 2 ? 500 : 200 }));
+    // Other test files punch on the same database, and their hubs deliver to every endpoint registered there: only
+    // this person's messages count here.
+    const about = (r: Received) => r.json?.data?.employee?.employee_id === person.employee_id;
+    let tries = 0;
+    const receiver = await startReceiver((r) => ({ status: about(r) && ++tries <= 2 ? 500 : 200 }));
     receivers.push(receiver);
+    const mine = () => receiver.received.filter(about);
     const made = await register(admin.token, receiver.url, ['punch.created']);
     const started = Date.now();
     expect((await http(server.url, 'POST', '/attendance/check-in', { token: admin.token, json: { employee_id: person.employee_id } })).status).toBe(200);
-    await waitFor('three attempts', () => receiver.received.length >= 3, 15_000);
+    await waitFor('three attempts', () => mine().length >= 3, 15_000);
     await sleep(500);
-    expect(receiver.received).toHaveLength(3);
-    expect(new Set(receiver.received.map((r) => r.headers['webhook-id'])).size).toBe(1);
-    for (const r of receiver.received) expect(verified(made.secret, r).data.employee.employee_id).toBe(person.employee_id);
+    expect(mine()).toHaveLength(3);
+    expect(new Set(mine().map((r) => r.headers['webhook-id'])).size).toBe(1);
+    for (const r of mine()) expect(verified(made.secret, r).data.employee.employee_id).toBe(person.employee_id);
     // Backoff: 1 s, then 2 s.
     expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
+    const messageId = mine()[0].headers['webhook-id'];
     const [delivery] = await waitFor('recorded', async () => {
-      const list = await deliveriesOf(admin.token, made.webhook_id);
+      const list = (await deliveriesOf(admin.token, made.webhook_id)).filter((d) => d.message_id === messageId);
       return list[0]?.status === 'delivered' ? list : null;
     });
-    expect(delivery).toMatchObject({ status: 'delivered', attempts: 3, last_status_code: 200, last_error: null, message_id: receiver.received[0].headers['webhook-id'] });
+    expect(delivery).toMatchObject({ status: 'delivered', attempts: 3, last_status_code: 200, last_error: null, message_id: messageId });
   });
 
   it('when a receiver answers 302, then the redirect is not followed and the attempt counts as failed', async () => {
@@ -281,8 +290,10 @@ describe('webhook endpoints, delivered by the in-process queue', () => {
     const rest = await http(server.url, 'GET', `/summarize_attendance/?team_id=${team.team_id}`, { token: admin.token });
     expect(summary.data).toEqual(rest.body);
 
-    // A long-past day nobody else closes: the member (there since before it) had no record, so is marked absent.
-    const day = '2022-08-17';
+    // A long-past day nobody else closes: the member (there since before it) had no record, so is marked absent. It
+    // is after the day tests/workers.test.ts closes on the same database (2024-05-15), so this member, made older
+    // here, is never one of its absences; and deactivated once seen, so no later close counts them either.
+    const day = '2024-09-18';
     await hub.rows(`update employees set created_at = ?::date - interval '1 day' where employee_id = ?`, [day, person.employee_id]);
     const closed = await http(server.url, 'POST', '/attendance/end-of-day', { token: admin.token, json: { date: day } });
     expect(closed.status).toBe(200);
@@ -291,21 +302,24 @@ describe('webhook endpoints, delivered by the in-process queue', () => {
       return found.length ? found : null;
     });
     expect(dayClosed.data.absent.find((r: any) => r.employee_id === person.employee_id)).toMatchObject({ status: 'Absent', attendance_date: day });
+    await hub.rows('update employees set active = false where employee_id = ?', [person.employee_id]);
   }, 40_000);
 
-  it('when a receiver takes its time, then a burst of punches is acknowledged without waiting for the deliveries', async () => {
+  it('when a receiver holds every delivery unanswered, then a burst of punches is still acknowledged: the punch path only enqueues', async () => {
     const admin = await hub.makeEmployee({ access: 'admin' });
     const people = await Promise.all(Array.from({ length: 20 }, () => hub.makeEmployee({})));
-    const receiver = await startReceiver(async () => (await sleep(1500), { status: 200 }));
+    // Nothing is answered until the test lets go: a punch that waited for a delivery could never be acknowledged.
+    let letGo!: () => void;
+    const held = new Promise<void>((resolve) => (letGo = resolve));
+    const receiver = await startReceiver(async () => (await held, { status: 200 }));
     receivers.push(receiver);
     await register(admin.token, receiver.url, ['punch.created', 'attendance.changed']);
-    const started = Date.now();
     const acks = await Promise.all(people.map((p) => http(server.url, 'POST', '/attendance/check-in', { token: admin.token, json: { employee_id: p.employee_id } })));
-    const tookMs = Date.now() - started;
     expect(acks.every((a) => a.status === 200)).toBe(true);
-    expect(tookMs).toBeLessThan(1500);
-    await waitFor('every delivery', () => receiver.received.length >= 40, 15_000);
-  }, 30_000);
+    await waitFor('a delivery under way', () => receiver.received.length >= 1, 15_000);
+    letGo();
+    await waitFor('every delivery', () => receiver.received.length >= 40, 45_000);
+  }, 60_000);
 });
 
 describe('webhook deliveries with the worker process (BullMQ on Redis)', () => {
@@ -330,8 +344,12 @@ describe('webhook deliveries with the worker process (BullMQ on Redis)', () => {
   let worker: WorkerChild;
   let second: WorkerChild | undefined;
 
+  let solo: Awaited<ReturnType<typeof createSoloDatabase>> | undefined;
   beforeAll(async () => {
-    hub = await createTestHub();
+    // Its own database, as above: the endpoint hears every punch of the organisation.
+    solo = await createSoloDatabase('webhooks_worker');
+    env.DATABASE_URL = solo.url;
+    hub = await createTestHub({ DATABASE_URL: solo.url });
     [api, worker] = await Promise.all([spawnHub(env), spawnWorker(env)]);
   }, 90_000);
   afterAll(async () => {
@@ -341,6 +359,7 @@ describe('webhook deliveries with the worker process (BullMQ on Redis)', () => {
       if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
     }
     await hub?.close();
+    await solo?.drop();
     const redis = createRedis(REDIS_URL);
     let cursor = '0';
     do {
