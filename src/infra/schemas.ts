@@ -56,6 +56,12 @@ export const Pagination = {
   limit: v.optional(IntQuery('limit', 1, 1000), '100'),
 };
 
+/** A list of things that can be revoked (kiosks, API keys): live ones only, unless `include_revoked=true`. */
+export const RevocableListQuery = v.object({
+  ...Pagination,
+  include_revoked: v.optional(v.pipe(v.picklist(['true', 'false'], 'include_revoked must be true or false'), v.transform((s) => s === 'true')), 'false'),
+});
+
 export const Email = v.pipe(
   v.string('email must be a string'),
   v.trim(),

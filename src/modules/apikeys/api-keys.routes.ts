@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { API_SCOPES } from '../../infra/context.ts';
 import { endpoint, listResponse } from '../../infra/http.ts';
 import { ctxOf } from '../../infra/request.ts';
-import { IdString, NonEmpty, Pagination } from '../../infra/schemas.ts';
+import { IdString, NonEmpty, RevocableListQuery } from '../../infra/schemas.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.service.ts';
 
 const tag = 'API keys';
@@ -26,10 +26,6 @@ const ApiKeyOut = v.object({
 });
 const ApiKeyCreated = v.object({ ...ApiKeyOut.entries, key: v.pipe(v.string(), v.description('The key (`ck_…`): shown once, only its hash is kept.')) });
 const ApiKeyParams = v.object({ api_key_id: IdString('api_key_id') });
-const ApiKeyListQuery = v.object({
-  ...Pagination,
-  include_revoked: v.optional(v.pipe(v.picklist(['true', 'false'], 'include_revoked must be true or false'), v.transform((s) => s === 'true')), 'false'),
-});
 
 const SCOPES_TEXT =
   'Scopes: `attendance:read` (records, corrections, the change feed, boards), `attendance:write` (create, correct, delete records; ' +
@@ -47,7 +43,7 @@ export const apiKeyEndpoints = [
   ),
   endpoint(
     {
-      method: 'get', path: '/api-keys/', tag, summary: 'List API keys', access: ['admin'], query: ApiKeyListQuery, response: ApiKeyOut, list: true,
+      method: 'get', path: '/api-keys/', tag, summary: 'List API keys', access: ['admin'], query: RevocableListQuery, response: ApiKeyOut, list: true,
       description: 'With their scopes, when and from which address each was last used. Revoked keys with `include_revoked=true`.',
     },
     async (c, { query }) => listResponse(c, await listApiKeys(ctxOf(c), query)),

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { Id, IdString, NonEmpty, Pagination } from '../../infra/schemas.ts';
+import { Id, IdString, NonEmpty, RevocableListQuery } from '../../infra/schemas.ts';
 
 export const KioskCreate = v.object({
   name: NonEmpty('name', 100),
@@ -22,7 +22,4 @@ export const KioskCreated = v.object({
 });
 
 export const KioskParams = v.object({ kiosk_id: IdString('kiosk_id') });
-export const KioskListQuery = v.object({
-  ...Pagination,
-  include_revoked: v.optional(v.pipe(v.picklist(['true', 'false'], 'include_revoked must be true or false'), v.transform((s) => s === 'true')), 'false'),
-});
+export const KioskListQuery = RevocableListQuery;
