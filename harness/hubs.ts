@@ -32,7 +32,8 @@ function tempDir(prefix: string) {
   return { dir, remove };
 }
 
-export type StartedHub = { hub: ServerProcess; mode: string; stop: () => Promise<void> };
+/** `workerPid`: the worker process beside the hub, when one was asked for. */
+export type StartedHub = { hub: ServerProcess; mode: string; stop: () => Promise<void>; workerPid?: number };
 
 /** The hub on a fresh PGlite DATA_DIR with the demo organisation (60 employees, 90 days); `stop` also removes the directory. */
 export async function startEmbeddedHub(label: string, opts: { nodeArgs?: string[]; extraEnv?: Record<string, string> } = {}): Promise<StartedHub> {
@@ -106,12 +107,12 @@ export async function startPostgresHub(
     const started = await startHub(label, env, opts.nodeArgs, redisUrl ? 'PostgreSQL + Redis streams adapter' : 'PostgreSQL, no Redis', teardown);
     if (!opts.worker || !redisUrl) return started;
     // The jobs (summaries, recomputes, webhook deliveries) run where a scale-out deployment runs them.
-    const worker = await startServer(env, `${label} worker`, { script: 'src/worker.ts', isReady: (e) => (e.msg === 'worker ready' ? 0 : null) }).catch(async (error) => {
+    const worker = await startServer(env, `${label} worker`, { script: 'src/worker.ts', nodeArgs: opts.nodeArgs, isReady: (e) => (e.msg === 'worker ready' ? 0 : null) }).catch(async (error) => {
       await started.stop();
       throw error;
     });
     progress(`${label}: worker ready (pid ${worker.pid})`);
-    return { ...started, mode: `${started.mode} + a worker`, stop: async () => (await worker.stop(), await started.stop()) };
+    return { ...started, workerPid: worker.pid, mode: `${started.mode} + a worker`, stop: async () => (await worker.stop(), await started.stop()) };
   } catch (error) {
     await teardown();
     throw error;

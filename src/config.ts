@@ -92,6 +92,7 @@ const EnvSchema = v.object({
   END_OF_DAY_TIME: v.optional(v.pipe(v.string(), v.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)')), '23:00'),
   END_OF_DAY_CATCHUP_DAYS: v.optional(intFrom(0, 60), '7'),
   WORKER_CONCURRENCY: v.optional(intFrom(1, 64), '2'),
+  WORKER_NICE: v.optional(intFrom(0, 19), '10'),
   JOB_SCHEDULES: v.optional(boolFrom, 'true'),
   WORKER_LOCK_SECONDS: v.optional(intFrom(1, 3600), '30'),
   WORKER_HEARTBEAT_SECONDS: v.optional(intFrom(1, 3600), '10'),
@@ -102,6 +103,7 @@ const EnvSchema = v.object({
   WEBHOOK_RETRY_HOURS: v.optional(numberFrom(0.0001, 24 * 30), '24'),
   WEBHOOK_ALLOW_PRIVATE: v.optional(boolFrom, 'false'),
   WEBHOOK_MAX_BODY_BYTES: v.optional(intFrom(0, 10 * 1024 * 1024), '65536'),
+  WEBHOOK_RETENTION_DAYS: v.optional(intFrom(1, 3650), '30'),
 });
 
 /** Every environment variable the hub reads (benchmarks clear them from the environment they pass on). */
@@ -188,6 +190,8 @@ export type Config = {
     endOfDayTime: string;
     endOfDayCatchupDays: number;
     workerConcurrency: number;
+    /** `npm run worker` runs at this niceness, or the one it was started with if higher (0: as the API processes). */
+    workerNice: number;
     /** Run the recurring jobs (summaries refresh, end of day). Off only for tests that need a quiet queue. */
     schedules: boolean;
     /** How long a worker's hold on a running job lasts without renewal: a crashed worker's job moves on after it. */
@@ -208,6 +212,8 @@ export type Config = {
     allowPrivate: boolean;
     /** At most this much of a receiver's answer is read (then dropped). */
     maxResponseBytes: number;
+    /** Deliveries (never a pending one) are kept this many days, then pruned. */
+    retentionDays: number;
   };
 };
 
@@ -323,6 +329,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       endOfDayTime: env.END_OF_DAY_TIME,
       endOfDayCatchupDays: env.END_OF_DAY_CATCHUP_DAYS,
       workerConcurrency: env.WORKER_CONCURRENCY,
+      workerNice: env.WORKER_NICE,
       schedules: env.JOB_SCHEDULES,
       lockSeconds: env.WORKER_LOCK_SECONDS,
       heartbeatSeconds: env.WORKER_HEARTBEAT_SECONDS,
@@ -334,6 +341,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       retryHours: env.WEBHOOK_RETRY_HOURS,
       allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
       maxResponseBytes: env.WEBHOOK_MAX_BODY_BYTES,
+      retentionDays: env.WEBHOOK_RETENTION_DAYS,
     },
   };
 }

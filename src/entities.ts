@@ -10,7 +10,7 @@ import { RefreshToken } from './modules/sessions/refresh-token.entity.ts';
 import { ApiKey } from './modules/apikeys/api-key.entity.ts';
 import { Summary } from './modules/summaries/summary.entity.ts';
 import { Team } from './modules/teams/team.entity.ts';
-import { Webhook, WebhookDelivery } from './modules/webhooks/webhook.entity.ts';
+import { Webhook, WebhookBatch, WebhookDelivery } from './modules/webhooks/webhook.entity.ts';
 
 /** Every entity, listed explicitly (no folder scanning). */
-export const entities = [Schedule, ScheduleVersionEntity, EmployeeSchedule, HolidayEntity, Team, Employee, Attendance, AttendanceCorrection, AttendanceChange, AttendanceChangesPruned, Punch, AuditLog, Kiosk, Summary, RefreshToken, ApiKey, Webhook, WebhookDelivery];
+export const entities = [Schedule, ScheduleVersionEntity, EmployeeSchedule, HolidayEntity, Team, Employee, Attendance, AttendanceCorrection, AttendanceChange, AttendanceChangesPruned, Punch, AuditLog, Kiosk, Summary, RefreshToken, ApiKey, Webhook, WebhookBatch, WebhookDelivery];

@@ -3,7 +3,7 @@ import { askJob } from './modules/assistant/index.ts';
 import { endOfDayJob, pruneChangesJob, recomputeJob } from './modules/attendance/index.ts';
 import { pruneRefreshTokens } from './modules/sessions/index.ts';
 import { recomputeSummaries } from './modules/summaries/index.ts';
-import { deliverWebhooks, sweepWebhooks } from './modules/webhooks/index.ts';
+import { deliverWebhooks, fanOutWebhooks, pruneWebhooks, sweepWebhooks } from './modules/webhooks/index.ts';
 
 /** The one handler of each job, checked against the list of job names when a process starts. */
 export function jobHandlers(): JobHandlers {
@@ -15,7 +15,9 @@ export function jobHandlers(): JobHandlers {
     'assistant:ask': askJob,
     'sessions:prune': pruneRefreshTokens,
     'webhooks:deliver': deliverWebhooks,
+    'webhooks:fanout': fanOutWebhooks,
     'webhooks:sweep': sweepWebhooks,
+    'webhooks:prune': pruneWebhooks,
   };
   assertHandlers(handlers);
   return handlers;

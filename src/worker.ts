@@ -1,7 +1,7 @@
 // `npm run worker`: the job runner of a scale-out deployment (REDIS_URL set). It computes summaries, closes days,
 // and reports results through BullMQ to the API instances, which deliver them to their sockets.
 import { writeFile, utimes } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { getPriority, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { Bus } from './infra/bus.ts';
@@ -69,10 +69,29 @@ export async function startWorker(config: Config, opts: { log?: Logger } = {}) {
   return { stop };
 }
 
+/** Raises this process's niceness to `nice` (never lowers it: that would need privileges, and undo the operator's). */
+function lowerPriority(nice: number) {
+  try {
+    setPriority(0, Math.max(nice, getPriorityOrZero()));
+  } catch {
+    // Not allowed here (some containers): the worker runs at its parent's priority.
+  }
+}
+const getPriorityOrZero = () => {
+  try {
+    return getPriority(0);
+  } catch {
+    return 0;
+  }
+};
+
 if (import.meta.main) {
   let config: Config;
   try {
     config = loadConfig();
+    // Background work (webhook deliveries, summaries, the assistant's long questions) yields the CPU to the API
+    // processes on a shared machine: punches and boards first, the rest as soon as there is room.
+    lowerPriority(config.jobs.workerNice);
     const worker = await startWorker(config);
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       process.once(signal, () => void worker.stop(signal).then(() => process.exit(0)));

@@ -3,6 +3,7 @@
 // Webhooks specification says (checked with the `standardwebhooks` package), retries with the same webhook-id,
 // redirects not followed, endpoints disabled after the retry window, redelivery, and deliveries that survive a worker
 // SIGKILLed while the receiver is down.
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
@@ -305,6 +306,76 @@ describe('webhook endpoints, delivered by the in-process queue', () => {
     await hub.rows('update employees set active = false where employee_id = ?', [person.employee_id]);
   }, 40_000);
 
+  it('when a batch of events was written but its job was lost (a crash between the write and the add), then the sweep sends it, and running its job again writes nothing twice', async () => {
+    const admin = await hub.makeEmployee({ access: 'admin' });
+    const receiver = await startReceiver();
+    receivers.push(receiver);
+    const made = await register(admin.token, receiver.url, ['employee.changed']);
+    const id = `msg_${uid().replace(/[^0-9a-z]/gi, '').padEnd(32, '0').slice(0, 32)}`;
+    const body = { type: 'employee.changed', timestamp: new Date().toISOString(), data: { action: 'updated', employee: { employee_id: -1 } } };
+    // As the punch path writes it, six minutes ago, with no job queued for it.
+    const [{ batch_id }] = await hub.rows<{ batch_id: string }>(
+      `insert into webhook_batches (events, created_at) values (?::json, now() - interval '6 minutes') returning batch_id::text`, [JSON.stringify([{ id, body }])]);
+    const mine = () => receiver.received.filter((r) => r.headers['webhook-id'] === id);
+
+    // A process of the deployment that may reach the loopback receiver runs the sweep.
+    const sweeper = await createTestHub({ DATABASE_URL: hub.config.database!.url, WEBHOOK_ALLOW_PRIVATE: 'true' });
+    cleanups.push(() => sweeper.close());
+    const swept = await sweeper.runJob('webhooks:sweep', {});
+    expect(swept.batches).toBeGreaterThanOrEqual(1);
+    await waitFor('the lost batch delivered', () => mine().length === 1);
+    expect(verified(made.secret, mine()[0])).toEqual(body);
+    const recorded = await waitFor('recorded', async () => {
+      const list = (await deliveriesOf(admin.token, made.webhook_id)).filter((d) => d.message_id === id);
+      return list.length ? list : null;
+    });
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]).toMatchObject({ status: 'delivered', attempts: 1, event_type: 'employee.changed', payload: body });
+
+    // The same job again (BullMQ takes a stalled job again): the batch is already sent, nothing is sent or written.
+    const again = await sweeper.runJob('webhooks:fanout', { batch_id });
+    expect(again).toMatchObject({ sent: 0 });
+    await sleep(200);
+    expect(mine()).toHaveLength(1);
+    expect((await deliveriesOf(admin.token, made.webhook_id)).filter((d) => d.message_id === id)).toHaveLength(1);
+    // Bad job data changes nothing.
+    for (const data of [{}, { batch_id: 'x; drop table webhooks' }, { batch_id: -1 }, { batch_id: '99999999999' }]) expect(await sweeper.runJob('webhooks:fanout', data)).toMatchObject({ sent: 0 });
+  });
+
+  it('when deliveries are older than WEBHOOK_RETENTION_DAYS, then the daily prune removes them and their batches, but never a pending delivery or a batch one still needs', async () => {
+    const admin = await hub.makeEmployee({ access: 'admin' });
+    const receiver = await startReceiver();
+    receivers.push(receiver);
+    const made = await register(admin.token, receiver.url, ['day.closed']);
+    const insertBatch = async (age: number) => {
+      const [row] = await hub.rows<{ batch_id: string }>(
+        `insert into webhook_batches (events, created_at, fanned_out_at) values (?::json, now() - make_interval(days => ?), now() - make_interval(days => ?)) returning batch_id::text`,
+        [JSON.stringify([{ id: 'msg_old', body: { type: 'day.closed' } }]), age, age]);
+      return row.batch_id;
+    };
+    const insertDelivery = async (batchId: string, status: string, age: number) => {
+      const [row] = await hub.rows<{ delivery_id: string }>(
+        `insert into webhook_deliveries (webhook_id, message_id, event_type, batch_id, event_index, status, attempts, next_attempt_at, created_at)
+         values (?, 'msg_old', 'day.closed', ?, 0, ?, 1, case when ? = 'pending' then now() + interval '1 hour' end, now() - make_interval(days => ?)) returning delivery_id::text`,
+        [made.webhook_id, batchId, status, status, age]);
+      return row.delivery_id;
+    };
+    const oldBatch = await insertBatch(40);
+    const oldDelivered = await insertDelivery(oldBatch, 'delivered', 40);
+    const oldFailed = await insertDelivery(oldBatch, 'failed', 40);
+    const keptBatch = await insertBatch(40);
+    const oldPending = await insertDelivery(keptBatch, 'pending', 40);
+    const recentBatch = await insertBatch(2);
+    const recent = await insertDelivery(recentBatch, 'delivered', 2);
+
+    const pruned = await hub.runJob('webhooks:prune', {});
+    expect(pruned).toMatchObject({ pruned_deliveries: 2, pruned_batches: 1 });
+    const left = await hub.rows<{ delivery_id: string }>(`select delivery_id::text from webhook_deliveries where delivery_id = any(string_to_array(?, ',')::bigint[])`, [[oldDelivered, oldFailed, oldPending, recent].join(',')]);
+    expect(left.map((r) => r.delivery_id).sort()).toEqual([oldPending, recent].sort());
+    const batchesLeft = await hub.rows<{ batch_id: string }>(`select batch_id::text from webhook_batches where batch_id = any(string_to_array(?, ',')::bigint[])`, [[oldBatch, keptBatch, recentBatch].join(',')]);
+    expect(batchesLeft.map((r) => r.batch_id).sort()).toEqual([keptBatch, recentBatch].sort());
+  });
+
   it('when a receiver holds every delivery unanswered, then a burst of punches is still acknowledged: the punch path only enqueues', async () => {
     const admin = await hub.makeEmployee({ access: 'admin' });
     const people = await Promise.all(Array.from({ length: 20 }, () => hub.makeEmployee({})));
@@ -314,9 +385,20 @@ describe('webhook endpoints, delivered by the in-process queue', () => {
     const receiver = await startReceiver(async () => (await held, { status: 200 }));
     receivers.push(receiver);
     await register(admin.token, receiver.url, ['punch.created', 'attendance.changed']);
+    const [{ before }] = await hub.rows<{ before: string }>('select coalesce(max(batch_id), 0)::text as before from webhook_batches');
     const acks = await Promise.all(people.map((p) => http(server.url, 'POST', '/attendance/check-in', { token: admin.token, json: { employee_id: p.employee_id } })));
     expect(acks.every((a) => a.status === 200)).toBe(true);
     await waitFor('a delivery under way', () => receiver.received.length >= 1, 15_000);
+    // What the punches wrote: their 40 messages in a few batch rows (a punch's two events always share one), and no
+    // delivery row yet: those are written by the job that sends them, once, with their outcome.
+    const written = await waitFor('every event written', async () => {
+      const [row] = await hub.rows<{ rows: number; events: number }>(
+        `select count(*)::int as rows, coalesce(sum(json_array_length(events)), 0)::int as events from webhook_batches where batch_id > ?`, [before]);
+      return row.events >= 40 ? row : null;
+    });
+    expect(written.rows).toBeLessThanOrEqual(20);
+    const [pending] = await hub.rows<{ n: number }>(`select count(*)::int as n from webhook_deliveries where batch_id > ? and status = 'pending' and attempts = 0 and last_error is null`, [before]);
+    expect(pending.n).toBe(0);
     letGo();
     await waitFor('every delivery', () => receiver.received.length >= 40, 45_000);
   }, 60_000);
@@ -369,6 +451,12 @@ describe('webhook deliveries with the worker process (BullMQ on Redis)', () => {
     } while (cursor !== '0');
     await redis.quit();
   }, 60_000);
+
+  it('when the worker starts, then it yields the CPU to the API processes: its niceness is WORKER_NICE (10) or theirs if higher', () => {
+    // Field 19 of /proc/<pid>/stat is the niceness (after the command name in parentheses, which may hold spaces).
+    const nice = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[16]);
+    expect(nice(worker.child.pid!)).toBe(Math.max(10, nice(api.child.pid!)));
+  });
 
   it('when the receiver is down and the worker is SIGKILLed, then once both are back the receiver gets every event, each verified', async () => {
     const admin = await hub.makeEmployee({ access: 'admin' });

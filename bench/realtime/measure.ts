@@ -42,7 +42,8 @@ export type Phase = {
   errors: number;
   errorCodes: Record<string, number>;
   unmatched: number;
-  cpu: Cpu;
+  /** `worker`: the worker process's share of one core (%), when one runs. */
+  cpu: Cpu & { worker?: number | null };
   loopDelayP99: number;
   /** Mean punches per transaction in the phase (from the hub's /metrics). */
   meanBatch: number;
@@ -76,7 +77,7 @@ function punchTimeOf(action: string, record: { check_in_time: string | null; che
   return record.intervals?.length ? record.intervals[record.intervals.length - 1].check_in_time : record.check_in_time;
 }
 
-async function measure(hub: HubProcess, label: string): Promise<RunResult> {
+async function measure(hub: HubProcess, label: string, workerPid?: number): Promise<RunResult> {
   const base = hub.url;
   const adminToken = await login(base, ADMIN_EMAIL, ADMIN_PASSWORD);
   // Each employee is punched by one kiosk only.
@@ -187,15 +188,19 @@ async function measure(hub: HubProcess, label: string): Promise<RunResult> {
       const loopDelay = monitorEventLoopDelay({ resolution: 10 });
       let cpu: Cpu | null = null;
       let mark: CpuMark | null = null;
+      let workerMark: CpuMark | null = null;
+      let workerCpu: number | null = null;
       let batchesFrom: HubStats | null = null;
       let batchesTo: HubStats | null = null;
       const markTimer = setTimeout(() => {
         mark = cpuMark(hub.pid);
+        if (workerPid) workerMark = cpuMark(workerPid);
         loopDelay.enable();
         void hubStats(base, adminToken).then((b) => (batchesFrom = b), () => undefined);
       }, Math.max(0, measureFrom - performance.now()));
       const cpuTimer = setTimeout(() => {
         if (mark) cpu = cpuSince(mark, hub.pid);
+        if (workerMark && workerPid) workerCpu = cpuSince(workerMark, workerPid).hub;
         loopDelay.disable();
         void hubStats(base, adminToken).then((b) => (batchesTo = b), () => undefined);
       }, Math.max(0, measureTo - performance.now()));
@@ -236,7 +241,7 @@ async function measure(hub: HubProcess, label: string): Promise<RunResult> {
         errors: Object.values(errorCodes).reduce((a, b) => a + b, 0),
         errorCodes,
         unmatched,
-        cpu,
+        cpu: { ...cpu, worker: workerCpu },
         loopDelayP99: loopDelay.count ? loopDelay.percentile(99) / 1e6 : NaN,
         ...hubWindow(batchesFrom as HubStats | null, batchesTo as HubStats | null, SECONDS),
       });
@@ -256,13 +261,13 @@ const PUNCH_WINDOW = { PUNCH_MAX_AGE_HOURS: String(24 * (PUNCH_DAYS_BACK + 5)), 
 
 /** The hub of `mode` on its own fresh data, measured, then stopped (its data removed) on every path. */
 export async function runHub(mode: Mode): Promise<RunResult> {
-  const { hub, stop } =
+  const { hub, stop, workerPid } =
     mode === 'embedded'
       ? await startEmbeddedHub('embedded', { nodeArgs: HUB_NODE_ARGS, extraEnv: PUNCH_WINDOW })
       : // Exactly what `npm run db:seed -- --employees N --days 1 --reset` runs, with a scratch database.
         await startPostgresHub('postgres', { pgUrl: PG_URL, redisUrl: REDIS_URL, employees: SEED_EMPLOYEES, days: 1, nodeArgs: HUB_NODE_ARGS, extraEnv: PUNCH_WINDOW, worker: WORKER });
   try {
-    return await measure(hub, mode);
+    return await measure(hub, mode, workerPid);
   } finally {
     await stop();
   }

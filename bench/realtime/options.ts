@@ -4,7 +4,7 @@ import { benchmarkArgs, listFlag, numberFlag } from '../../harness/index.ts';
 export const args = benchmarkArgs(
   'npm run bench:realtime -- [--seconds 10] [--warmup 2] [--kiosks 200] [--watchers 10] [--rates 1000] [--no-closed] [--client raw|socket.io] [--employees 1000]\n' +
     '                          [--pgbench-clients 8] [--modes embedded,postgres] [--pg-url postgres://…/postgres] [--redis-url redis://…]\n' +
-    '                          [--hub-cpu-prof DIR]   (writes a V8 CPU profile of each hub process to DIR)\n' +
+    '                          [--hub-cpu-prof DIR]   (writes a V8 CPU profile of each hub and worker process to DIR)\n' +
     '                          [--worker]   (postgres: a worker process beside the hub runs the jobs)\n' +
     '                          [--webhook]  (a receiver in this process, one endpoint subscribed to every event)',
   {

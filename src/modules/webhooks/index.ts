@@ -1,5 +1,5 @@
-export { Webhook, WebhookDelivery } from './webhook.entity.ts';
+export { Webhook, WebhookBatch, WebhookDelivery } from './webhook.entity.ts';
 export { webhookEndpoints } from './webhooks.routes.ts';
 export { createWebhookFanout, type WebhookFanout } from './webhooks.fanout.ts';
-export { deliverWebhooks, sweepWebhooks } from './webhooks.jobs.ts';
+export { deliverWebhooks, fanOutWebhooks, pruneWebhooks, sweepWebhooks } from './webhooks.jobs.ts';
 export { WEBHOOK_EVENTS, type WebhookBody, type WebhookEvent } from './webhooks.events.ts';

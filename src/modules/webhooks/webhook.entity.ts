@@ -23,7 +23,25 @@ export const Webhook = defineEntity({
   },
 });
 
-/** One message to one endpoint: the same `message_id` (the `webhook-id` header) on every attempt. */
+/**
+ * The webhook events one process gathered in a few milliseconds, written in one row as they leave the punch path:
+ * `[{ id, body }]`, `id` being each message's `webhook-id`. The worker sends them (`fanned_out_at` once it has).
+ */
+export const WebhookBatch = defineEntity({
+  name: 'WebhookBatch',
+  tableName: 'webhook_batches',
+  properties: {
+    batch_id: p.bigint().primary().autoincrement(),
+    events: p.json<{ id: string; body: Record<string, unknown> }[]>().columnType('json'),
+    created_at: p.datetime().defaultRaw('now()'),
+    fanned_out_at: p.datetime().nullable(),
+  },
+});
+
+/**
+ * One message to one endpoint: the same `message_id` (the `webhook-id` header) on every attempt. Its body is
+ * `payload`, or the batch's event at `event_index`.
+ */
 export const WebhookDelivery = defineEntity({
   name: 'WebhookDelivery',
   tableName: 'webhook_deliveries',
@@ -32,7 +50,9 @@ export const WebhookDelivery = defineEntity({
     webhook: () => p.manyToOne(Webhook).fieldName('webhook_id').deleteRule('cascade'),
     message_id: p.string().length(40),
     event_type: p.string().length(50),
-    payload: p.json<Record<string, unknown>>(),
+    payload: p.json<Record<string, unknown>>().nullable(),
+    batch_id: p.bigint().nullable(),
+    event_index: p.integer().nullable(),
     status: p.string().length(10).default('pending'),
     attempts: p.integer().default(0),
     last_status_code: p.integer().nullable(),
@@ -45,4 +65,5 @@ export const WebhookDelivery = defineEntity({
 });
 
 export type IWebhook = InferEntity<typeof Webhook>;
+export type IWebhookBatch = InferEntity<typeof WebhookBatch>;
 export type IWebhookDelivery = InferEntity<typeof WebhookDelivery>;

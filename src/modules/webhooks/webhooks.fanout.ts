@@ -4,8 +4,9 @@ import type { Jobs } from '../../infra/jobs/types.ts';
 import type { Logger } from '../../infra/logger.ts';
 import type { Redis } from '../../infra/redis.ts';
 import type { WebhookBody, WebhookEvent } from './webhooks.events.ts';
-import { queueDeliveries } from './webhooks.jobs.ts';
-import { deliveries, webhooks } from './webhooks.repository.ts';
+import { randomUUID } from 'node:crypto';
+import { queueBatch } from './webhooks.jobs.ts';
+import { batches, webhooks, type BatchEvent } from './webhooks.repository.ts';
 
 /** Which domain event makes which webhook event (the same name, the same data as the REST API shows). */
 const SOURCES = ['punch.created', 'attendance.changed', 'correction.requested', 'correction.resolved', 'day.closed', 'summary.updated', 'employee.changed'] as const satisfies readonly (keyof DomainEvents & WebhookEvent)[];
@@ -25,15 +26,16 @@ export type FanoutDeps = {
 };
 
 /**
- * Turns this process's domain events into webhook deliveries. Which event types have a subscriber is kept in memory
+ * Turns this process's domain events into webhook messages. Which event types have a subscriber is kept in memory
  * (read again every few seconds, and at once when endpoints change, on every instance): an event nobody subscribed to
- * costs one set lookup on the punch path. Others are gathered for a few milliseconds, then written as pending
- * deliveries in one statement (the database joins them with the endpoints) and queued in a few jobs.
+ * costs one set lookup on the punch path. Others are gathered for a few milliseconds, each given its message id,
+ * then written as one batch row and queued as one `webhooks:fanout` job: whatever the number of events and
+ * endpoints, the punch path adds one small insert every `flushMs`. The worker sends them and writes the deliveries.
  */
 export function createWebhookFanout(deps: FanoutDeps) {
   const flushMs = deps.flushMs ?? 20;
   let subscribed = new Set<string>();
-  let gathered: WebhookBody[] = [];
+  let gathered: BatchEvent[] = [];
   let timer: NodeJS.Timeout | null = null;
   const inFlight = new Set<Promise<void>>();
   let closed = false;
@@ -52,14 +54,13 @@ export function createWebhookFanout(deps: FanoutDeps) {
   const flush = () => {
     timer = null;
     if (gathered.length === 0) return;
-    const bodies = gathered;
+    const events = gathered;
     gathered = [];
     const work = (async () => {
       try {
-        const ids = await deliveries.fanOut(deps.sql(), bodies);
-        await queueDeliveries(deps.jobs, ids);
+        await queueBatch(deps.jobs, await batches.insert(deps.sql(), events));
       } catch (error) {
-        deps.log.error({ err: error, events: bodies.length }, 'could not queue webhook deliveries');
+        deps.log.error({ err: error, events: events.length }, 'could not queue webhook deliveries');
       }
     })();
     inFlight.add(work);
@@ -68,7 +69,8 @@ export function createWebhookFanout(deps: FanoutDeps) {
 
   const emit = (type: WebhookEvent, data: unknown) => {
     if (closed || !subscribed.has(type)) return;
-    gathered.push({ type, timestamp: new Date().toISOString(), data });
+    const body: WebhookBody = { type, timestamp: new Date().toISOString(), data };
+    gathered.push({ id: `msg_${randomUUID().replaceAll('-', '')}`, body });
     if (gathered.length >= 1000) flush();
     else timer ??= setTimeout(flush, flushMs);
   };

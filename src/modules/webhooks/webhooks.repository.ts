@@ -1,6 +1,6 @@
-import type { Sql } from '../../infra/db.ts';
+import type { Sql, SqlDb } from '../../infra/db.ts';
 
-/** Every statement on `webhooks` and `webhook_deliveries`. */
+/** Every statement on `webhooks`, `webhook_batches` and `webhook_deliveries`. */
 
 export type WebhookRow = {
   webhook_id: number;
@@ -21,6 +21,7 @@ export type DeliveryRow = {
   webhook_id: number;
   message_id: string;
   event_type: string;
+  /** The body sent (a batch's deliveries read it from the batch). */
   payload: unknown;
   status: 'pending' | 'delivered' | 'failed';
   attempts: number;
@@ -32,15 +33,39 @@ export type DeliveryRow = {
   delivered_at: string | Date | null;
 };
 
-/** A delivery claimed for an attempt, with what sending it takes. */
-export type ClaimedRow = { delivery_id: string; message_id: string; payload: unknown; attempts: number; url: string; secret: string };
+/** A delivery claimed for an attempt, with what sending it takes (`body` is the JSON text sent). */
+export type ClaimedRow = { delivery_id: string; message_id: string; body: string; attempts: number; url: string; secret: string };
 
-/** The outcome of one attempt, as recorded. */
-export type AttemptRecord = { delivery_id: string; ok: boolean; status_code: number | null; error: string | null; latency_ms: number; retry_delay_s: number };
+/** The outcome of one attempt: `retry_delay_s` is the wait before the next one should it have failed. */
+export type Outcome = { ok: boolean; status_code: number | null; error: string | null; latency_ms: number; retry_delay_s: number };
+export type AttemptRecord = Outcome & { delivery_id: string };
+
+/** One message of a batch to one endpoint, with its first attempt's outcome (`attempted` false: deferred untried). */
+export type FirstAttempt = Outcome & { webhook_id: number; event_index: number; message_id: string; event_type: string; attempted: boolean };
+
+/** A batch's message: its `webhook-id` and the body every endpoint gets. */
+export type BatchEvent = { id: string; body: { type: string } & Record<string, unknown> };
 
 const W = 'webhook_id, url, events, description, secret, active, disabled_reason, disabled_at, created_by, created_at, updated_at';
-const D = 'delivery_id, webhook_id, message_id, event_type, payload, status, attempts, last_status_code, last_error, last_latency_ms, next_attempt_at, created_at, delivered_at';
+/** A delivery's columns, its body read from its batch when it keeps none (`d` the delivery). */
+const D = `d.delivery_id, d.webhook_id, d.message_id, d.event_type,
+  coalesce(d.payload, (select (b.events -> d.event_index -> 'body')::jsonb from webhook_batches b where b.batch_id = d.batch_id)) as payload,
+  d.status, d.attempts, d.last_status_code, d.last_error, d.last_latency_ms, d.next_attempt_at, d.created_at, d.delivered_at`;
 const MESSAGE_ID = `'msg_' || replace(gen_random_uuid()::text, '-', '')`;
+
+/**
+ * Where an attempt leaves a delivery, the one rule for first attempts and retries alike: a success is delivered; a
+ * failure waits `retry` seconds for the next attempt, but no later than `window` seconds after the message was made
+ * (`made`); past that moment it fails. SQL expressions over the given column names.
+ */
+const after = (ok: string, made: string, retry: string, window: string) => {
+  const expired = `now() >= ${made} + make_interval(secs => ${window})`;
+  return {
+    status: `case when ${ok} then 'delivered' when ${expired} then 'failed' else 'pending' end`,
+    delivered_at: `case when ${ok} then now() else null end`,
+    next_attempt_at: `case when ${ok} or ${expired} then null else least(now() + make_interval(secs => ${retry}), ${made} + make_interval(secs => ${window})) end`,
+  };
+};
 
 export const webhooks = {
   async insert(sql: Sql, f: { url: string; events: string[]; description: string | null; secret: string; created_by: number | null }): Promise<WebhookRow> {
@@ -81,6 +106,11 @@ export const webhooks = {
     return row ?? null;
   },
 
+  /** The active endpoints, with what sending to them takes. */
+  async active(sql: Sql): Promise<Pick<WebhookRow, 'webhook_id' | 'url' | 'events' | 'secret'>[]> {
+    return sql.query(`select webhook_id, url, events, secret from webhooks where active order by webhook_id`);
+  },
+
   /** The event types at least one active endpoint subscribed to. */
   async subscribedTypes(sql: Sql): Promise<string[]> {
     const rows = await sql.query<{ type: string }>('select distinct unnest(events) as type from webhooks where active');
@@ -95,47 +125,101 @@ export const webhooks = {
 };
 
 export const deliveries = {
-  /**
-   * One pending delivery per message and active endpoint subscribed to its type, in one statement whatever the number
-   * of messages (they travel as one JSON array). Returns the new ids.
-   */
-  async fanOut(sql: Sql, bodies: { type: string }[]): Promise<string[]> {
-    const rows = await sql.query<{ delivery_id: string }>(
+  /** One pending delivery of a new message to one endpoint (a test message). */
+  async insert(sql: Sql, webhookId: number, body: { type: string }): Promise<DeliveryRow> {
+    const [{ delivery_id }] = await sql.query<{ delivery_id: string }>(
       `insert into webhook_deliveries (webhook_id, message_id, event_type, payload, status, attempts, next_attempt_at, created_at)
-       select w.webhook_id, ${MESSAGE_ID}, e.value->>'type', e.value, 'pending', 0, now(), now()
-         from jsonb_array_elements($1::jsonb) with ordinality as e(value, n)
-         join webhooks w on w.active and (e.value->>'type') = any(w.events)
-        order by e.n, w.webhook_id
-       returning delivery_id`,
-      [JSON.stringify(bodies)],
-      'webhook_fan_out',
+       values ($1, ${MESSAGE_ID}, $2, $3::jsonb, 'pending', 0, now(), now()) returning delivery_id`,
+      [webhookId, body.type, JSON.stringify(body)],
     );
-    return rows.map((r) => String(r.delivery_id));
+    return (await deliveries.get(sql, webhookId, Number(delivery_id)))!;
   },
 
-  /** One pending delivery of a body to one endpoint; `messageId` given: the same message again (a redelivery). */
-  async insert(sql: Sql, webhookId: number, body: { type: string }, messageId?: string): Promise<DeliveryRow> {
-    const [row] = await sql.query<DeliveryRow>(
-      `insert into webhook_deliveries (webhook_id, message_id, event_type, payload, status, attempts, next_attempt_at, created_at)
-       values ($1, coalesce($2, ${MESSAGE_ID}), $3, $4::jsonb, 'pending', 0, now(), now()) returning ${D}`,
-      [webhookId, messageId ?? null, body.type, JSON.stringify(body)],
+  /** A delivery's message again, as a new pending delivery with the same `message_id` and body. */
+  async copy(sql: Sql, webhookId: number, deliveryId: number): Promise<DeliveryRow | null> {
+    const [copy] = await sql.query<{ delivery_id: string }>(
+      `insert into webhook_deliveries (webhook_id, message_id, event_type, payload, batch_id, event_index, status, attempts, next_attempt_at, created_at)
+       select webhook_id, message_id, event_type, payload, batch_id, event_index, 'pending', 0, now(), now()
+         from webhook_deliveries where webhook_id = $1 and delivery_id = $2
+       returning delivery_id`,
+      [webhookId, deliveryId],
     );
-    return row;
+    return copy ? deliveries.get(sql, webhookId, Number(copy.delivery_id)) : null;
+  },
+
+  /**
+   * Writes a batch's deliveries once, each with its first attempt's outcome, and marks the batch sent, in one
+   * transaction. Null when the batch was already written (a second run of its job): nothing is written twice.
+   * Returns each pending delivery's wait before its next attempt, and the endpoints whose delivery failed for good.
+   */
+  async recordFirst(sql: SqlDb, batchId: string, rows: FirstAttempt[], retryHours: number) {
+    return sql.transaction(async (tx) => {
+      const [batch] = await tx.query<{ created_at: Date | string }>(
+        'update webhook_batches set fanned_out_at = now() where batch_id = $1 and fanned_out_at is null returning created_at',
+        [batchId],
+      );
+      if (!batch) return null;
+      if (rows.length === 0) return [];
+      const o = after('r.ok', '$12::timestamptz', 'r.retry_delay_s', '$13');
+      const written = await tx.query<{ delivery_id: string; webhook_id: number; status: DeliveryRow['status']; wait_ms: string | null }>(
+        `insert into webhook_deliveries (webhook_id, message_id, event_type, batch_id, event_index, status, attempts, last_status_code, last_error, last_latency_ms, next_attempt_at, created_at, delivered_at)
+         select r.webhook_id, r.message_id, r.event_type, $11, r.event_index,
+                case when r.attempted then ${o.status} else 'pending' end,
+                case when r.attempted then 1 else 0 end, r.status_code, r.error, r.latency_ms,
+                case when r.attempted then ${o.next_attempt_at} else now() + make_interval(secs => r.retry_delay_s) end,
+                $12::timestamptz, ${o.delivered_at}
+           from unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::boolean[], $6::boolean[], $7::int[], $8::text[], $9::int[], $10::float8[])
+                as r(webhook_id, event_index, message_id, event_type, attempted, ok, status_code, error, latency_ms, retry_delay_s)
+         returning delivery_id::text, webhook_id, status,
+                   case when status = 'pending' then greatest(0, ceil(extract(epoch from next_attempt_at - now()) * 1000)) end as wait_ms`,
+        [
+          rows.map((r) => r.webhook_id),
+          rows.map((r) => r.event_index),
+          rows.map((r) => r.message_id),
+          rows.map((r) => r.event_type),
+          rows.map((r) => r.attempted),
+          rows.map((r) => r.ok),
+          rows.map((r) => r.status_code),
+          rows.map((r) => r.error),
+          rows.map((r) => Math.round(r.latency_ms)),
+          rows.map((r) => r.retry_delay_s),
+          batchId,
+          batch.created_at,
+          retryHours * 3600,
+        ],
+        'webhook_record_first',
+      );
+      return written.map((r) => ({ ...r, wait_ms: r.wait_ms === null ? null : Number(r.wait_ms) }));
+    });
+  },
+
+  /** Deliveries made more than `days` ago that are no longer pending, and the batches no delivery needs any more. */
+  async prune(sql: Sql, days: number) {
+    const gone = await sql.query(
+      `delete from webhook_deliveries where status <> 'pending' and created_at < now() - make_interval(days => $1) returning 1`,
+      [days],
+    );
+    const batches = await sql.query(
+      `delete from webhook_batches b where b.fanned_out_at is not null and b.created_at < now() - make_interval(days => $1)
+          and not exists (select 1 from webhook_deliveries d where d.batch_id = b.batch_id) returning 1`,
+      [days],
+    );
+    return { pruned_deliveries: gone.length, pruned_batches: batches.length };
   },
 
   async list(sql: Sql, webhookId: number, opts: { skip: number; limit: number; status?: string }) {
-    const where = `where webhook_id = $1${opts.status ? ' and status = $2' : ''}`;
+    const where = `where d.webhook_id = $1${opts.status ? ' and d.status = $2' : ''}`;
     const params: unknown[] = opts.status ? [webhookId, opts.status] : [webhookId];
     const rows = await sql.query<DeliveryRow>(
-      `select ${D} from webhook_deliveries ${where} order by delivery_id desc limit $${params.length + 1} offset $${params.length + 2}`,
+      `select ${D} from webhook_deliveries d ${where} order by d.delivery_id desc limit $${params.length + 1} offset $${params.length + 2}`,
       [...params, opts.limit, opts.skip],
     );
-    const [{ total }] = await sql.query<{ total: string }>(`select count(*) as total from webhook_deliveries ${where}`, params);
+    const [{ total }] = await sql.query<{ total: string }>(`select count(*) as total from webhook_deliveries d ${where}`, params);
     return { rows, total: Number(total) };
   },
 
   async get(sql: Sql, webhookId: number, deliveryId: number): Promise<DeliveryRow | null> {
-    const [row] = await sql.query<DeliveryRow>(`select ${D} from webhook_deliveries where webhook_id = $1 and delivery_id = $2`, [webhookId, deliveryId]);
+    const [row] = await sql.query<DeliveryRow>(`select ${D} from webhook_deliveries d where d.webhook_id = $1 and d.delivery_id = $2`, [webhookId, deliveryId]);
     return row ?? null;
   },
 
@@ -168,7 +252,8 @@ export const deliveries = {
          from webhooks w
         where d.delivery_id = any($1::bigint[]) and d.status = 'pending' and d.next_attempt_at <= now()
           and w.webhook_id = d.webhook_id and w.active
-       returning d.delivery_id::text, d.message_id, d.payload, d.attempts, w.url, w.secret`,
+       returning d.delivery_id::text, d.message_id, d.attempts, w.url, w.secret,
+                 coalesce(d.payload::text, (select (b.events -> d.event_index -> 'body')::text from webhook_batches b where b.batch_id = d.batch_id)) as body`,
       [ids, leaseSeconds],
     );
   },
@@ -184,18 +269,17 @@ export const deliveries = {
   },
 
   /**
-   * Records attempts in one statement: a success is delivered; a failure waits `retry_delay_s` for the next attempt,
-   * but no later than `retryHours` after the message was made; past that moment the delivery fails. Returns each
-   * outcome (with the wait before the next attempt, and the endpoint of those that failed for good).
+   * Records retries' attempts in one statement (see `after`). Returns each outcome (with the wait before the next
+   * attempt, and the endpoint of those that failed for good).
    */
   async record(sql: Sql, attempts: AttemptRecord[], retryHours: number) {
+    const o = after('r.ok', 'd.created_at', 'r.retry_delay_s', '$7');
     const rows = await sql.query<{ delivery_id: string; webhook_id: number; status: DeliveryRow['status']; wait_ms: string | null }>(
       `update webhook_deliveries d set
-              status = case when r.ok then 'delivered' when now() >= d.created_at + make_interval(secs => $7) then 'failed' else 'pending' end,
+              status = ${o.status},
               last_status_code = r.status_code, last_error = r.error, last_latency_ms = r.latency_ms,
-              delivered_at = case when r.ok then now() else null end,
-              next_attempt_at = case when r.ok or now() >= d.created_at + make_interval(secs => $7) then null
-                                     else least(now() + make_interval(secs => r.retry_delay_s), d.created_at + make_interval(secs => $7)) end
+              delivered_at = ${o.delivered_at},
+              next_attempt_at = ${o.next_attempt_at}
          from unnest($1::bigint[], $2::boolean[], $3::int[], $4::text[], $5::int[], $6::float8[]) as r(delivery_id, ok, status_code, error, latency_ms, retry_delay_s)
         where d.delivery_id = r.delivery_id and d.status = 'pending'
        returning d.delivery_id::text, d.webhook_id, d.status,
@@ -220,5 +304,36 @@ export const deliveries = {
       [graceSeconds, limit],
     );
     return rows.map((r) => r.delivery_id);
+  },
+};
+
+export const batches = {
+  /** Writes the events gathered on the punch path as one row; returns its id. */
+  async insert(sql: Sql, events: BatchEvent[]): Promise<string> {
+    const [row] = await sql.query<{ batch_id: string }>(
+      'insert into webhook_batches (events) values ($1::json) returning batch_id::text',
+      [JSON.stringify(events)],
+      'webhook_batch_insert',
+    );
+    return row.batch_id;
+  },
+
+  /** A batch not yet sent, with the moment it was made; null once it has been (or when it is gone). */
+  async unsent(sql: Sql, batchId: string): Promise<{ events: BatchEvent[] } | null> {
+    const [row] = await sql.query<{ events: BatchEvent[] | string }>(
+      'select events from webhook_batches where batch_id = $1 and fanned_out_at is null',
+      [batchId],
+    );
+    if (!row) return null;
+    return { events: typeof row.events === 'string' ? JSON.parse(row.events) : row.events };
+  },
+
+  /** Batches made over `graceSeconds` ago and still not sent: their job was lost. */
+  async stale(sql: Sql, graceSeconds: number, limit: number): Promise<string[]> {
+    const rows = await sql.query<{ batch_id: string }>(
+      `select batch_id::text from webhook_batches where fanned_out_at is null and created_at < now() - make_interval(secs => $1) order by created_at limit $2`,
+      [graceSeconds, limit],
+    );
+    return rows.map((r) => r.batch_id);
   },
 };

@@ -141,9 +141,8 @@ export async function listDeliveries(ctx: Ctx, id: number, opts: { skip: number;
 export async function redeliver(ctx: Ctx, jobs: Jobs, id: number, deliveryId: number) {
   await activeWebhook(ctx, id);
   const sql = sqlOf(ctx.em);
-  const original = await deliveries.get(sql, id, deliveryId);
-  if (!original) throw notFound('Delivery', deliveryId);
-  const row = await deliveries.insert(sql, id, original.payload as { type: string }, original.message_id);
+  const row = await deliveries.copy(sql, id, deliveryId);
+  if (!row) throw notFound('Delivery', deliveryId);
   await queueDeliveries(jobs, [String(row.delivery_id)]);
   return deliveryDto(row);
 }
