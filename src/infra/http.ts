@@ -49,6 +49,8 @@ export type AppEnv = {
     ip: string;
     /** Set while a heavy request holds its slot; a handler that streams takes it and gives it back at the end. */
     heavyRelease?: () => void;
+    /** A list's sparse fieldset (`?fields=`): only these keys of each item are sent. */
+    fields?: readonly string[];
   };
 };
 
@@ -160,8 +162,28 @@ const toHonoPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1').replace(/
 const apiKeyText = (scope: ApiScope | undefined) => (scope ? `API keys: with the scope \`${scope}\`.` : 'API keys: not accepted.');
 
 /** Mounts endpoints on an app: access check, validation, then the handler. */
+/** The keys of a list's items, when its response schema is an object: what `?fields=` may name. */
+const itemFields = (ep: Endpoint) => (ep.list && ep.response && 'entries' in ep.response ? Object.keys((ep.response as { entries: object }).entries) : null);
+
+/** `?fields=a,b` of a list: the names, each one a field of its items (422 on `fields` otherwise); null when absent. */
+function parseFields(raw: string | undefined, allowed: ReadonlySet<string>): string[] | null {
+  if (raw === undefined) return null;
+  const names = [...new Set(raw.split(',').map((f) => f.trim()).filter(Boolean))];
+  const unknown = names.filter((f) => !allowed.has(f));
+  if (names.length === 0 || unknown.length > 0) {
+    throw validationError([{
+      loc: ['query', 'fields'],
+      msg: `${names.length === 0 ? 'fields must name at least one field' : `unknown field${unknown.length > 1 ? 's' : ''}: ${unknown.slice(0, 5).join(', ').slice(0, 200)}`}; the fields are ${[...allowed].join(', ')}`,
+      type: 'value_error.fields',
+    }]);
+  }
+  return names;
+}
+
 export function mount(app: Hono<AppEnv>, endpoints: Endpoint[]) {
   for (const ep of endpoints) {
+    const fieldNames = itemFields(ep);
+    const allowedFields = fieldNames ? new Set(fieldNames) : null;
     app.on(ep.method.toUpperCase(), toHonoPath(ep.path), async (c) => {
       if (ep.access !== 'public') {
         const user = c.get('user');
@@ -178,6 +200,10 @@ export function mount(app: Hono<AppEnv>, endpoints: Endpoint[]) {
       }
       const params = ep.params ? parseOrThrow(ep.params, c.req.param(), 'path') : undefined;
       const query = ep.query ? parseOrThrow(ep.query, c.req.query(), 'query') : undefined;
+      if (allowedFields) {
+        const fields = parseFields(c.req.query('fields'), allowedFields);
+        if (fields) c.set('fields', fields);
+      }
       const body = ep.body ? parseOrThrow(ep.body, asObject(await readBody(c, ep.form ?? false, ep.optionalBody)), 'body') : undefined;
       if (!ep.heavy) return ep.handler(c, { params, query, body } as Input<unknown, unknown, unknown>);
       c.set('heavyRelease', await holdHeavySlot(c));
@@ -243,10 +269,20 @@ export function corsHeaders(opts: { origin: (origin: string) => string | null; a
   };
 }
 
-/** Replies with a page of rows as a JSON array, and the total in `X-Total-Count`. */
+/**
+ * Replies with a page of rows as a JSON array, and the total in `X-Total-Count`; with `?fields=`, each row carries only
+ * the fields named, in the order named.
+ */
 export function listResponse(c: Context<AppEnv>, page: { items: unknown[]; total: number }) {
   c.header('X-Total-Count', String(page.total));
-  return c.json(page.items);
+  const fields = c.get('fields');
+  if (!fields) return c.json(page.items);
+  return c.json(page.items.map((item) => {
+    const row = item as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const f of fields) out[f] = row[f];
+    return out;
+  }));
 }
 
 const jsonSchema = (schema: AnySchema) => toJsonSchema(schema, { target: 'draft-2020-12', errorMode: 'ignore' }) as Record<string, unknown>;
@@ -280,6 +316,20 @@ function parameters(schema: AnySchema | undefined, where: 'path' | 'query') {
     schema: prop,
     description: (prop as { description?: string }).description,
   }));
+}
+
+/** A list's `fields` query parameter, documented with the names it takes. */
+function fieldsParameter(ep: Endpoint) {
+  const names = itemFields(ep);
+  if (!names) return [];
+  return [{
+    name: 'fields',
+    in: 'query',
+    required: false,
+    schema: { type: 'string', pattern: `^(${names.join('|')})(,(${names.join('|')}))*$` },
+    example: names.slice(0, 4).join(','),
+    description: `A sparse fieldset: a comma-separated list of the fields each item should carry (any of ${names.map((n) => `\`${n}\``).join(', ')}); the others are left out. An unknown name is 422.`,
+  }];
 }
 
 const audienceText = (a: Audience) => (a === 'public' ? 'No token needed.' : `Roles: ${a.join(', ')}.`);
@@ -317,7 +367,7 @@ export function openApiDocument(endpoints: Endpoint[], info: { title: string; ve
       summary: ep.summary,
       description: [ep.description, audienceText(ep.access), ep.scope, ep.access === 'public' ? null : apiKeyText(ep.apiScope)].filter(Boolean).join('\n\n'),
       operationId: `${ep.method}${ep.path.replace(/[{}]/g, '').replace(/[^a-zA-Z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ? ch.toUpperCase() : ''))}`,
-      parameters: [...parameters(ep.params, 'path'), ...parameters(ep.query, 'query')],
+      parameters: [...parameters(ep.params, 'path'), ...parameters(ep.query, 'query'), ...fieldsParameter(ep)],
       responses,
       ...(ep.access === 'public' ? { security: [] } : { security: [{ OAuth2PasswordBearer: [] }, ...(ep.apiScope ? [{ ApiKey: [ep.apiScope] }] : [])] }),
       ...(ep.apiScope ? { 'x-api-key-scope': ep.apiScope } : {}),
