@@ -252,10 +252,13 @@ describe('assistant:ask with a scripted model over a real socket', () => {
           request_id,
           response,
           tools_used: toolsUsed,
-          data: [
-            { tool: 'find_teams', args: { query: f.team.team_name }, result: expect.arrayContaining([f.expectedTeams[0]]) },
-            { tool: 'people_by_status', args: f.statusArgs, result: f.expectedLate },
-          ],
+          // The table of the last tool's rows; the scope from the tools' arguments.
+          data: {
+            columns: [{ key: 'name', label: 'Name' }, { key: 'team_name', label: 'Team name' }, { key: 'count', label: 'Count' }],
+            rows: f.expectedLate.people.map((p) => ({ name: p.name, team_name: p.team_name, count: p.count })),
+          },
+          scope: { period: { from: FROM, to: TO, label: `from ${FROM} to ${TO}` }, team: { team_id: f.team.team_id, team_name: f.team.team_name }, employee: null, timezone: 'UTC' },
+          conversation_id: expect.any(String),
         },
       },
     ]);
@@ -291,7 +294,8 @@ describe('assistant:ask without a language model (the offline planner)', () => {
     expect(done.response).not.toContain(f.cat.name);
     expect(done.response).not.toContain(f.dan.name);
     expect(done.tools_used).toEqual([{ name: 'people_by_status', args: seen[1].payload.args }]);
-    expect(done.data).toEqual(f.expectedLate);
+    expect(done.data.rows).toEqual(f.expectedLate.people.map((p) => ({ ...p, dates: p.dates.join(', ') })));
+    expect(done.scope).toEqual({ period: { from: FROM, to: TO, label: `from ${FROM} to ${TO}` }, team: { team_id: f.team.team_id, team_name: f.team.team_name }, employee: null, timezone: 'UTC' });
   });
 });
 
@@ -490,11 +494,11 @@ describe('bad assistant:ask payloads', () => {
       [{ message: '' }, /message must not be empty/],
       [{ message: '   ' }, /message must not be empty/],
       [{ message: 'x'.repeat(3000) }, /message must be at most 2000 characters/],
-      [{ message: 'Who was late?', drop: 'tables' }, /payload must be \{ message, request_id\? \}/],
+      [{ message: 'Who was late?', drop: 'tables' }, /payload must be \{ message, request_id\?, conversation_id\? \}/],
       [{ message: 'Who was late?', request_id: 'has spaces!' }, /request_id/],
       [{ message: 42 }, /message must be a string/],
-      ['Who was late?', /payload must be \{ message, request_id\? \}/],
-      [null, /payload must be \{ message, request_id\? \}/],
+      ['Who was late?', /payload must be \{ message, request_id\?, conversation_id\? \}/],
+      [null, /payload must be \{ message, request_id\?, conversation_id\? \}/],
     ];
     for (const [payload, message] of cases) {
       const ack = await send(payload);
@@ -512,7 +516,10 @@ describe('bad assistant:ask payloads', () => {
     expect(ack).toEqual({ ok: true, request_id: 'after-bad-payloads' });
     await waitFor('assistant:done', () => finished(seen), 10_000);
     expect(seen.map((e) => e.event)).toEqual(['ack', 'assistant:delta', 'assistant:delta', 'assistant:done']);
-    expect(seen[3].payload).toEqual({ request_id: 'after-bad-payloads', response: 'All good.', tools_used: [], data: [] });
+    expect(seen[3].payload).toEqual({
+      request_id: 'after-bad-payloads', response: 'All good.', tools_used: [], data: null, conversation_id: expect.any(String),
+      scope: { period: null, team: null, employee: null, timezone: 'UTC' },
+    });
     expect(scripted.calls).toHaveLength(1);
   });
 });

@@ -191,7 +191,9 @@ function expectNoInventedFigures(question: string, answer: Answer, extra: (strin
 async function ask(question: string, opts: { today?: string; extra?: (string | number)[] } = {}): Promise<Answer> {
   const answer = await answerOffline(question, { em: hub.em(), config: hub.config, today: opts.today ?? TODAY });
   if (answer.understood) expectNoInventedFigures(question, answer, opts.extra);
-  return answer;
+  // Every answer ends with its scope (checked on its own below); the sentences are compared without it.
+  if (!answer.declined) expect(answer.response).toMatch(/\n\nScope: .+ · .+ · time zone UTC\.$/);
+  return { ...answer, response: answer.response.replace(/\n\nScope: [^\n]*$/, '') };
 }
 
 type PeopleData = { people_count: number; occurrences: number; people: { name: string; team_name: string | null; count: number; dates: string[] }[] };
@@ -207,6 +209,9 @@ describe('the invented-figure check', () => {
   it('when a response carries a figure that is in neither the data, the arguments nor the question, then it is reported', () => {
     const answer = (response: string): Answer => ({
       understood: true,
+      declined: false,
+      table: null,
+      scope: { period: null, team: null, employee: null, timezone: 'UTC' },
       response,
       tools_used: [{ name: 'attendance_rate', args: { from: '2026-03-09', to: '2026-03-15', team_id: null } }],
       data: { rate: 94.4, present: 68, expected: 72, by_day: [{ date: '2026-03-09', rate: 100 }], average_arrival: '09:07' },
@@ -403,6 +408,12 @@ describe('the planner: who-lists by status, team, dates and thresholds', () => {
     expect(peopleOf(a.data)[0]).toEqual(['Margaret Hamilton', 4, ['2026-03-05', '2026-03-12', '2026-03-13', '2026-03-17']]);
   });
 
+  it('when asked who was late more than twice this month, then "more than twice" is at least 3, as "more than 2 times" is', async () => {
+    const a = await ask('Who was late more than twice this month?');
+    expect(a.tools_used).toEqual([who('Late', '2026-03-01', TODAY, null, 3)]);
+    expect(a.response).toMatch(/^2 people were late at least 3 times this month/);
+  });
+
   it('when asked who was late at least 2 times this month, then Margaret, Ada and Grace', async () => {
     const a = await ask('Who was late at least 2 times this month?');
     expect(a.tools_used).toEqual([who('Late', '2026-03-01', TODAY, null, 2)]);
@@ -534,13 +545,20 @@ describe('the planner: who-lists by status, team, dates and thresholds', () => {
   it('when asked who is on leave today, then Frances Allen (today is the fixed 2026-03-18)', async () => {
     const a = await ask('Who is on leave today?');
     expect(a.tools_used).toEqual([who('On Leave', TODAY, TODAY)]);
-    expect(a.response).toBe('1 person was on leave today: Frances Allen (Engineering).');
+    expect(a.response).toBe('1 person was on leave today (2026-03-18): Frances Allen (Engineering).');
   });
 
-  it('when asked who is absent today, then only Barbara Liskov (Absent record), not those not in yet', async () => {
-    const a = await ask('Who is absent today?');
-    expect(a.tools_used).toEqual([who('Absent', TODAY, TODAY)]);
-    expect(peopleOf(a.data)).toEqual([['Barbara Liskov', 1, [TODAY]]]);
+  it('when asked who is absent today, then Barbara Liskov (Absent record) and, before the day is closed, the three overdue by name', async () => {
+    // The fixed day is past its shifts' start on the real clock: Katherine, Edsger and Marie (no record) are overdue.
+    const a = await ask('Is anyone absent today?');
+    expect(a.tools_used).toEqual([{ name: 'live_board', args: { team_id: null } }]);
+    expect(a.response).toBe(
+      'Today (2026-03-18) across all teams: 1 person is marked absent: Barbara Liskov. 3 people are overdue (past their start, not in yet): ' +
+        'Marie Curie, Edsger Dijkstra and Katherine Johnson. The day closes at 23:00; whoever is still missing then is marked absent.',
+    );
+    expect(a.table?.rows.map((r) => `${r.name}: ${r.state}`).sort()).toEqual([
+      'Barbara Liskov: absent', 'Edsger Dijkstra: overdue', 'Katherine Johnson: overdue', 'Marie Curie: overdue',
+    ]);
   });
 });
 
@@ -800,7 +818,70 @@ describe('the planner: live board (today = the fixed 2026-03-18)', () => {
   it("when asked who hasn't arrived yet, then the three members without a record today", async () => {
     const a = await ask("Who hasn't arrived yet?");
     expect(a.tools_used).toEqual([{ name: 'live_board', args: { team_id: null } }]);
-    expect(a.response.endsWith('Not in yet: Marie Curie, Edsger Dijkstra and Katherine Johnson.')).toBe(true);
+    // Past their start + grace on the real clock (the fixed day is over): overdue, said so.
+    expect(a.response.endsWith('Not in yet: Marie Curie (overdue), Edsger Dijkstra (overdue) and Katherine Johnson (overdue).')).toBe(true);
+  });
+
+  it('when asked who has not checked in yet (in any of the usual words), then the same three members, not a refusal', async () => {
+    for (const q of ['Who has not checked in yet?', "Who hasn't clocked in today?", 'Who is yet to check in?', "Which employees haven't shown up yet today?"]) {
+      const a = await ask(q);
+      expect(a.tools_used, q).toEqual([{ name: 'live_board', args: { team_id: null } }]);
+      expect(a.response.endsWith('Not in yet: Marie Curie (overdue), Edsger Dijkstra (overdue) and Katherine Johnson (overdue).'), q).toBe(true);
+    }
+  });
+
+  it('when a question carries ordinary English words after "is", "for" or "of" (lateness, engineers, punctuality), then they are not taken for unknown people', async () => {
+    for (const q of ['Is lateness getting worse in Support?', 'How has punctuality in Sales changed week over week?', 'What was the absence rate for engineers last week?', 'Show the figures of absenteeism for February']) {
+      // "over the last 4 weeks" is the trend's default period, named in its label.
+      const a = await ask(q, { extra: [4] });
+      expect(a.response, q).not.toMatch(/I don't know anyone called/);
+      expect(a.understood, q).toBe(true);
+    }
+    const trend = await ask('Is lateness getting worse in Support?', { extra: [4] });
+    expect(trend.tools_used.map((t) => t.name)).toContain('weekly_trend');
+    // A name that matches nobody is still named as unknown, in lower case too after a cue.
+    expect((await ask('How many hours did zoltan work last week?')).response).toMatch(/^I don't know anyone called "zoltan"/);
+  });
+
+  it('when asked who checked in earliest today, then the first arrivals by their check-in time, earliest first', async () => {
+    const a = await ask('Who checked in earliest today?');
+    expect(a.tools_used).toEqual([{ name: 'check_times', args: { from: TODAY, to: TODAY, team_id: null, employee_id: null } }]);
+    // Linus checked in at 08:30 too (and has left since): ties keep the order of names.
+    expect(a.response).toBe(`Earliest check-ins today (${TODAY}): Hedy Lamarr 08:30, Linus Pauling 08:30, Claude Shannon 08:40, Margaret Hamilton 08:45, Ada Lovelace 08:50.`);
+  });
+
+  it('when asked what share was on time, then on-time attendances (present and not late) over attendances, not the attendance rate', async () => {
+    for (const q of ['What percentage of Support checked in on time last week?', 'Was Support punctual last week?']) {
+      const a = await ask(q);
+      const d = a.data as { present: number; late: number; expected: number; on_time: number; on_time_share: number };
+      expect(a.tools_used, q).toEqual([rate('2026-03-09', '2026-03-15', team.Support)]);
+      expect(d.on_time, q).toBe(d.present - d.late);
+      expect(d.on_time_share, q).toBe(Math.round(((d.present - d.late) / d.present) * 1000) / 10);
+      expect(a.response, q).toMatch(new RegExp(`^${String(d.on_time_share).replace('.', '\\.')}% of the attendances in Support last week \\(2026-03-09 to 2026-03-15\\) were on time: ${d.on_time} of ${d.present} \\(`));
+    }
+  });
+
+  it('when asked for average hours per day, then total minutes over the days worked, not the total', async () => {
+    // The fixture's records carry no worked time: give Support's days of last week some, unevenly.
+    await hub.rows(
+      `update attendance set worked_minutes = 400 + (record_id % 7) * 13 where team_id = ? and attendance_date between '2026-03-09' and '2026-03-15' and check_in_time is not null`,
+      [team.Support],
+    );
+    const [truth] = await hub.rows<{ minutes: string; days: string }>(
+      `select sum(worked_minutes) as minutes, count(*) filter (where worked_minutes > 0) as days from attendance where team_id = ? and attendance_date between '2026-03-09' and '2026-03-15'`,
+      [team.Support],
+    );
+    const a = await ask('What were the average hours per day in Support last week?');
+    expect(a.tools_used).toEqual([{ name: 'hours_worked', args: { from: '2026-03-09', to: '2026-03-15', team_id: team.Support } }]);
+    expect(Number(truth.days)).toBeGreaterThan(0);
+    const perDay = Math.round(Number(truth.minutes) / Number(truth.days) / 6) / 10;
+    expect(a.response).toMatch(new RegExp(`^On average people in Support spent ${perDay.toFixed(1).replace('.', '\\.')} hours at work per day worked last week`));
+  });
+
+  it('when two periods are compared with nothing else named, then their attendance rates side by side', async () => {
+    const a = await ask('Compare this week with last week');
+    expect(a.tools_used.map((t) => t.name)).toEqual(['attendance_rate', 'attendance_rate']);
+    expect(a.response).toMatch(/\nCompared: [\d.]+% this week so far \(2026-03-16 to 2026-03-18\) against [\d.]+% last week \(2026-03-09 to 2026-03-15\)\.$/);
   });
 
   it('when asked who is in the office right now in Sales, then the Sales board only', async () => {
@@ -830,7 +911,7 @@ describe('the planner: live board (today = the fixed 2026-03-18)', () => {
 // ---------------------------------------------------------------------------------------------------------------
 
 describe('the planner: questions it does not understand', () => {
-  for (const question of ["What's the weather?", 'Tell me a joke', 'Delete all records', '   ']) {
+  for (const question of ["What's the weather?", 'Tell me a joke', '   ']) {
     it(`when asked "${question}", then it says so, lists examples and calls no tool`, async () => {
       const a = await ask(question);
       expect(a.understood).toBe(false);
@@ -965,11 +1046,13 @@ describe('POST /chat/', () => {
     // 2026-03-17: Alan, Margaret, Hedy late (an explicit date, so the real clock does not matter).
     const res = await hub.request('POST', '/chat/', { token: admin.token, json: { message: 'How many people were late on 2026-03-17?' } });
     expect(res.status).toBe(200);
-    expect(Object.keys(res.body).sort()).toEqual(['data', 'response', 'tools_used']);
-    expect(res.body.response).toBe('3 people were late on 2026-03-17; 3 late arrivals in all.');
+    expect(Object.keys(res.body).sort()).toEqual(['conversation_id', 'data', 'response', 'scope', 'tools_used']);
+    expect(res.body.response).toBe('3 people were late on 2026-03-17; 3 late arrivals in all.\n\nScope: the whole organisation · on 2026-03-17 · time zone UTC.');
+    expect(res.body.scope).toEqual({ period: { from: '2026-03-17', to: '2026-03-17', label: 'on 2026-03-17' }, team: null, employee: null, timezone: 'UTC' });
+    expect(res.body.data.columns.map((c: any) => c.key)).toEqual(['name', 'team_name', 'count', 'dates']);
+    expect(res.body.data.rows.map((r: any) => [r.name, r.count])).toEqual([['Alan Turing', 1], ['Hedy Lamarr', 1], ['Margaret Hamilton', 1]]);
     expect(res.body.tools_used).toEqual([who('Late', '2026-03-17', '2026-03-17')]);
-    expect(res.body.data).toMatchObject({ people_count: 3, occurrences: 3 });
-  });
+      });
 
   it('when an admin asks about the board through the app, then the real local date is today', async () => {
     const realToday = localDate(new Date(), 'UTC');
@@ -985,15 +1068,15 @@ describe('POST /chat/', () => {
     expect(res.status).toBe(200);
     expect(res.body.tools_used).toEqual([{ name: 'live_board', args: { team_id: reception.team_id } }]);
     expect(res.body.response).toBe(
-      `Today (${realToday}) in Reception: 1 in (0 late), 0 remote, 1 not in yet, 0 absent, 0 on leave, 0 checked out. In now: Quentin Blake (07:15).`,
+      `Today (${realToday}) in Reception: 1 in (0 late), 0 remote, 1 not in yet, 0 absent, 0 on leave, 0 checked out. In now: Quentin Blake (07:15).\n\nScope: team Reception · today (${realToday}) · time zone UTC.`,
     );
-    expect(res.body.data.boards[0].date).toBe(realToday);
+    expect(res.body.scope.period).toEqual({ from: realToday, to: realToday, label: `today (${realToday})` });
   });
 
   it('when the question is not understood, then 200 with the examples and no tool', async () => {
     const res = await hub.request('POST', '/chat/', { token: admin.token, json: { message: 'Tell me a joke' } });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ response: expect.stringMatching(/^I did not understand/), tools_used: [], data: null });
+    expect(res.body).toEqual({ response: expect.stringMatching(/^I did not understand/), tools_used: [], data: null, scope: { period: null, team: null, employee: null, timezone: 'UTC' }, conversation_id: expect.any(String) });
   });
 
   it('when the message is empty, blank, too long or missing, then 422', async () => {
@@ -1050,7 +1133,7 @@ describe('POST /chat/', () => {
       // The budget is per admin.
       const other = await askAs(second.token, 'Who was absent on 2026-03-10?');
       expect(other.status).toBe(200);
-      expect(other.body.response).toBe('2 people were absent on 2026-03-10: Claude Shannon (Finance) and Linus Pauling (Sales).');
+      expect(other.body.response).toBe('2 people were absent on 2026-03-10: Claude Shannon (Finance) and Linus Pauling (Sales).\n\nScope: the whole organisation · on 2026-03-10 · time zone UTC.');
     });
   });
 });

@@ -15,8 +15,10 @@ export const askJob: JobHandler = async (data, ctx) => {
     const result = await ask({ em: ctx.em, config: ctx.config, log: ctx.log, llm: ctx.llm }, String(data.message), {
       onStep: (step) => ctx.broadcast.send([delivery(to, 'assistant:step', { request_id, tool: step.name, args: step.args })]),
       onDelta: (text) => ctx.broadcast.send([delivery(to, 'assistant:delta', { request_id, text })]),
-    });
-    ctx.broadcast.send([delivery(to, 'assistant:done', { request_id, response: result.response, tools_used: result.tools_used, data: result.data })]);
+    }, { employeeId: Number(data.employee_id), conversationId: typeof data.conversation_id === 'string' ? data.conversation_id : null });
+    ctx.broadcast.send([
+      delivery(to, 'assistant:done', { request_id, response: result.response, scope: result.scope, tools_used: result.tools_used, data: result.data, conversation_id: result.conversation_id }),
+    ]);
     return { request_id };
   } catch (error) {
     const known = error instanceof AppError;

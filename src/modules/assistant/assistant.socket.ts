@@ -12,7 +12,7 @@ export const assistantSocket: SocketHandlers = ({ on, socket, deps }) => {
     if (!deps.jobs) throw new AppError(503, 'unavailable', 'The assistant is not available on this server');
     await takeQuestionBudget(deps.budgets.questions, ctx.user!.employee_id);
     const request_id = input.request_id ?? randomUUID();
-    await deps.jobs.add('assistant:ask', { request_id, socket_id: socket.id, message: input.message, employee_id: ctx.user!.employee_id });
+    await deps.jobs.add('assistant:ask', { request_id, socket_id: socket.id, message: input.message, employee_id: ctx.user!.employee_id, conversation_id: input.conversation_id ?? null });
     return { request_id };
   });
 };

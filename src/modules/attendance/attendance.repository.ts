@@ -397,6 +397,17 @@ export const attendance = {
   },
 
   /** One person's records in a range, oldest first. */
+  /** The first check-in and last check-out of each record in a range (for one team or person, or everyone), with its zone. */
+  async checkTimes(sql: Sql, q: { from: string; to: string; team_id: number | null; employee_id: number | null }) {
+    return sql.query<{ employee_id: number; check_in_time: Date | string | null; check_out_time: Date | string | null; timezone: string | null }>(
+      `select a.employee_id, a.check_in_time, a.check_out_time, a.timezone
+         from attendance a join employees e on e.employee_id = a.employee_id and e.active
+        where a.attendance_date between $1 and $2 and ($3::int is null or e.team_id = $3::int) and ($4::int is null or a.employee_id = $4::int)
+          and (a.check_in_time is not null or a.check_out_time is not null)`,
+      [q.from, q.to, q.team_id, q.employee_id],
+    );
+  },
+
   async personRange(sql: Sql, employeeId: number, from: string, to: string): Promise<RecordRow[]> {
     return sql.query<RecordRow>(`select ${RECORD_COLUMNS} from attendance where employee_id = $1 and attendance_date between $2 and $3 order by attendance_date`, [employeeId, from, to]);
   },

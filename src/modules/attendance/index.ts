@@ -16,3 +16,4 @@ export { loadPlanning, type Planning } from './planning.ts';
 export { figures, rebuild, step, type Interval, type DayPunch } from './day.rules.ts';
 export type { AttendanceChange, AttendanceChanged, CheckRequest, CheckResult, MissingCheckOut } from './attendance.events.ts';
 export type { CorrectionDto } from './corrections.events.ts';
+export { corrections } from './corrections.repository.ts';

@@ -388,7 +388,7 @@ export function pages(t: Translate, lang: string): Record<string, string> {
 </form>
 <div class="card">
   <h2>${e('assistant.steps')}</h2><ol id="steps" class="steps" aria-live="polite"></ol>
-  <h2>${e('assistant.answer')}</h2><p id="answer" class="answer" aria-live="polite"></p>
+  <h2>${e('assistant.answer')}</h2><div id="answer" class="answer" aria-live="polite"></div>
   <div id="data" class="scroll"></div>
 </div>
 <h2>${e('assistant.history')}</h2><ol id="history"></ol>`,

@@ -7,6 +7,8 @@ const $ = (sel) => document.querySelector(sel);
 const HISTORY_KEY = 'checkin.assistant.history';
 let history = JSON.parse(sessionStorage.getItem(HISTORY_KEY) ?? '[]');
 let current = null;
+// Follow-ups ("and last month?") continue the conversation the last answer named.
+let conversationId = null;
 
 const socket = io({ auth: socketAuth, transports: ['websocket'] });
 onSessionEnded(socket);
@@ -23,7 +25,8 @@ socket.on('assistant:delta', (delta) => {
 });
 socket.on('assistant:done', (done) => {
   if (done.request_id !== current) return;
-  $('#answer').textContent = done.response;
+  conversationId = done.conversation_id ?? conversationId;
+  $('#answer').innerHTML = answerHtml(done.response);
   $('#data').innerHTML = table(done.data);
   finish(done.response);
 });
@@ -33,23 +36,33 @@ socket.on('assistant:error', (error) => {
   finish(t('assistant.error', { message: error.message }));
 });
 
-/** The rows an answer rests on, as a small table (the first list of objects found in the data). */
-function table(data) {
-  const rows = findRows(data);
-  if (!rows?.length) return '';
-  const cols = Object.keys(rows[0]).filter((k) => rows.some((r) => r[k] !== null && typeof r[k] !== 'object')).slice(0, 8);
-  return `<table><caption class="sr-only">Figures behind the answer</caption><tr>${cols.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>${rows
-    .slice(0, 50)
-    .map((r) => `<tr>${cols.map((c) => `<td>${escapeHtml(r[c])}</td>`).join('')}</tr>`)
-    .join('')}</table>`;
-}
-function findRows(data) {
-  if (Array.isArray(data)) return data.every((x) => x && typeof x === 'object' && !Array.isArray(x)) ? data : null;
-  if (data && typeof data === 'object') {
-    for (const key of ['people', 'boards', 'teams', 'by_day', 'records', 'below']) if (Array.isArray(data[key])) return findRows(data[key]);
-    return [data].map((d) => Object.fromEntries(Object.entries(d).filter(([, v]) => typeof v !== 'object' || v === null)));
+/** An answer's text: paragraphs, and lines starting with "- " as a list (long lists of names). */
+function answerHtml(text) {
+  const out = [];
+  let items = [];
+  const flush = () => {
+    if (items.length) out.push(`<ul>${items.map((i) => `<li>${escapeHtml(i)}</li>`).join('')}</ul>`);
+    items = [];
+  };
+  for (const line of String(text).split('\n')) {
+    if (line.startsWith('- ')) items.push(line.slice(2));
+    else {
+      flush();
+      if (line.trim()) out.push(`<p class="${line.startsWith('Scope: ') ? 'muted' : ''}">${escapeHtml(line)}</p>`);
+    }
   }
-  return null;
+  flush();
+  return out.join('');
+}
+
+/** The figures behind an answer, `{ columns: [{ key, label }], rows }`, as a labelled table. */
+function table(data) {
+  if (!data?.columns?.length || !data.rows?.length) return '';
+  const cols = data.columns;
+  return `<table><caption class="sr-only">Figures behind the answer</caption><tr>${cols.map((c) => `<th scope="col">${escapeHtml(c.label)}</th>`).join('')}</tr>${data.rows
+    .slice(0, 200)
+    .map((r) => `<tr>${cols.map((c) => `<td>${escapeHtml(r[c.key] ?? '')}</td>`).join('')}</tr>`)
+    .join('')}</table>`;
 }
 
 function finish(response) {
@@ -78,7 +91,7 @@ $('#ask').addEventListener('submit', async (event) => {
   $('#ask button').disabled = true;
   const request_id = crypto.randomUUID();
   current = request_id;
-  const ack = await socket.timeout(10000).emitWithAck('assistant:ask', { message, request_id }).catch(() => null);
+  const ack = await socket.timeout(10000).emitWithAck('assistant:ask', { message, request_id, conversation_id: conversationId }).catch(() => null);
   if (!ack?.ok) {
     $('#ask-error').textContent = ack ? ack.error.message : t('assistant.no_answer');
     $('#ask button').disabled = false;
