@@ -43,7 +43,7 @@ export type Phase = {
   errorCodes: Record<string, number>;
   unmatched: number;
   /** `worker`: the worker process's share of one core (%), when one runs. */
-  cpu: Cpu & { worker?: number | null };
+  cpu: Cpu & { worker?: number | null; receiver?: number | null };
   loopDelayP99: number;
   /** Mean punches per transaction in the phase (from the hub's /metrics). */
   meanBatch: number;
@@ -190,17 +190,21 @@ async function measure(hub: HubProcess, label: string, workerPid?: number): Prom
       let mark: CpuMark | null = null;
       let workerMark: CpuMark | null = null;
       let workerCpu: number | null = null;
+      let receiverMark: CpuMark | null = null;
+      let receiverCpu: number | null = null;
       let batchesFrom: HubStats | null = null;
       let batchesTo: HubStats | null = null;
       const markTimer = setTimeout(() => {
         mark = cpuMark(hub.pid);
         if (workerPid) workerMark = cpuMark(workerPid);
+        if (webhook) receiverMark = cpuMark(webhook.pid);
         loopDelay.enable();
         void hubStats(base, adminToken).then((b) => (batchesFrom = b), () => undefined);
       }, Math.max(0, measureFrom - performance.now()));
       const cpuTimer = setTimeout(() => {
         if (mark) cpu = cpuSince(mark, hub.pid);
         if (workerMark && workerPid) workerCpu = cpuSince(workerMark, workerPid).hub;
+        if (receiverMark && webhook) receiverCpu = cpuSince(receiverMark, webhook.pid).hub;
         loopDelay.disable();
         void hubStats(base, adminToken).then((b) => (batchesTo = b), () => undefined);
       }, Math.max(0, measureTo - performance.now()));
@@ -241,13 +245,13 @@ async function measure(hub: HubProcess, label: string, workerPid?: number): Prom
         errors: Object.values(errorCodes).reduce((a, b) => a + b, 0),
         errorCodes,
         unmatched,
-        cpu: { ...cpu, worker: workerCpu },
+        cpu: { ...cpu, worker: workerCpu, receiver: receiverCpu },
         loopDelayP99: loopDelay.count ? loopDelay.percentile(99) / 1e6 : NaN,
         ...hubWindow(batchesFrom as HubStats | null, batchesTo as HubStats | null, SECONDS),
       });
       await sleep(1000); // let the hub settle between phases
     }
-    if (webhook) progress(`${label}: the webhook receiver got ${int(webhook.received())} deliveries`);
+    if (webhook) progress(`${label}: the webhook receiver got ${int(await webhook.received())} deliveries`);
     if (hub.errorLines.length) progress(`${label}: the hub logged ${hub.errorLines.length} errors; the first: ${hub.errorLines[0].slice(0, 2000)}`);
     return { phases, kiosks: KIOSKS, employees: employees.length, watchers: WATCHERS, teams: teams.length, hubErrorLogs: hub.errorLines.length };
   } finally {

@@ -6,7 +6,7 @@ export const args = benchmarkArgs(
     '                          [--pgbench-clients 8] [--modes embedded,postgres] [--pg-url postgres://…/postgres] [--redis-url redis://…]\n' +
     '                          [--hub-cpu-prof DIR]   (writes a V8 CPU profile of each hub and worker process to DIR)\n' +
     '                          [--worker]   (postgres: a worker process beside the hub runs the jobs)\n' +
-    '                          [--webhook]  (a receiver in this process, one endpoint subscribed to every event)',
+    '                          [--webhook]  (a receiver in a process of its own, one endpoint subscribed to every event)',
   {
     kiosks: { type: 'string', default: '200' },
     watchers: { type: 'string', default: '10' },

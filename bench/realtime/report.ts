@@ -12,9 +12,9 @@ const NAMES: Record<Mode, string> = { embedded: 'embedded (PGlite, one process)'
  * The CPU readings of a window as one cell: unlike the harness's cpuCell, PostgreSQL always shows (it is the baseline
  * here), and the hub and this process only in the hub's rows (pgbench has neither).
  */
-const windowCpuCell = (c: (Cpu & { worker?: number | null }) | null, withHub: boolean) =>
+const windowCpuCell = (c: (Cpu & { worker?: number | null; receiver?: number | null }) | null, withHub: boolean) =>
   c
-    ? [withHub ? `hub ${pct(c.hub)}` : '', c.worker != null ? `worker ${pct(c.worker)}` : '', `pg ${pct(c.postgres)}`, c.redis >= 0.5 ? `redis ${pct(c.redis)}` : '', withHub ? `bench ${pct(c.bench)}` : '', `all ${pct(c.machine)}`]
+    ? [withHub ? `hub ${pct(c.hub)}` : '', c.worker != null ? `worker ${pct(c.worker)}` : '', c.receiver != null ? `webhook receiver ${pct(c.receiver)}` : '', `pg ${pct(c.postgres)}`, c.redis >= 0.5 ? `redis ${pct(c.redis)}` : '', withHub ? `bench ${pct(c.bench)}` : '', `all ${pct(c.machine)}`]
         .filter(Boolean)
         .join(' · ')
     : '—';
@@ -30,7 +30,7 @@ export function report(factLines: string[], pgb: Pgbench | Error, results: Map<M
     `Run: ${KIOSKS} kiosks, ${WATCHERS} board watchers (one team each), all ${CLIENT === 'raw' ? 'speaking the Socket.IO wire protocol over bare ws clients (--client raw)' : 'on socket.io-client'}, ${WARMUP} s warm-up + ${SECONDS} s measured per phase: a closed loop (one punch in flight per kiosk), ` +
       `then ${RATES.length ? RATES.map((r) => `${int(r)} punches/s offered (open loop)`).join(', ') : 'no open-loop rate'}; ` +
       `pgbench ${PGBENCH_CLIENTS} clients for ${Math.ceil(SECONDS)} s. Latencies in ms. ` +
-      `CPU in the measured window, in % of one core (${os.availableParallelism() * 100}% = every core): the hub process, the worker (--worker), all PostgreSQL processes, redis-server, this load generator, and the whole machine (whatever else runs is the difference).`,
+      `CPU in the measured window, in % of one core (${os.availableParallelism() * 100}% = every core): the hub process, the worker (--worker), the webhook receiver (--webhook), all PostgreSQL processes, redis-server, this load generator, and the whole machine (whatever else runs is the difference).`,
     '',
   );
   out.push('| mode | load | punches/s acked | ack p50 | ack p95 | ack p99 | hub ack p50 / p99 | delivery p50 | delivery p99 | deliveries received / expected | errors | punches per transaction | CPU per punch: hub / PostgreSQL (µs) | ÷ pgbench tps | CPU during the window |');
