@@ -878,6 +878,25 @@ describe('the planner: live board (today = the fixed 2026-03-18)', () => {
     expect(a.response).toMatch(new RegExp(`^On average people in Support spent ${perDay.toFixed(1).replace('.', '\\.')} hours at work per day worked last week`));
   });
 
+  it('when asked who had perfect attendance last week, then the members with a record that is neither late nor absent on every working day', async () => {
+    // Truth from the tables: Support works Monday to Friday; last week is 2026-03-09 to 2026-03-15.
+    const truth = await hub.rows<{ name: string }>(
+      `select e.name from employees e
+        where e.team_id = ? and e.active
+          and (select count(distinct a.attendance_date) from attendance a
+                where a.employee_id = e.employee_id and a.attendance_date between '2026-03-09' and '2026-03-13'
+                  and a.status not in ('Late', 'Absent')) = 5
+          and not exists (select 1 from attendance a where a.employee_id = e.employee_id and a.attendance_date between '2026-03-09' and '2026-03-15' and a.status in ('Late', 'Absent'))
+        order by e.name`,
+      [team.Support],
+    );
+    const a = await ask('Who in Support had perfect attendance last week?');
+    expect(a.tools_used).toEqual([{ name: 'perfect_attendance', args: { from: '2026-03-09', to: '2026-03-15', team_id: team.Support } }]);
+    expect(truth.length).toBeGreaterThan(0);
+    expect((a.data as { people: { name: string }[] }).people.map((p) => p.name)).toEqual(truth.map((t) => t.name));
+    expect(a.response).toMatch(new RegExp(`^${truth.length} (person|people) of \\d+ in Support had perfect attendance last week \\(2026-03-09 to 2026-03-15\\) \\(no absence and no late arrival\\): `));
+  });
+
   it('when two periods are compared with nothing else named, then their attendance rates side by side', async () => {
     const a = await ask('Compare this week with last week');
     expect(a.tools_used.map((t) => t.name)).toEqual(['attendance_rate', 'attendance_rate']);

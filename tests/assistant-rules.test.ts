@@ -36,6 +36,11 @@ describe('the period parser (today = Wed 2026-03-18)', () => {
     ['in 2025', [['2025-01-01', '2025-12-31']]],
     ['February vs January', [['2026-02-01', '2026-02-28'], ['2026-01-01', '2026-01-31']]],
     ['this week compared to last week', [['2026-03-16', TODAY], ['2026-03-09', '2026-03-15']]],
+    // Weeks of a month run Monday to Sunday, the first holding the month's first weekday, each cut to the month.
+    ['the first week of March', [['2026-03-02', '2026-03-08']]],
+    ['the second week of March', [['2026-03-09', '2026-03-15']]],
+    ['the last week of February', [['2026-02-23', '2026-02-28']]],
+    ['the 2nd week of January 2026', [['2026-01-05', '2026-01-11']]],
   ];
   it('when a question names a period in any of the forms, then its dates are the hand-computed ones', () => {
     for (const [q, expected] of cases) expect(readPeriods(q, TODAY).periods.map((p) => [p.from, p.to]), q).toEqual(expected);
@@ -110,6 +115,28 @@ describe('the planner declines what it cannot resolve, with no figure', () => {
       expect(res.body.tools_used, q).toEqual([]);
       expect(res.body.data, q).toBeNull();
     }
+  });
+
+  it('when a week of a month does not exist ("the fifth week of February"), then the period is named as unreadable and no month-wide figure is given', async () => {
+    const res = await chat(offline, 'Who was late in the fifth week of February 2026?');
+    expect(res.body.response).toMatch(/^I could not work out the period in "…[^"]*fifth week of[^"]*…"/);
+    expect(res.body.tools_used).toEqual([]);
+    expect(res.body.data).toBeNull();
+  });
+
+  it('when asked who had perfect attendance, then the people of the scope with no absence and no late arrival, with the definition said', async () => {
+    const res = await chat(offline, 'Who in Sales had perfect attendance in March 2026?');
+    expect(res.body.tools_used).toEqual([{ name: 'perfect_attendance', args: { from: '2026-03-01', to: '2026-03-31', team_id: team.Sales } }]);
+    // Truth from the tables: Sales' active members, less anyone with a Late or Absent record in March (Ken) and less anyone
+    // with no record on an expected working day (nobody in this organisation has records on other days: everyone else).
+    const members = await hub.rows<{ name: string }>(`select name from employees where team_id = ? and active order by name`, [team.Sales]);
+    const withRecords = await hub.rows<{ name: string }>(
+      `select distinct e.name from attendance a join employees e using (employee_id) where e.team_id = ? and a.attendance_date between '2026-03-01' and '2026-03-31'`, [team.Sales]);
+    expect(withRecords.map((r) => r.name)).toEqual(['Ken Thompson']);
+    // Ken was late; the others had no record on working days of March: absent. Nobody is perfect.
+    expect(members.length).toBe(2);
+    expect(res.body.response).toMatch(/^Nobody in Sales had perfect attendance in March 2026 \(2026-03-01 to 2026-03-31\)/);
+    expect(res.body.response).toContain('(no absence and no late arrival), of 2 people');
   });
 
   it('when a question asks two things, then both parts are answered, each with its figure, and the scope is stated', async () => {

@@ -304,6 +304,14 @@ export async function runPlan(plan: Plan, call: Call, ctx: ToolContext): Promise
         : `${person.name} has no records ${period.label}.`;
       return { text, table: { columns: cols(['date', 'Day'], ['status', 'Status'], ['stays', 'Stays'], ['worked_hours', 'Worked (h)'], ['break_hours', 'Break (h)']), rows }, data: h, scope };
     }
+    case 'perfect': {
+      const r = await call<{ people_in_scope: number; perfect_count: number; people: { name: string; team_name: string | null }[] }>('perfect_attendance', { ...range, team_id: team?.team_id ?? null });
+      const names = r.people.map((p) => (team ? p.name : `${p.name} (${p.team_name})`));
+      const text = r.perfect_count
+        ? `${plural(r.perfect_count, 'person', 'people')} of ${r.people_in_scope}${teamPhrase} had perfect attendance ${period.label} (no absence and no late arrival): ${list(names)}.`
+        : `Nobody${teamPhrase} had perfect attendance ${period.label} (no absence and no late arrival), of ${r.people_in_scope} people.`;
+      return { text, table: { columns: cols(['name', 'Name'], ['team_name', 'Team']), rows: r.people }, data: r, scope, figure: r.perfect_count, names: r.people.map((p) => p.name) };
+    }
     case 'weekday': {
       const rows = await call<{ weekday: string; rate: number | null; late: number; absent: number; days: number }[]>('weekday_pattern', { ...range, team_id: team?.team_id ?? null });
       const table = { columns: cols(['weekday', 'Weekday'], ['days', 'Days'], ['rate', 'Rate %'], ['late', 'Late'], ['absent', 'Absent']), rows };

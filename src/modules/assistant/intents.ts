@@ -7,7 +7,7 @@ import type { StatusKey } from './tools.ts';
 
 export type Intent =
   | 'live' | 'absent_today' | 'rate' | 'compare_teams' | 'issues' | 'who' | 'count' | 'top' | 'person' | 'weekday'
-  | 'hours' | 'times' | 'intervals' | 'headcount' | 'trend' | 'on_site' | 'corrections';
+  | 'hours' | 'times' | 'intervals' | 'headcount' | 'trend' | 'on_site' | 'corrections' | 'perfect';
 
 export type Ask = {
   intent: Intent;
@@ -88,6 +88,9 @@ export function readAsk(q: string, has: { period: boolean; team: boolean; person
     rank: /\bwho\b|\bwhich (employees?|persons?|people|staff|members?)\b|\btop\s|\bmost\b|\bleast\b|\blongest\b|\bshortest\b|\bfewest\b|\brank/.test(q),
   };
   const now = /\b(right now|now|currently|at the moment|at present|presently)\b/.test(q);
+  if (/\b(perfect|flawless|spotless|clean|100%|full) (attendance|record|records)\b|\bnever (been )?(late|absent)\b.*\bnever (been )?(late|absent)\b|\b(no|zero|without (any)?) (absences?|late arrivals?|lateness) (and|or|nor) (no |zero )?(absences?|late arrivals?|lateness)\b/.test(q) && !has.person) {
+    return { ...base, intent: 'perfect' };
+  }
   if (/\b(pending|waiting|open|outstanding|unresolved|awaiting)\b.*\b(corrections?|requests?)\b|\b(corrections?|requests?)\b.*\b(pending|waiting|outstanding|to (approve|review)|awaiting)\b/.test(q)) return { ...base, intent: 'corrections' };
   if (/\b(on[- ]?site|in the building|on the premises|roll ?call|fire (drill|alarm|roll))\b/.test(q) && !has.person) return { ...base, intent: 'on_site' };
   if (/\b(head ?count|how many (people|employees|staff|members|persons|workers) (are there|do we have|work|are (in|on))|how many (people|employees|staff|members|workers) (does|do)\b.*\bhave\b|how (big|large) is|size of|number of (employees|people|staff|members)\b(?!.*\b(late|absent|remote|leave|were|was)\b)|team sizes?|how many (employees|people|staff|members)\b(?!.*\b(were|was|did|late|absent|remote|leave|checked|arrived|came|missing|forgot|worked|overtime)\b))/.test(q) && !status) {

@@ -45,7 +45,9 @@ const VOCABULARY = new Set(
   arrive leave leaving came stayed hours' minutes' compare comparing vs. against between among amongst across inside outside
   give list tell show display return provide fetch print summarise summarize break-down breakdown split each every per by how's
   delete erase wipe drop update modify edit change set mark approve reject deny cancel add create insert register record fix correct
-  adjust move assign reassign rename deactivate activate reset punch clock enter log`.split(/\s+/),
+  adjust move assign reassign rename deactivate activate reset punch clock enter log perfect flawless spotless clean full good bad great
+  poor excellent regular consistent reliable frequent frequently rare rarely habitual chronic chronically repeat repeated repeatedly
+  anybody's stats statistics metrics kpis numbers overview summary report reports`.split(/\s+/),
 );
 
 const NAME_CUES = new Set(['for', 'of', 'did', 'does', 'has', 'had', 'was', 'is', 'about', 'by', 'were', 'show', 'when']);

@@ -101,6 +101,22 @@ const FINDERS: [RegExp, (m: RegExpExecArray, c: Ctx) => Raw | null][] = [
     const d = dayOf(c, mo, Number(m[2] ?? m[3]), m[5]);
     return d ? week(mondayOf(d)) : null;
   }],
+  // "the second week of November", "the last week of March 2026", "the first week of this month": weeks run Monday to
+  // Sunday; the first is the one holding the month's first weekday (Monday to Friday); each is cut to the month.
+  [new RegExp(`\\b(?:the\\s+)?(first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|last)\\s+week\\s+(?:of|in)\\s+(?:${MONTH_RE}|(this|last)\\s+month)${YEAR_RE}`, 'g'), (m, c) => {
+    const mo = m[2] ? monthIndex(m[2]) : m[3] === 'last' ? (c.month + 11) % 12 : c.month;
+    const y = m[4] ? Number(m[4]) : m[2] ? yearOfMonth(c, mo) : m[3] === 'last' && c.month === 0 ? c.year - 1 : c.year;
+    const first = monthStart(y, mo);
+    const end = monthEnd(y, mo);
+    const firstWeekday = isoWeekday(first) <= 5 ? first : addDays(first, 8 - isoWeekday(first));
+    const n = ORDINALS[m[1]];
+    const monday = n > 0 ? addDays(mondayOf(firstWeekday), 7 * (n - 1)) : mondayOf(isoWeekday(end) <= 5 ? end : addDays(end, 5 - isoWeekday(end)));
+    if (monday > end) return null;
+    const from = monday < first ? first : monday;
+    const sunday = addDays(monday, 6);
+    const to = sunday > end ? end : sunday;
+    return { from, to, label: (f, t) => `in the ${m[1]} week of ${cap(MONTHS[mo])} ${y} (${f} to ${t})` };
+  }],
   // "the first Monday of March", "the last Friday in February 2026".
   [new RegExp(`\\b(?:the\\s+)?(first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|last)\\s+${WEEKDAY_RE}\\s+(?:of|in)\\s+(?:${MONTH_RE}|(this|last)\\s+month)${YEAR_RE}`, 'g'), (m, c) => {
     const mo = m[3] ? monthIndex(m[3]) : m[4] === 'last' ? (c.month + 11) % 12 : c.month;

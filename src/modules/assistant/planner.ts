@@ -47,7 +47,7 @@ const NOT_UNDERSTOOD = `I did not understand that question. I answer questions a
 
 /** Words that say a period we could not read: better to say so than to answer for another period. */
 const UNREAD_PERIOD =
-  /\b(january|february|march|april|june|july|august|september|october|november|december|quarter|fortnight|semester|weekend|ago|since|until|till|\d{1,2}(?:st|nd|rd|th)|\d{1,2}\/\d{1,2}(?:\/\d{2,4})?|20\d\d|(?:last|past|previous|next|this)\s+(?:summer|winter|spring|autumn|fall|few|couple|several|season))\b/;
+  /\b(january|february|march|april|june|july|august|september|october|november|december|quarter|fortnight|semester|weekend|ago|since|until|till|\d{1,2}(?:st|nd|rd|th)|\d{1,2}\/\d{1,2}(?:\/\d{2,4})?|20\d\d|(?:last|past|previous|next|this)\s+(?:summer|winter|spring|autumn|fall|few|couple|several|season)|(?:first|second|third|fourth|fifth|sixth|\d(?:st|nd|rd|th))\s+week)\b/;
 
 const ORG_WORDS = /\b(company|organi[sz]ation|org|everyone|everybody|whole|overall|all teams|across)\b/;
 const FOLLOW_START = /^(?:and|but|also|what about|how about|same (?:for|but|in)|now for|ok(?:ay)?|then|plus)\b/;

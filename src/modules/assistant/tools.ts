@@ -191,6 +191,32 @@ export const peopleByStatus = defineTool({
   },
 });
 
+export const perfectAttendance = defineTool({
+  name: 'perfect_attendance',
+  description:
+    'Who had perfect attendance in a date range: active employees (of a team, or everyone with a team) with no absence (an Absent record, ' +
+    'or no record on an expected working day) and no late arrival in it. Days of leave are not absences.',
+  schema: v.object({ ...Range, team_id: TeamArg }),
+  async run(args, { em, config, today }) {
+    checkRange(args);
+    const db = sqlOf(em);
+    const teamId = args.team_id ?? null;
+    const grid = await (await loadPlanning(db, config.timezone, args.from, args.to)).expectedGrid(args.from, args.to, teamId);
+    const absent = await attendance.absentPeople(db, { from: args.from, to: args.to, tz: config.timezone, today, grid });
+    const late = await attendance.peopleWithStatus(db, { from: args.from, to: args.to, status: 'Late', team_id: teamId });
+    const flawed = new Set([...absent, ...late].map((r) => Number(r.employee_id)));
+    const inScope = (await employees.activeWithTeams(db, teamId ?? undefined)).filter((p) => p.team_id !== null);
+    const perfect = inScope.filter((p) => !flawed.has(p.employee_id)).sort((a, b) => a.name.localeCompare(b.name));
+    return {
+      from: args.from, to: args.to, team_id: teamId,
+      people_in_scope: inScope.length,
+      perfect_count: perfect.length,
+      people: perfect.slice(0, MAX_ROWS).map((p) => ({ employee_id: p.employee_id, name: p.name, team_name: p.team_name })),
+      truncated: perfect.length > MAX_ROWS,
+    };
+  },
+});
+
 export const employeeHistory = defineTool({
   name: 'employee_history',
   description:
@@ -462,7 +488,7 @@ export const pendingCorrections = defineTool({
 /** Every tool the assistant may use, by name. All are read-only. */
 export const TOOLS = [
   findTeams, findEmployees, attendanceRate, compareTeams, peopleByStatus, employeeHistory, hoursWorked, weekdayPattern, liveBoard,
-  checkTimes, headcount, weeklyTrend, onSiteNow, pendingCorrections,
+  checkTimes, headcount, weeklyTrend, onSiteNow, pendingCorrections, perfectAttendance,
 ];
 export type ToolName = (typeof TOOLS)[number]['name'];
 
