@@ -92,7 +92,7 @@ const EnvSchema = v.object({
   END_OF_DAY_TIME: v.optional(v.pipe(v.string(), v.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)')), '23:00'),
   END_OF_DAY_CATCHUP_DAYS: v.optional(intFrom(0, 60), '7'),
   WORKER_CONCURRENCY: v.optional(intFrom(1, 64), '2'),
-  WORKER_NICE: v.optional(intFrom(0, 19), '10'),
+  WORKER_NICE: v.optional(intFrom(0, 19), '0'),
   JOB_SCHEDULES: v.optional(boolFrom, 'true'),
   WORKER_LOCK_SECONDS: v.optional(intFrom(1, 3600), '30'),
   WORKER_HEARTBEAT_SECONDS: v.optional(intFrom(1, 3600), '10'),

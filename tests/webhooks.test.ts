@@ -420,6 +420,7 @@ describe('webhook deliveries with the worker process (BullMQ on Redis)', () => {
     WEBHOOK_RETRY_BASE_SECONDS: '1',
     WEBHOOK_TIMEOUT_SECONDS: '2',
     WORKER_LOCK_SECONDS: '2',
+    WORKER_NICE: '10',
   };
   let hub: TestHub;
   let api: HubChild;
@@ -452,7 +453,7 @@ describe('webhook deliveries with the worker process (BullMQ on Redis)', () => {
     await redis.quit();
   }, 60_000);
 
-  it('when the worker starts, then it yields the CPU to the API processes: its niceness is WORKER_NICE (10) or theirs if higher', () => {
+  it('when the worker starts, then it yields the CPU to the API processes: its niceness is WORKER_NICE (10 here) or theirs if higher', () => {
     // Field 19 of /proc/<pid>/stat is the niceness (after the command name in parentheses, which may hold spaces).
     const nice = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[16]);
     expect(nice(worker.child.pid!)).toBe(Math.max(10, nice(api.child.pid!)));
@@ -482,7 +483,7 @@ describe('webhook deliveries with the worker process (BullMQ on Redis)', () => {
     await sleep(1000);
     const receiver = await startReceiver(() => ({ status: 200 }), port);
     receivers.push(receiver);
-    second = await spawnWorker(env);
+    second = await spawnWorker({ ...env, WORKER_NICE: "0" });
 
     const ids = failing.map((d) => d.message_id).sort();
     await waitFor('every message received', () => new Set(receiver.received.map((r) => r.headers['webhook-id'])).size === 10, 45_000);
