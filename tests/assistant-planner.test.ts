@@ -897,6 +897,43 @@ describe('the planner: live board (today = the fixed 2026-03-18)', () => {
     expect(a.response).toMatch(new RegExp(`^${truth.length} (person|people) of \\d+ in Support had perfect attendance last week \\(2026-03-09 to 2026-03-15\\) \\(no absence and no late arrival\\): `));
   });
 
+  it('when asked who worked more (or less) than N hours, or how many worked overtime, then the people past that line, from the records (not a headcount)', async () => {
+    await hub.rows(
+      `update attendance set worked_minutes = 400 + (record_id % 7) * 13, overtime_minutes = (record_id % 3) * 20 where team_id = ? and attendance_date between '2026-03-09' and '2026-03-15' and check_in_time is not null`,
+      [team.Support],
+    );
+    const truth = async (having: string) =>
+      (await hub.rows<{ name: string }>(
+        `select e.name from attendance a join employees e using (employee_id)
+          where a.team_id = ? and a.attendance_date between '2026-03-09' and '2026-03-15'
+          group by e.name having ${having} order by e.name`,
+        [team.Support],
+      )).map((r) => r.name);
+    const over = await truth('sum(a.worked_minutes) > 20 * 60');
+    const under = await truth('sum(a.worked_minutes) < 20 * 60');
+    const overtime = await truth('sum(a.overtime_minutes) > 0');
+    expect(over.length + under.length).toBeGreaterThan(1);
+
+    const a = await ask('Who in Support worked more than 20 hours last week?');
+    expect(a.tools_used).toEqual([{ name: 'hours_worked', args: { from: '2026-03-09', to: '2026-03-15', team_id: team.Support, more_than_hours: 20, of: 'worked' } }]);
+    expect((a.data as { people: { name: string }[] }).people.map((p) => p.name).sort()).toEqual(over);
+    const b = await ask('Who in Support worked less than 20 hours last week?');
+    expect((b.data as { people: { name: string }[] }).people.map((p) => p.name).sort()).toEqual(under);
+    const c = await ask('How many people in Support worked overtime last week?');
+    expect((c.data as { matching: number }).matching).toBe(overtime.length);
+    expect(c.response).toMatch(new RegExp(`^(${overtime.length} (person|people) of \\d+ with hours in Support worked overtime|Nobody in Support worked overtime)`));
+    // "how many people work in Support" is still a headcount.
+    expect((await ask('How many people work in Support?')).tools_used.map((t) => t.name)).toEqual(['headcount']);
+  });
+
+  it('when asked the absence rate, then absences over expected attendances, not the attendance rate', async () => {
+    const a = await ask('What was the absence rate in Sales last week?');
+    const d = a.data as { absent: number; expected: number; absence_rate: number; rate: number };
+    expect(a.tools_used).toEqual([rate('2026-03-09', '2026-03-15', team.Sales)]);
+    expect(d.absence_rate).toBe(Math.round((d.absent / d.expected) * 1000) / 10);
+    expect(a.response).toMatch(new RegExp(`^The absence rate for Sales last week \\(2026-03-09 to 2026-03-15\\) was ${String(d.absence_rate).replace('.', '\\.')}%: ${d.absent} absences? of ${d.expected} expected`));
+  });
+
   it('when two periods are compared with nothing else named, then their attendance rates side by side', async () => {
     const a = await ask('Compare this week with last week');
     expect(a.tools_used.map((t) => t.name)).toEqual(['attendance_rate', 'attendance_rate']);

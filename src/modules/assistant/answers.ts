@@ -127,6 +127,11 @@ export async function runPlan(plan: Plan, call: Call, ctx: ToolContext): Promise
       if (manyTeams) return runPlan({ ...plan, ask: { ...ask, intent: 'compare_teams' } }, call, ctx);
       const data = await call<{ rate: number | null; present: number; expected: number; working_days: number; late: number; absent: number; by_day: unknown[] }>('attendance_rate', { ...range, team_id: team?.team_id ?? null });
       const who = team ? team.team_name : 'the organisation';
+      if (ask.absenceRate && data.rate !== null) {
+        const share = data.expected ? Math.round((data.absent / data.expected) * 1000) / 10 : null;
+        const text = `The absence rate for ${who} ${period.label} was ${pct(share)}: ${plural(data.absent, 'absence', 'absences')} of ${data.expected} expected attendances over ${plural(data.working_days, 'working day', 'working days')} (attendance rate ${pct(data.rate)}).`;
+        return { text, table: { columns: cols(['date', 'Day'], ['weekday', 'Weekday'], ['rate', 'Rate %'], ['present', 'Present'], ['expected', 'Expected']), rows: data.by_day as Record<string, unknown>[] }, data: { ...data, absence_rate: share }, scope, figure: share };
+      }
       if (ask.onTime && data.rate !== null) {
         // On time: the attendances that were not late arrivals, of all attendances.
         const onTime = data.present - data.late;
@@ -239,6 +244,21 @@ export async function runPlan(plan: Plan, call: Call, ctx: ToolContext): Promise
         const text = `${average}${who} worked ${hours(h.worked_hours)} hours ${period.label} over ${plural(days, 'day', 'days')}; overtime ${hours(h.overtime_hours)} hours beyond the daily plan (${hours(h.weekly_overtime_hours)} beyond the weekly hours); breaks ${hours(breakHours)} hours.`;
         const rows = [{ name: plan.person.name, worked_hours: h.worked_hours, overtime_hours: h.overtime_hours, weekly_overtime_hours: h.weekly_overtime_hours, break_hours: breakHours, days }];
         return { text, table: { columns: cols(['name', 'Name'], ['days', 'Days worked'], ['worked_hours', 'Hours worked'], ['overtime_hours', 'Overtime (h)'], ['weekly_overtime_hours', 'Weekly overtime (h)'], ['break_hours', 'Breaks (h)']), rows }, data: h, scope, figure: ask.metric === 'overtime' ? h.overtime_hours : h.worked_hours };
+      }
+      if (ask.hoursLimit) {
+        const limit = ask.hoursLimit;
+        const of = ask.metric === 'overtime' ? 'overtime' : 'worked';
+        const r = await call<{ people_in_scope: number; matching: number; people: { name: string; team_name: string | null; worked_hours: number; overtime_hours: number; days: number }[] }>(
+          'hours_worked', { ...range, team_id: team?.team_id ?? null, ...(limit.op === 'more' ? { more_than_hours: limit.hours } : { less_than_hours: limit.hours }), of },
+        );
+        const key = of === 'overtime' ? 'overtime_hours' : 'worked_hours';
+        r.people.sort((a, b) => b[key] - a[key] || a.name.localeCompare(b.name));
+        const shown = r.people.map((p) => `${p.name}${team ? '' : ` (${p.team_name ?? 'no team'})`} ${hours(p[key])} h`);
+        const what = of === 'overtime' ? (limit.said ? `had ${limit.said} of overtime` : 'worked overtime') : `worked ${limit.said}`;
+        const text = r.matching
+          ? `${plural(r.matching, 'person', 'people')} of ${r.people_in_scope} with hours${teamPhrase} ${what} ${period.label}${r.matching > r.people.length ? ` (the ${r.people.length} with the most shown)` : ''}:${names(shown)}${shown.length > 8 ? '' : '.'}`
+          : `Nobody${teamPhrase} ${what} ${period.label} (of ${r.people_in_scope} people with hours).`;
+        return { text, table: { columns: cols(['name', 'Name'], ['team_name', 'Team'], ['days', 'Days worked'], ['worked_hours', 'Hours worked'], ['overtime_hours', 'Overtime (h)']), rows: r.people }, data: r, scope, figure: r.matching, names: r.people.map((p) => p.name) };
       }
       const parts = [];
       for (const t of manyTeams ? plan.teams : [team]) parts.push(await call<{ totals: { people: number; days: number; worked_hours: number; overtime_hours: number; break_hours: number; worked_minutes: number; overtime_minutes: number }; people: { name: string; team_name: string | null; days: number; worked_hours: number; overtime_hours: number; break_hours: number; weekly_overtime_hours: number }[] }>('hours_worked', { ...range, team_id: t?.team_id ?? null }));

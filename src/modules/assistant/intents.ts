@@ -25,6 +25,10 @@ export type Ask = {
   average: boolean;
   /** The share of arrivals that were on time is wanted, not the attendance rate. */
   onTime: boolean;
+  /** The absence rate (absences ÷ expected) is wanted, not the attendance rate. */
+  absenceRate: boolean;
+  /** A threshold on hours ("more than 45 hours"): the people above or below it. */
+  hoursLimit: { op: 'more' | 'less'; hours: number; said: string } | null;
 };
 
 const STATUS_WORDS: [RegExp, StatusKey][] = [
@@ -63,6 +67,17 @@ export function detectMinCount(question: string): number | null {
 
 const TOP = /\btop\s+(\d+|[a-z]+)\b/;
 
+/** "more than 45 hours", "under 30 hours", "at least 40 hours" → the threshold. */
+function hoursLimitOf(q: string): Ask['hoursLimit'] {
+  const m = q.match(/\b(more than|over|above|at least|in excess of|less than|fewer than|under|below|at most)\s+(\d+(?:\.\d+)?)\s*(?:hours?|hrs?|h)\b/);
+  if (!m) return null;
+  const hours = Number(m[2]);
+  const said = `${m[1]} ${m[2]} hours`;
+  if (m[1] === 'at least') return { op: 'more', hours: hours - 0.001, said };
+  if (m[1] === 'at most') return { op: 'less', hours: hours + 0.001, said };
+  return { op: /more|over|above|excess/.test(m[1]) ? 'more' : 'less', hours, said };
+}
+
 const POLITE = String.raw`^(?:(?:please|pls|kindly|hey|ok|okay|now|assistant|quick(?:ly)?)[,!\s]+)*(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?|i\s+(?:want|need|would like)\s+(?:you\s+)?to\s+|(?:i|we)\s+(?:want|need)\s+|let's\s+|go\s+ahead\s+and\s+|you\s+(?:must|should)\s+)?`;
 const WRITE_VERBS = String.raw`(?:delete|erase|wipe|drop|remove|purge|update|modify|edit|change|set|mark|approve|reject|deny|decline|cancel|add|create|insert|register|record|fix|correct|adjust|move|assign|reassign|rename|deactivate|activate|reset|clock|punch|undo|revert|overwrite|replace|log|grant|excuse|close|reopen|transfer|promote|fire|hire|check\s+\S+\s+(?:in|out))`;
 const WRITE_START = new RegExp(`${POLITE}${WRITE_VERBS}\\b`);
@@ -85,6 +100,8 @@ export function readAsk(q: string, has: { period: boolean; team: boolean; person
     order: /\b(least|fewest|lowest|shortest|minimum|earliest)\b|\bfirst to (arrive|check in|clock in|come in)\b|\b(arrived|came in|checked in|clocked in) first\b/.test(q) ? 'least' : 'most',
     average: /\b(average|avg|mean|per day|a day|each day|daily|typical(ly)?)\b/.test(q),
     onTime: /\bon[- ]time\b|\bpunctual(ly|ity)?\b/.test(q) && !/\blate\b/.test(q),
+    absenceRate: /\babsen(ce|teeism) (rate|percentage|ratio|share)\b|\b(rate|percentage|share|ratio) of absen(ce|ces|teeism)\b|\b% (of )?(people )?absent\b|\bpercent(age)? absent\b/.test(q),
+    hoursLimit: hoursLimitOf(q) ?? (/\bover ?time\b/.test(q) && /\bhow many\b|\bwho\b|\bwhich (employees|people|staff|members)\b|\banyone\b|\banybody\b/.test(q) && !/\b(most|least|top|longest|rank)\b/.test(q) ? { op: 'more', hours: 0, said: '' } : null),
     rank: /\bwho\b|\bwhich (employees?|persons?|people|staff|members?)\b|\btop\s|\bmost\b|\bleast\b|\blongest\b|\bshortest\b|\bfewest\b|\brank/.test(q),
   };
   const now = /\b(right now|now|currently|at the moment|at present|presently)\b/.test(q);
@@ -93,7 +110,7 @@ export function readAsk(q: string, has: { period: boolean; team: boolean; person
   }
   if (/\b(pending|waiting|open|outstanding|unresolved|awaiting)\b.*\b(corrections?|requests?)\b|\b(corrections?|requests?)\b.*\b(pending|waiting|outstanding|to (approve|review)|awaiting)\b/.test(q)) return { ...base, intent: 'corrections' };
   if (/\b(on[- ]?site|in the building|on the premises|roll ?call|fire (drill|alarm|roll))\b/.test(q) && !has.person) return { ...base, intent: 'on_site' };
-  if (/\b(head ?count|how many (people|employees|staff|members|persons|workers) (are there|do we have|work|are (in|on))|how many (people|employees|staff|members|workers) (does|do)\b.*\bhave\b|how (big|large) is|size of|number of (employees|people|staff|members)\b(?!.*\b(late|absent|remote|leave|were|was)\b)|team sizes?|how many (employees|people|staff|members)\b(?!.*\b(were|was|did|late|absent|remote|leave|checked|arrived|came|missing|forgot|worked|overtime)\b))/.test(q) && !status) {
+  if (/\b(head ?count|how many (people|employees|staff|members|persons|workers) (are there|do we have|work\b|are (in|on))|how many (people|employees|staff|members|workers) (does|do)\b.*\bhave\b|how (big|large) is|size of|number of (employees|people|staff|members)\b(?!.*\b(late|absent|remote|leave|were|was)\b)|team sizes?|how many (employees|people|staff|members)\b(?!.*\b(were|was|did|late|absent|remote|leave|checked|arrived|came|missing|forgot|worked|overtime)\b))/.test(q) && !status) {
     return { ...base, intent: 'headcount' };
   }
   if ((/\b(trend(ing|s)?|week[- ]over[- ]week|week[- ]on[- ]week|week by week|each week|per week|weekly|improv(e|ed|es|ing)|wors(en|ening|ened)|getting (better|worse)|deteriorat\w*|going (up|down)|evolv(e|ed|ing))\b/.test(q) || /\bhow (has|have|did)\b.*\b(chang(e|ed)|develop(ed)?|evolv(e|ed)|mov(e|ed))\b/.test(q)) && !has.person) {

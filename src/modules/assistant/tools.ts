@@ -280,17 +280,30 @@ export const hoursWorked = defineTool({
   name: 'hours_worked',
   description:
     'Hours worked, breaks and overtime per person in a date range (organisation or one team), most hours first: ' +
-    'overtime is beyond each day\'s planned shift (all of it on days off and holidays); weekly overtime is beyond the team\'s weekly_hours per ISO week.',
-  schema: v.object({ ...Range, team_id: TeamArg }),
+    'overtime is beyond each day\'s planned shift (all of it on days off and holidays); weekly overtime is beyond the team\'s weekly_hours per ISO week. ' +
+    'more_than_hours / less_than_hours keep only the people whose hours (worked, or overtime with of: "overtime") are above / below that.',
+  schema: v.object({
+    ...Range,
+    team_id: TeamArg,
+    more_than_hours: v.optional(v.nullable(v.pipe(v.number(), v.minValue(0), v.maxValue(10_000)))),
+    less_than_hours: v.optional(v.nullable(v.pipe(v.number(), v.minValue(0), v.maxValue(10_000)))),
+    of: v.optional(v.picklist(['worked', 'overtime'])),
+  }),
   async run(args, { em }) {
     checkRange(args);
-    const rows = await attendance.hoursByPerson(sqlOf(em), { from: args.from, to: args.to, team_id: args.team_id ?? null });
+    const all = await attendance.hoursByPerson(sqlOf(em), { from: args.from, to: args.to, team_id: args.team_id ?? null });
     const hours = (m: string | number) => Math.round(Number(m) / 6) / 10;
+    const measured = (r: (typeof all)[number]) => Number(args.of === 'overtime' ? r.overtime : r.worked) / 60;
+    const limited = args.more_than_hours != null || args.less_than_hours != null;
+    const rows = limited
+      ? all.filter((r) => (args.more_than_hours == null || measured(r) > args.more_than_hours) && (args.less_than_hours == null || measured(r) < args.less_than_hours)).sort((a, b) => measured(b) - measured(a))
+      : all;
     const total = (key: 'worked' | 'overtime' | 'breaks' | 'weekly_overtime') => rows.reduce((n, r) => n + Number(r[key]), 0);
     return {
       from: args.from,
       to: args.to,
       team_id: args.team_id ?? null,
+      ...(limited ? { people_in_scope: all.length, matching: rows.length } : {}),
       totals: {
         people: rows.length, days: rows.reduce((n, r) => n + Number(r.days), 0), worked_minutes: total('worked'), worked_hours: hours(total('worked')), overtime_minutes: total('overtime'), overtime_hours: hours(total('overtime')),
         break_hours: hours(total('breaks')), weekly_overtime_hours: hours(total('weekly_overtime')),
