@@ -831,7 +831,7 @@ describe('the planner: live board (today = the fixed 2026-03-18)', () => {
   });
 
   it('when a question carries ordinary English words after "is", "for" or "of" (lateness, engineers, punctuality), then they are not taken for unknown people', async () => {
-    for (const q of ['Is lateness getting worse in Support?', 'How has punctuality in Sales changed week over week?', 'What was the absence rate for engineers last week?', 'Show the figures of absenteeism for February']) {
+    for (const q of ['Is lateness getting worse in Support?', 'How has punctuality in Sales changed week over week?', 'What was the absence rate for engineers last week?', 'Show the figures of absenteeism for February', 'How many late arrivals were there on Mondays in February?']) {
       // "over the last 4 weeks" is the trend's default period, named in its label.
       const a = await ask(q, { extra: [4] });
       expect(a.response, q).not.toMatch(/I don't know anyone called/);

@@ -47,7 +47,8 @@ const VOCABULARY = new Set(
   delete erase wipe drop update modify edit change set mark approve reject deny cancel add create insert register record fix correct
   adjust move assign reassign rename deactivate activate reset punch clock enter log perfect flawless spotless clean full good bad great
   poor excellent regular consistent reliable frequent frequently rare rarely habitual chronic chronically repeat repeated repeatedly
-  anybody's stats statistics metrics kpis numbers overview summary report reports`.split(/\s+/),
+  anybody's stats statistics metrics kpis numbers overview summary report reports mondays tuesdays wednesdays thursdays fridays
+  saturdays sundays weekends mornings afternoons evenings nights`.split(/\s+/),
 );
 
 const NAME_CUES = new Set(['for', 'of', 'did', 'does', 'has', 'had', 'was', 'is', 'about', 'by', 'were', 'show', 'when']);
