@@ -35,6 +35,8 @@ export const pct = (rate: number | null | undefined) => (rate === null || rate =
 export const list = (items: string[]) => (items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`);
 const hours = (h: number) => h.toFixed(1);
 const cols = (...pairs: [string, string][]): Column[] => pairs.map(([key, label]) => ({ key, label }));
+/** The columns of a rate's table, one row per day. */
+const RATE_BY_DAY = cols(['date', 'Day'], ['weekday', 'Weekday'], ['rate', 'Rate %'], ['present', 'Present'], ['expected', 'Expected']);
 /** Names inline when few, one a line when many (the page shows those as a list). */
 const names = (items: string[]) => (items.length > 8 ? `\n${items.map((i) => `- ${i}`).join('\n')}` : ` ${list(items)}`);
 
@@ -130,7 +132,7 @@ export async function runPlan(plan: Plan, call: Call, ctx: ToolContext): Promise
       if (ask.absenceRate && data.rate !== null) {
         const share = data.expected ? Math.round((data.absent / data.expected) * 1000) / 10 : null;
         const text = `The absence rate for ${who} ${period.label} was ${pct(share)}: ${plural(data.absent, 'absence', 'absences')} of ${data.expected} expected attendances over ${plural(data.working_days, 'working day', 'working days')} (attendance rate ${pct(data.rate)}).`;
-        return { text, table: { columns: cols(['date', 'Day'], ['weekday', 'Weekday'], ['rate', 'Rate %'], ['present', 'Present'], ['expected', 'Expected']), rows: data.by_day as Record<string, unknown>[] }, data: { ...data, absence_rate: share }, scope, figure: share };
+        return { text, table: { columns: RATE_BY_DAY, rows: data.by_day as Record<string, unknown>[] }, data: { ...data, absence_rate: share }, scope, figure: share };
       }
       if (ask.onTime && data.rate !== null) {
         // On time: the attendances that were not late arrivals, of all attendances.
@@ -139,12 +141,12 @@ export async function runPlan(plan: Plan, call: Call, ctx: ToolContext): Promise
         const text = share === null
           ? `Nobody in ${who} was present ${period.label}, so there is no on-time share.`
           : `${pct(share)} of the attendances in ${who} ${period.label} were on time: ${onTime} of ${data.present} (${plural(data.late, 'late arrival', 'late arrivals')}; attendance rate ${pct(data.rate)}, ${data.present} of ${data.expected} expected).`;
-        return { text, table: { columns: cols(['date', 'Day'], ['weekday', 'Weekday'], ['rate', 'Rate %'], ['present', 'Present'], ['expected', 'Expected']), rows: data.by_day as Record<string, unknown>[] }, data: { ...data, on_time: onTime, on_time_share: share }, scope, figure: share };
+        return { text, table: { columns: RATE_BY_DAY, rows: data.by_day as Record<string, unknown>[] }, data: { ...data, on_time: onTime, on_time_share: share }, scope, figure: share };
       }
       const text = data.rate === null
         ? `There were no working days with expected employees for ${who} ${period.label}.`
         : `The attendance rate for ${who} ${period.label} was ${pct(data.rate)}: ${data.present} of ${data.expected} expected attendances over ${plural(data.working_days, 'working day', 'working days')} (${plural(data.late, 'late arrival', 'late arrivals')}, ${plural(data.absent, 'absence', 'absences')}).`;
-      return { text, table: { columns: cols(['date', 'Day'], ['weekday', 'Weekday'], ['rate', 'Rate %'], ['present', 'Present'], ['expected', 'Expected']), rows: data.by_day as Record<string, unknown>[] }, data, scope, figure: data.rate };
+      return { text, table: { columns: RATE_BY_DAY, rows: data.by_day as Record<string, unknown>[] }, data, scope, figure: data.rate };
     }
     case 'trend': {
       const data = await call<{ weeks: { week_of: string; from: string; to: string; rate: number | null; late: number; absent: number; present: number; expected: number }[] }>('weekly_trend', { ...range, team_id: team?.team_id ?? null });
