@@ -1,6 +1,8 @@
 // The hub calls load/run.ts makes before and after artillery: sign in, list what the scenarios need, register and
 // revoke kiosks. Everything here goes to the one target run.ts has checked is a loopback address.
 
+import { mapLimit } from '../src/infra/concurrency.ts';
+
 export type Credentials = { email: string; password: string };
 export type SignedIn = Credentials & { token: string; expires_in: number; access: string; team_id: number | null };
 export type Badge = { badge_id: string; employee_id: number; team_id: number | null };
@@ -34,19 +36,6 @@ async function call<T>(hub: Hub, method: string, path: string, opts: { token?: s
   return { body: (text ? JSON.parse(text) : null) as T, headers: res.headers };
 }
 
-/** Runs `fn` over `items`, at most `width` at a time (the hub is on the same two cores as we are). */
-async function pool<I, O>(items: I[], width: number, fn: (item: I) => Promise<O>): Promise<O[]> {
-  const out: O[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
-  return out;
-}
 
 /** Is a hub answering at `target`? (run.ts never starts one.) */
 export async function checkReady(hub: Hub): Promise<void> {
@@ -110,7 +99,7 @@ export async function signInManagers(hub: Hub, adminToken: string, password: str
 /** Registers `count` kiosks named after the run (POST /kiosks/, no team: they accept every badge). */
 export async function registerKiosks(hub: Hub, adminToken: string, runId: string, count: number): Promise<Kiosk[]> {
   const names = Array.from({ length: count }, (_, i) => `load ${runId} #${i + 1}`);
-  return pool(names, 8, async (name) => {
+  return mapLimit(names, 8, async (name) => {
     const { body } = await call<Kiosk>(hub, 'POST', '/kiosks/', { token: adminToken, body: { name } });
     return { kiosk_id: body.kiosk_id, token: body.token };
   });
@@ -119,7 +108,7 @@ export async function registerKiosks(hub: Hub, adminToken: string, runId: string
 /** Revokes the run's kiosks (their tokens stop working; the rows stay, as for any revoked kiosk). */
 export async function revokeKiosks(hub: Hub, adminToken: string, kiosks: Kiosk[]): Promise<number> {
   let failed = 0;
-  await pool(kiosks, 8, async (k) => {
+  await mapLimit(kiosks, 8, async (k) => {
     try {
       await call(hub, 'DELETE', `/kiosks/${k.kiosk_id}`, { token: adminToken });
     } catch {

@@ -1,5 +1,6 @@
 import type { Config } from '../../config.ts';
 import { sqlOf } from '../../infra/db.ts';
+import { mapLimit } from '../../infra/concurrency.ts';
 import type { JobHandler, Jobs } from '../../infra/jobs/types.ts';
 import { sendWebhook, type Attempt } from './webhooks.delivery.ts';
 import { batches, deliveries, webhooks, type AttemptRecord, type FirstAttempt } from './webhooks.repository.ts';
@@ -30,19 +31,6 @@ async function queueByWait(jobs: Jobs, waits: { delivery_id: string; wait_ms: nu
     (groups.get(at) ?? groups.set(at, []).get(at)!).push(w.delivery_id);
   }
   for (const [wait, ids] of groups) await queueDeliveries(jobs, ids, wait);
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return out;
 }
 
 const isId = (id: string) => /^\d{1,19}$/.test(id);
