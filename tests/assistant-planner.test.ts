@@ -17,7 +17,7 @@
 // expected pooled over the working days, rounded to one decimal.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, isoWeekday, localDate } from '../src/infra/time.ts';
-import { resolvePeriod } from '../src/modules/assistant/dates.ts';
+import { resolvePeriod } from '../src/modules/assistant/periods.ts';
 import { answerOffline, EXAMPLES, type Answer, type ToolUse } from '../src/modules/assistant/planner.ts';
 import { createSoloDatabase, createTestHub, stayOf, type TestHub } from './utils.ts';
 

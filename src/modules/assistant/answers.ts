@@ -254,7 +254,6 @@ export async function runPlan(plan: Plan, call: Call, ctx: ToolContext): Promise
           'hours_worked', { ...range, team_id: team?.team_id ?? null, ...(limit.op === 'more' ? { more_than_hours: limit.hours } : { less_than_hours: limit.hours }), of },
         );
         const key = of === 'overtime' ? 'overtime_hours' : 'worked_hours';
-        r.people.sort((a, b) => b[key] - a[key] || a.name.localeCompare(b.name));
         const shown = r.people.map((p) => `${p.name}${team ? '' : ` (${p.team_name ?? 'no team'})`} ${hours(p[key])} h`);
         const what = of === 'overtime' ? (limit.said ? `had ${limit.said} of overtime` : 'worked overtime') : `worked ${limit.said}`;
         const text = r.matching

@@ -47,7 +47,7 @@ const VOCABULARY = new Set(
   delete erase wipe drop update modify edit change set mark approve reject deny cancel add create insert register record fix correct
   adjust move assign reassign rename deactivate activate reset punch clock enter log perfect flawless spotless clean full good bad great
   poor excellent regular consistent reliable frequent frequently rare rarely habitual chronic chronically repeat repeated repeatedly
-  anybody's stats statistics metrics kpis numbers overview summary report reports mondays tuesdays wednesdays thursdays fridays
+  anybody's stat stats statistic statistics metric metrics kpi kpis numbers overview summary report reports detail details mondays tuesdays wednesdays thursdays fridays
   saturdays sundays weekends mornings afternoons evenings nights`.split(/\s+/),
 );
 
@@ -93,8 +93,7 @@ const ROLES = new Set(
   `engineer developer designer manager supervisor lead director agent rep representative intern contractor consultant analyst accountant
   clerk assistant officer operator technician nurse doctor driver cashier associate colleague coworker co-worker teammate member staffer
   worker employee newcomer hire joiner starter trainee apprentice volunteer freelancer temp executive admin administrator boss head
-  salesperson salespeople folk folks guy guys people person team everyone somebody stat stats statistic number figure metric kpi report
-  summary overview breakdown data detail info`.split(/\s+/),
+  salesperson salespeople folk folks guy guys`.split(/\s+/),
 );
 
 /**

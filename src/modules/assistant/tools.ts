@@ -296,7 +296,7 @@ export const hoursWorked = defineTool({
     const measured = (r: (typeof all)[number]) => Number(args.of === 'overtime' ? r.overtime : r.worked) / 60;
     const limited = args.more_than_hours != null || args.less_than_hours != null;
     const rows = limited
-      ? all.filter((r) => (args.more_than_hours == null || measured(r) > args.more_than_hours) && (args.less_than_hours == null || measured(r) < args.less_than_hours)).sort((a, b) => measured(b) - measured(a))
+      ? all.filter((r) => (args.more_than_hours == null || measured(r) > args.more_than_hours) && (args.less_than_hours == null || measured(r) < args.less_than_hours)).sort((a, b) => measured(b) - measured(a) || a.name.localeCompare(b.name))
       : all;
     const total = (key: 'worked' | 'overtime' | 'breaks' | 'weekly_overtime') => rows.reduce((n, r) => n + Number(r[key]), 0);
     return {
