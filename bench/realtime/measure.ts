@@ -188,23 +188,21 @@ async function measure(hub: HubProcess, label: string, workerPid?: number): Prom
       const loopDelay = monitorEventLoopDelay({ resolution: 10 });
       let cpu: Cpu | null = null;
       let mark: CpuMark | null = null;
-      let workerMark: CpuMark | null = null;
-      let workerCpu: number | null = null;
-      let receiverMark: CpuMark | null = null;
-      let receiverCpu: number | null = null;
+      // The other processes the window's CPU is read for (a worker, the webhook receiver), each as a share of a core.
+      const others = { worker: workerPid, receiver: webhook?.pid };
+      const otherMarks = new Map<keyof typeof others, CpuMark>();
+      const otherCpu: Partial<Record<keyof typeof others, number | null>> = {};
       let batchesFrom: HubStats | null = null;
       let batchesTo: HubStats | null = null;
       const markTimer = setTimeout(() => {
         mark = cpuMark(hub.pid);
-        if (workerPid) workerMark = cpuMark(workerPid);
-        if (webhook) receiverMark = cpuMark(webhook.pid);
+        for (const [name, pid] of Object.entries(others) as [keyof typeof others, number | undefined][]) if (pid) otherMarks.set(name, cpuMark(pid));
         loopDelay.enable();
         void hubStats(base, adminToken).then((b) => (batchesFrom = b), () => undefined);
       }, Math.max(0, measureFrom - performance.now()));
       const cpuTimer = setTimeout(() => {
         if (mark) cpu = cpuSince(mark, hub.pid);
-        if (workerMark && workerPid) workerCpu = cpuSince(workerMark, workerPid).hub;
-        if (receiverMark && webhook) receiverCpu = cpuSince(receiverMark, webhook.pid).hub;
+        for (const [name, mark] of otherMarks) otherCpu[name] = cpuSince(mark, others[name]).hub;
         loopDelay.disable();
         void hubStats(base, adminToken).then((b) => (batchesTo = b), () => undefined);
       }, Math.max(0, measureTo - performance.now()));
@@ -245,7 +243,7 @@ async function measure(hub: HubProcess, label: string, workerPid?: number): Prom
         errors: Object.values(errorCodes).reduce((a, b) => a + b, 0),
         errorCodes,
         unmatched,
-        cpu: { ...cpu, worker: workerCpu, receiver: receiverCpu },
+        cpu: { ...cpu, worker: otherCpu.worker ?? null, receiver: otherCpu.receiver ?? null },
         loopDelayP99: loopDelay.count ? loopDelay.percentile(99) / 1e6 : NaN,
         ...hubWindow(batchesFrom as HubStats | null, batchesTo as HubStats | null, SECONDS),
       });
