@@ -69,6 +69,8 @@ export function hubEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
+    // One API process unless a benchmark asks for more (`--processes`): every figure names its process count.
+    API_PROCESSES: '1',
     SECRET_KEY: randomBytes(48).toString('base64url'),
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
@@ -215,8 +217,11 @@ export async function startServer(
 export type HubChild = { child: ChildProcess; url: string; port: number; logs: string[]; stop: (timeoutMs?: number) => Promise<number | null> };
 export type WorkerChild = { child: ChildProcess; logs: string[]; stop: (timeoutMs?: number) => Promise<number | null> };
 
-/** Only PATH, HOME and LOG_LEVEL=info are inherited: each test names what it sets. */
-const childEnv = (env: Record<string, string>) => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', ...env });
+/**
+ * Only PATH, HOME and LOG_LEVEL=info are inherited: each test names what it sets (API_PROCESSES=1, one process per
+ * hub, unless the test asks for several).
+ */
+const childEnv = (env: Record<string, string>) => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', API_PROCESSES: '1', ...env });
 
 /** Runs src/main.ts (PORT=0, HOST=127.0.0.1 unless `env` says otherwise) and resolves once it logs that it is ready. */
 export async function spawnHub(env: Record<string, string>, timeoutMs = 60_000): Promise<HubChild> {

@@ -6,9 +6,12 @@ import { LoginThrottle } from './modules/auth/index.ts';
 /** How long a slot of a heavy request is held at most if its process dies before giving it back. */
 const HEAVY_HOLD_SECONDS = 600;
 
-/** Every budget of the hub, built once per process: in Redis when REDIS_URL is set, else in memory. */
-export function createBudgets(config: Config, redis: Redis | null): Budgets {
-  const store: BudgetStore = { redis, prefix: config.redisPrefix };
+/**
+ * Every budget of the hub, built once per process: in Redis when REDIS_URL is set, in the primary's memory for the API
+ * processes of one machine without Redis (`primary`), else in memory.
+ */
+export function createBudgets(config: Config, redis: Redis | null, opts: { primary?: boolean } = {}): Budgets {
+  const store: BudgetStore = { redis, prefix: config.redisPrefix, primary: opts.primary };
   const s = config.socket;
   return {
     login: new LoginThrottle(config.login, store),

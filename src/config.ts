@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as v from 'valibot';
 import { parseProxies } from './infra/client-address.ts';
@@ -35,6 +36,7 @@ const EnvSchema = v.object({
   DB_PASSWORD: v.optional(v.string()),
   DB_POOL_MAX: v.optional(intFrom(1, 200), '10'),
   REDIS_URL: v.optional(v.pipe(v.string(), v.regex(/^rediss?:\/\//, 'must start with redis://'))),
+  API_PROCESSES: v.optional(intFrom(1, 256)),
   DATA_DIR: v.optional(v.string(), './data'),
   SECRET_KEY: v.optional(v.string()),
   ACCESS_TOKEN_EXPIRE_MINUTES: v.optional(intFrom(1, 60 * 24 * 30), '30'),
@@ -132,6 +134,11 @@ export type Config = {
   database: { url: string } | null;
   dbPoolMax: number;
   redisUrl: string | null;
+  /**
+   * HTTP + Socket.IO processes `npm start` runs on the one port (node:cluster). With PostgreSQL: API_PROCESSES, or the
+   * number of cores. The embedded database lives in one process, so the embedded mode is always 1.
+   */
+  apiProcesses: number;
   dataDir: string;
   secretKey: string;
   accessTokenMinutes: number;
@@ -275,6 +282,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     database: databaseFrom(env),
     dbPoolMax: env.DB_POOL_MAX,
     redisUrl: env.REDIS_URL ?? null,
+    apiProcesses: databaseFrom(env) ? (env.API_PROCESSES ?? availableParallelism()) : 1,
     dataDir,
     secretKey,
     accessTokenMinutes: env.ACCESS_TOKEN_EXPIRE_MINUTES,

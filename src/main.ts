@@ -1,12 +1,15 @@
+import cluster from 'node:cluster';
 import type { Server as HttpServer } from 'node:http';
 import type { ToolCallLLM } from '@llamaindex/core/llms';
-import { serve } from '@hono/node-server';
+import { createAdaptorServer, serve } from '@hono/node-server';
 import { createApp, type AppDeps } from './app.ts';
 import { bootstrap } from './bootstrap.ts';
 import { createBudgets } from './budgets.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openDatabase } from './database.ts';
 import { Bus } from './infra/bus.ts';
+import { openChannel } from './infra/channel.ts';
+import { processIndex, takeConnections } from './infra/cluster.ts';
 import { sqlOf, type Em } from './infra/db.ts';
 import { GroupCommits } from './infra/group-commit.ts';
 import { createBullJobs } from './infra/jobs/bullmq.ts';
@@ -26,6 +29,7 @@ import { createSocketServer, type SocketIdentity } from './modules/realtime/inde
 import { authenticate } from './modules/sessions/index.ts';
 import { createSummaryTrigger } from './modules/summaries/index.ts';
 import { createWebhookFanout } from './modules/webhooks/index.ts';
+import { startPrimary } from './primary.ts';
 
 /**
  * Starts the hub in this process: database, HTTP API, docs and Socket.IO on one port.
@@ -34,7 +38,11 @@ import { createWebhookFanout } from './modules/webhooks/index.ts';
  * @example const hub = await start(loadConfig()); … await hub.stop('SIGTERM');
  */
 export async function start(config: Config, opts: { log?: Logger; llm?: ToolCallLLM } = {}) {
-  const log = opts.log ?? createLogger(config.logLevel);
+  // One of API_PROCESSES processes (src/primary.ts): the primary migrated, accepts the connections and, without
+  // Redis, keeps what the processes share.
+  const index = processIndex();
+  const clustered = index !== null && !config.redisUrl;
+  const log = (opts.log ?? createLogger(config.logLevel)).child(index === null ? {} : { process: index });
   const started = performance.now();
   log.info({ mode: config.database ? 'postgresql' : 'embedded', redis: Boolean(config.redisUrl), timezone: config.timezone }, 'starting');
   // The ORM is created without waiting for the database: the server listens (and /readyz says "not ready") while
@@ -42,9 +50,9 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
   const orm = await openDatabase(config);
   const database = { ready: false };
   const bringUp = withRetry('database', log, async () => {
-    if (config.migrateOnStart || !config.database) await migrate(orm, log);
+    if ((config.migrateOnStart || !config.database) && index === null) await migrate(orm, log);
     else await orm.em.fork().execute('select 1');
-    await bootstrap(orm.em.fork() as Em, config, log, { demo: !config.database && config.seedDemo });
+    if (index === null) await bootstrap(orm.em.fork() as Em, config, log, { demo: !config.database && config.seedDemo });
     database.ready = true;
   });
   // A database that answers at once is ready before the first request; one that is down does not hold the start.
@@ -56,16 +64,17 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
   const adapterRedis = config.redisUrl ? createRedis(config.redisUrl, { forBlocking: true }) : null;
   for (const client of [redis, adapterRedis]) client?.on('error', (error) => log.warn({ err: error }, 'redis error'));
   const bus = new Bus();
-  const budgets = createBudgets(config, redis);
+  const budgets = createBudgets(config, redis, { primary: clustered });
   const commits = new GroupCommits(config);
-  const sequencer = createSequencer(redis, config.redisPrefix);
+  const sequencer = createSequencer(redis ?? (clustered ? 'primary' : null), config.redisPrefix);
   let jobs: Jobs;
   if (config.redisUrl) {
     // Scale-out: jobs run in `npm run worker` processes; this instance adds them and relays their results.
     jobs = createBullJobs({ url: config.redisUrl, prefix: config.redisPrefix }, log);
   } else {
     const memory = createMemoryJobs({ orm, config, log, sequencer, handlers: jobHandlers(), llm: opts.llm, bus });
-    if (config.jobs.schedules) {
+    // The recurring schedules run once per deployment: in process 0 of several.
+    if (config.jobs.schedules && (index ?? 0) === 0) {
       memory.startSchedules();
       void memory.add('summaries:recompute', { all: true }, { delayMs: 1000, dedupId: 'summaries:all' });
     }
@@ -107,13 +116,16 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
     },
   };
   const app = createApp(deps);
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }) as HttpServer;
+  // One of several processes does not listen: the primary hands it connections.
+  const server = (index === null ? serve({ fetch: app.fetch, port: config.port, hostname: config.host }) : createAdaptorServer({ fetch: app.fetch })) as HttpServer;
+  const requests = inFlight(server);
   // Plain SQL only: the root entity manager, no fork per handshake or sweep.
   const root = () => sqlOf(orm.em as Em);
   const realtime = createSocketServer(server, {
     config, orm, log, bus, budgets, commits, jobs, sequencer,
     redis: adapterRedis,
-    registry: redis,
+    clustered,
+    registry: redis ?? (clustered ? 'primary' : null),
     keyPrefix: config.redisPrefix,
     identify: async (token): Promise<SocketIdentity | null> => {
       if (typeof token !== 'string' || token.length === 0 || token.length > 4096) return null;
@@ -132,21 +144,28 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
   // Committed changes become webhook deliveries: written and queued in batches, never waited for by a punch.
   const webhooks = createWebhookFanout({
     bus, sql: root, jobs, log,
-    redis: redis && config.redisUrl ? { publisher: redis, subscriber: createRedis(config.redisUrl), channel: `${config.redisPrefix}webhooks:changed` } : null,
+    announce: openChannel('webhooks:changed', { redisUrl: config.redisUrl, prefix: config.redisPrefix, publisher: redis, clustered, log }),
   });
   const offCorrections = broadcastCorrections(bus, realtime.broadcast);
   deps.presence = { onlineKiosks: () => realtime.onlineKiosks() };
-  await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  log.info({ port, ms: Math.round(performance.now() - started) }, `ready on http://localhost:${port} (docs at /docs)`);
+  let port = config.port;
+  if (index === null) {
+    await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));
+    const address = server.address();
+    if (typeof address === 'object' && address) port = address.port;
+    log.info({ port, ms: Math.round(performance.now() - started) }, `ready on http://localhost:${port} (docs at /docs)`);
+  } else {
+    takeConnections(server, realtime.io.engine).ready();
+    log.info({ pid: process.pid, ms: Math.round(performance.now() - started) }, 'API process ready');
+  }
 
   let stopping: Promise<void> | null = null;
   const stop = (signal: string) =>
     (stopping ??= (async () => {
       log.info({ signal }, 'shutting down');
       // 1. No new connections; requests already in flight finish (their keep-alive sockets close after).
-      const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const httpClosed = index === null ? new Promise<void>((resolve) => server.close(() => resolve())) : requests.drained();
+      if (index !== null) server.close();
       server.closeIdleConnections?.();
       // 2. Punches already received are committed and acknowledged before the sockets go.
       await commits.drain();
@@ -168,6 +187,21 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
 
 export type Hub = Awaited<ReturnType<typeof start>>;
 
+/** Counts the requests being answered, for a server that does not listen itself (whose close() cannot wait for them). */
+function inFlight(server: HttpServer) {
+  let active = 0;
+  let idle: (() => void) | null = null;
+  server.on('request', (_req, res) => {
+    active++;
+    res.once('close', () => {
+      if (--active === 0) idle?.();
+    });
+  });
+  return {
+    drained: () => (active === 0 ? Promise.resolve() : new Promise<void>((resolve) => (idle = resolve))),
+  };
+}
+
 if (import.meta.main) {
   let config: Config;
   try {
@@ -179,15 +213,24 @@ if (import.meta.main) {
     }
     throw error;
   }
-  const hub = await start(config);
-  // A library promise that fails with nobody listening must not take the whole hub down with it.
-  process.on('unhandledRejection', (reason) => hub.log.error({ err: reason }, 'unhandled rejection'));
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
+  if (cluster.isPrimary && config.apiProcesses > 1) {
+    // Several API processes on the one port (src/primary.ts); each stops itself as below when told.
+    const log = createLogger(config.logLevel);
+    process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
+    const primary = await startPrimary(config, log);
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void primary.stop(signal).then(() => process.exit(0)));
+  } else {
+    const hub = await start(config);
+    // A library promise that fails with nobody listening must not take the whole hub down with it.
+    process.on('unhandledRejection', (reason) => hub.log.error({ err: reason }, 'unhandled rejection'));
+    const stop = (signal: string) => {
       // A shutdown that hangs (a peer that never answers) ends anyway. Only the process's own signals arm this: a
       // hub started inside another program (the tests) is stopped by it, and never exits it.
       setTimeout(() => process.exit(1), 20_000).unref();
       void hub.stop(signal).then(() => process.exit(0));
-    });
+    };
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop(signal));
+    // One of several API processes whose primary is gone: nobody can reach it any more.
+    if (cluster.isWorker) process.once('disconnect', () => stop('disconnect'));
   }
 }

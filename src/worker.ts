@@ -8,6 +8,7 @@ import { Bus } from './infra/bus.ts';
 import { sqlOf, type Em } from './infra/db.ts';
 import { createBullJobs, startBullWorker } from './infra/jobs/bullmq.ts';
 import { createLogger, type Logger } from './infra/logger.ts';
+import { openChannel } from './infra/channel.ts';
 import { createRedis } from './infra/redis.ts';
 import { createSequencer } from './infra/sequencer.ts';
 import { openDatabase } from './database.ts';
@@ -34,7 +35,7 @@ export async function startWorker(config: Config, opts: { log?: Logger } = {}) {
   const bus = new Bus();
   const webhooks = createWebhookFanout({
     bus, sql: () => sqlOf(orm.em as Em), jobs, log,
-    redis: { publisher: redis, subscriber: createRedis(config.redisUrl), channel: `${config.redisPrefix}webhooks:changed` },
+    announce: openChannel('webhooks:changed', { redisUrl: config.redisUrl, prefix: config.redisPrefix, publisher: redis, clustered: false, log }),
   });
   const worker = await startBullWorker(connection, {
     orm, config, log, sequencer, handlers, jobs, concurrency: config.jobs.workerConcurrency, bus,

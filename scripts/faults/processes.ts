@@ -22,6 +22,8 @@ export const HUB_ENV = (): NodeJS.ProcessEnv => ({
   PATH: process.env.PATH ?? '',
   HOME: process.env.HOME ?? '/tmp',
   NODE_ENV: 'development',
+  // Each hub is one process: the faults kill and restart instances.
+  API_PROCESSES: '1',
   HOST: '127.0.0.1',
   PORT: '0',
   LOG_LEVEL: 'info',

@@ -1,12 +1,13 @@
-import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { BurstyRateLimiter, RateLimiterCluster, RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Redis } from './redis.ts';
 
 /**
  * Budgets (how much of something a key may use in a window), kept by rate-limiter-flexible: in memory in a single
- * process, in Redis when REDIS_URL is set so that every instance draws on the same budget. A Redis outage does not
- * fail the requests it guards: the budget falls back to this process's memory until Redis is back.
+ * process, in Redis when REDIS_URL is set so that every instance draws on the same budget, and in the primary's memory
+ * for the API processes of one machine without Redis (the library's cluster store). A Redis outage does not fail the
+ * requests it guards: the budget falls back to this process's memory until Redis is back.
  */
-export type BudgetStore = { redis: Redis | null; prefix: string };
+export type BudgetStore = { redis: Redis | null; prefix: string; primary?: boolean };
 
 export type Budget = {
   /** Uses `points` (default 1): 0 when granted, else the seconds to wait (nothing is used then). */
@@ -47,7 +48,8 @@ const secondsOf = (ms: number) => Math.max(1, Math.ceil(ms)) / 1000;
 function limiter(store: BudgetStore, spec: { name: string; points: number; seconds: number; local?: boolean }): RateLimiterAbstract {
   const keyPrefix = `${store.prefix}budget:${spec.name}`;
   const memory = new RateLimiterMemory({ keyPrefix, points: spec.points, duration: spec.seconds });
-  if (!store.redis || spec.local) return memory;
+  if (spec.local) return memory;
+  if (!store.redis) return store.primary ? new RateLimiterCluster({ keyPrefix, points: spec.points, duration: spec.seconds, timeoutMs: 5_000 }) : memory;
   return new RateLimiterRedis({
     storeClient: store.redis,
     keyPrefix,

@@ -1,6 +1,10 @@
+import { callPrimary } from './cluster.ts';
 import type { Redis } from './redis.ts';
 
-/** Per-team change counters: shared through Redis across instances, or kept in memory in one process. */
+/**
+ * Per-team change counters: shared through Redis across instances, kept by the primary for the API processes of one
+ * machine without Redis (src/primary.ts), or kept in memory in one process.
+ */
 export type Sequencer = {
   next(key: string): Promise<number>;
   /** Reserves `n` consecutive numbers in one step and returns the last of them (the first is `last - n + 1`). */
@@ -8,7 +12,14 @@ export type Sequencer = {
   current(key: string): Promise<number>;
 };
 
-export function createSequencer(redis: Redis | null, prefix: string): Sequencer {
+export function createSequencer(redis: Redis | 'primary' | null, prefix: string): Sequencer {
+  if (redis === 'primary') {
+    return {
+      next: (key) => callPrimary('seq.reserve', key, 1),
+      reserve: (key, n) => callPrimary('seq.reserve', key, n),
+      current: (key) => callPrimary('seq.current', key),
+    };
+  }
   if (redis) {
     const k = (key: string) => `${prefix}seq:team:${key}`;
     return {

@@ -1,10 +1,11 @@
 /**
  * Conversation memory: the previous turn of each admin's conversation, so that "and last month?" or "who were they?"
  * continues it. Kept 30 minutes after the last question, under the admin's id and the conversation id (one admin
- * cannot continue another's). In memory in a single process; in Redis with REDIS_URL, so that any instance (or the
- * worker answering a socket question) continues it.
+ * cannot continue another's). In memory in a single process (in the primary's for several API processes); in Redis
+ * with REDIS_URL, so that any instance (or the worker answering a socket question) continues it.
  */
 import type { Config } from '../../config.ts';
+import { callPrimary, processIndex } from '../../infra/cluster.ts';
 import { createRedis, type Redis } from '../../infra/redis.ts';
 import type { Turn } from './planner.ts';
 
@@ -18,7 +19,8 @@ export type ConversationStore = {
   set(employeeId: number, conversationId: string, turn: Remembered): Promise<void>;
 };
 
-function memoryStore(): ConversationStore {
+/** The conversations of one process (or, for the API processes of one machine without Redis, of their primary). */
+export function memoryConversations(): ConversationStore {
   const turns = new Map<string, { turn: Remembered; expires: number }>();
   return {
     async get(employeeId, conversationId) {
@@ -64,7 +66,13 @@ export function conversations(config: Pick<Config, 'redisUrl' | 'redisPrefix'>):
       redis.on('connect', () => (redis as unknown as { stream?: { unref?: () => void } }).stream?.unref?.());
       redis.on('error', () => undefined);
       store = redisStore(redis, config.redisPrefix);
-    } else store = memoryStore();
+    } else if (processIndex() !== null) {
+      // One of several API processes without Redis: their primary keeps the conversations (src/primary.ts).
+      store = {
+        get: (employeeId, conversationId) => callPrimary<Remembered | null>('conversations.get', employeeId, conversationId),
+        set: (employeeId, conversationId, turn) => callPrimary<void>('conversations.set', employeeId, conversationId, turn),
+      };
+    } else store = memoryConversations();
     stores.set(id, store);
   }
   return store;

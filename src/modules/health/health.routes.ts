@@ -1,13 +1,20 @@
 import * as v from 'valibot';
+import { processIndex } from '../../infra/cluster.ts';
 import { endpoint } from '../../infra/http.ts';
 
-const Health = v.object({ status: v.string() });
+const Health = v.object({
+  status: v.string(),
+  process: v.optional(v.pipe(v.number(), v.description('Which of the API processes (API_PROCESSES) answered, from 0; absent with one process.'))),
+});
 const Ready = v.object({ status: v.string(), checks: v.record(v.string(), v.string()) });
 
 export const healthEndpoints = [
   endpoint(
     { method: 'get', path: '/healthz', tag: 'Health', summary: 'The process is up', access: 'public', response: Health },
-    async (c) => c.json({ status: 'ok' }),
+    async (c) => {
+      const index = processIndex();
+      return c.json(index === null ? { status: 'ok' } : { status: 'ok', process: index });
+    },
   ),
   endpoint(
     {

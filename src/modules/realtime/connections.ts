@@ -1,3 +1,4 @@
+import { callPrimary } from '../../infra/cluster.ts';
 import type { Redis } from '../../infra/redis.ts';
 
 /**
@@ -22,7 +23,14 @@ const ADD = `
   for i = 1, #popped, 2 do ids[#ids + 1] = popped[i] end
   return ids`;
 
-export function createConnectionRegistry(redis: Redis | null, prefix: string, max: number): ConnectionRegistry {
+export function createConnectionRegistry(redis: Redis | 'primary' | null, prefix: string, max: number): ConnectionRegistry {
+  // One of several API processes without Redis: the primary counts (src/primary.ts).
+  if (redis === 'primary') {
+    return {
+      add: (owner, socketId) => callPrimary('sockets.add', owner, socketId),
+      remove: (owner, socketId) => callPrimary('sockets.remove', owner, socketId),
+    };
+  }
   if (redis) {
     const key = (owner: string) => `${prefix}sockets:${owner}`;
     return {

@@ -1,4 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
+import { createAdapter as createClusterAdapter } from '@socket.io/cluster-adapter';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Server } from 'socket.io';
 import { createBroadcaster, rooms } from '../../infra/broadcast.ts';
@@ -18,8 +19,16 @@ export type HubServer = Server<ClientToServer, ServerToClient, InterServer, Sock
 export type RealtimeDeps = Omit<SocketDeps, 'broadcast'> & {
   /** Set in scale-out mode: the Socket.IO adapter's connection (broadcasts and revocations cross instances). */
   redis?: Redis | null;
-  /** Where open sockets are counted per user and kiosk (Redis in scale-out: every instance counts together). */
-  registry?: Redis | null;
+  /**
+   * Set for one of several API processes of one machine without Redis: broadcasts and revocations cross the processes
+   * through @socket.io/cluster-adapter (its primary relays them).
+   */
+  clustered?: boolean;
+  /**
+   * Where open sockets are counted per user and kiosk (Redis in scale-out, the primary for the API processes of one
+   * machine: every process counts together).
+   */
+  registry?: Redis | 'primary' | null;
   /** Prefix for every Redis key this server uses (tests give each server set its own). */
   keyPrefix: string;
   /** The per-team change counters (shared with the jobs, which number their own changes). */
@@ -92,7 +101,9 @@ export function createSocketServer(http: HttpServer, deps: RealtimeDeps) {
             onlyPlaintext: true,
           }),
         }
-      : {}),
+      : deps.clustered
+        ? { adapter: createClusterAdapter() }
+        : {}),
   });
 
   /**
@@ -109,7 +120,7 @@ export function createSocketServer(http: HttpServer, deps: RealtimeDeps) {
     sequencer: deps.sequencer,
     transport: (deliveries) => {
       deliverLocally(deliveries);
-      if (deps.redis && otherInstances() > 0) io.serverSideEmit('deliveries', JSON.stringify(deliveries));
+      if ((deps.redis || deps.clustered) && otherInstances() > 0) io.serverSideEmit('deliveries', JSON.stringify(deliveries));
     },
     onError: (error) => log.error({ err: error }, 'broadcast failed'),
   });
@@ -121,8 +132,16 @@ export function createSocketServer(http: HttpServer, deps: RealtimeDeps) {
     }
   });
   // Results of jobs (run by a worker process, or in this process) reach this instance's own sockets only: every
-  // instance hears every result, so each socket gets it exactly once.
-  const offDeliveries = deps.jobs?.onDeliveries(deliverLocally);
+  // instance hears every result, so each socket gets it exactly once. The API processes of one machine without Redis
+  // run their jobs themselves: a process passes its results on to the others.
+  const offDeliveries = deps.jobs?.onDeliveries(
+    deps.clustered
+      ? (deliveries) => {
+          deliverLocally(deliveries);
+          if (otherInstances() > 0) io.serverSideEmit('deliveries', JSON.stringify(deliveries));
+        }
+      : deliverLocally,
+  );
 
   const socketDeps: SocketDeps = { ...deps, broadcast };
   const gauges = { user: metrics().socketsConnected.labels('user'), kiosk: metrics().socketsConnected.labels('kiosk') };

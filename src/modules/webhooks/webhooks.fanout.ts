@@ -2,7 +2,7 @@ import type { Bus, DomainEvents } from '../../infra/bus.ts';
 import type { Sql } from '../../infra/db.ts';
 import type { Jobs } from '../../infra/jobs/types.ts';
 import type { Logger } from '../../infra/logger.ts';
-import type { Redis } from '../../infra/redis.ts';
+import type { Channel } from '../../infra/channel.ts';
 import type { WebhookBody, WebhookEvent } from './webhooks.events.ts';
 import { randomUUID } from 'node:crypto';
 import { queueBatch } from './webhooks.jobs.ts';
@@ -17,8 +17,11 @@ export type FanoutDeps = {
   sql: () => Sql;
   jobs: Jobs;
   log: Logger;
-  /** Scale-out: a change of endpoints on one instance is announced to the others on this channel. */
-  redis?: { publisher: Redis; subscriber: Redis; channel: string } | null;
+  /**
+   * Scale-out (or several API processes of one machine): a change of endpoints on one instance is announced to the
+   * others on this channel (src/infra/channel.ts).
+   */
+  announce?: Channel | null;
   /** How long events are gathered before one insert and one enqueue (ms). */
   flushMs?: number;
   /** How often the subscribed event types are read again anyway (ms). */
@@ -80,14 +83,10 @@ export function createWebhookFanout(deps: FanoutDeps) {
   offs.push(
     deps.bus.subscribe('webhooks.changed', (change) => {
       void refresh();
-      void deps.redis?.publisher.publish(deps.redis.channel, JSON.stringify(change)).catch(() => undefined);
+      deps.announce?.publish(JSON.stringify(change));
     }),
   );
-  if (deps.redis) {
-    const { subscriber, channel } = deps.redis;
-    subscriber.on('message', (from) => from === channel && void refresh());
-    void subscriber.subscribe(channel).catch((error) => deps.log.warn({ err: error }, 'could not listen for webhook changes'));
-  }
+  deps.announce?.subscribe(() => void refresh());
 
   return {
     /** Resolves once the subscriptions have been read the first time. */
@@ -101,7 +100,7 @@ export function createWebhookFanout(deps: FanoutDeps) {
       if (timer) clearTimeout(timer);
       flush();
       await Promise.allSettled([...inFlight]);
-      if (deps.redis) await deps.redis.subscriber.quit().catch(() => undefined);
+      await deps.announce?.close();
     },
   };
 }
