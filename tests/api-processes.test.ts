@@ -1,6 +1,6 @@
 // `npm start` with API_PROCESSES=2 on PostgreSQL: one port, two API processes behind a primary (src/primary.ts),
 // without Redis (the primary keeps what they share) and with Redis (they share it as separate instances do).
-import { request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { adminQuery, dbUrl, spawnHub, type HubChild } from '../harness/index.ts';
 import { testDatabaseUrl } from './env.ts';
@@ -14,13 +14,13 @@ afterEach(() => {
 });
 
 /** A request on a connection of its own (the primary hands out connections, not requests). */
-function fresh(url: string, method: string, path: string, body?: string, headers: Record<string, string> = {}) {
-  return new Promise<{ status: number; json: any }>((resolve, reject) => {
-    const req = httpRequest(new URL(path, url), { method, agent: false, headers: { connection: 'close', ...headers } }, (res) => {
+function fresh(url: string, method: string, path: string, body?: string, headers: Record<string, string> = {}, agent?: Agent) {
+  return new Promise<{ status: number; json: any; location?: string }>((resolve, reject) => {
+    const req = httpRequest(new URL(path, url), { method, agent: agent ?? false, headers: agent ? headers : { connection: 'close', ...headers } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text.startsWith('{') ? JSON.parse(text) : text }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text.startsWith('{') ? JSON.parse(text) : text, location: res.headers.location }));
     });
     req.on('error', reject);
     req.end(body);
@@ -139,6 +139,34 @@ describe('API_PROCESSES=2 on PostgreSQL without Redis', () => {
     }
     expect(dropped).toEqual([]);
     expect(board.connected && door.connected).toBe(true);
+  });
+
+  it('when a keep-alive connection that served other requests is reused for a poll of a session held by the other process, then the poll is sent again on a new connection, which reaches it', async () => {
+    const org = await db.makeOrg();
+    // An Engine.IO session, opened on a connection of its own: it lives on one of the two processes.
+    const handshake = await fresh(hub.url, 'GET', '/socket.io/?EIO=4&transport=polling');
+    const sid = JSON.parse(String(handshake.json).slice(1)).sid as string;
+    const poll = `/socket.io/?EIO=4&transport=polling&sid=${sid}`;
+    // One keep-alive connection on each process (a client's pool after some REST calls).
+    const pinned = new Map<number, Agent>();
+    for (let i = 0; i < 12 && pinned.size < 2; i++) {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      const at = (await fresh(hub.url, 'GET', '/healthz', undefined, {}, agent)).json.process as number;
+      if (pinned.has(at)) agent.destroy();
+      else pinned.set(at, agent);
+    }
+    expect([...pinned.keys()].sort()).toEqual([0, 1]);
+    const statuses: number[] = [];
+    for (const agent of pinned.values()) {
+      // The Socket.IO connect packet from one, a pong from the other: each answered "ok" by the session's process.
+      const body = statuses.length === 0 ? `40${JSON.stringify({ token: org.admin.token })}` : '3';
+      const first = await fresh(hub.url, 'POST', poll, body, { 'content-type': 'text/plain;charset=UTF-8' }, agent);
+      statuses.push(first.status);
+      const answer = first.status === 307 ? await fresh(hub.url, 'POST', first.location!, body, { 'content-type': 'text/plain;charset=UTF-8' }) : first;
+      expect(answer).toMatchObject({ status: 200, json: 'ok' });
+      agent.destroy();
+    }
+    expect(statuses.sort()).toEqual([200, 307]);
   });
 
   it('when sign-ins fail on both processes, then they count against one budget', async () => {

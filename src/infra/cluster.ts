@@ -7,9 +7,11 @@
  * more than the first chunk of a connection. A Socket.IO session that polls must reach the process that holds it:
  * its processes tell the primary the ids of their polling sessions, and a connection whose first request names one
  * (`sid=`) goes to that process. Every response to a polling request closes its connection, so the next poll opens a
- * new one and is routed again. (This is @socket.io/sticky's routing; that package also closes every other keep-alive
- * connection and relays each connection whose first request has a body through the primary, which a REST API cannot
- * afford, hence this small version of it.)
+ * new one and is routed again; a poll that arrives on a keep-alive connection routed here for earlier requests, for a
+ * session held elsewhere, is answered 307 to itself (and its connection closed): sent again, it is routed right.
+ * (This is @socket.io/sticky's routing; that package also closes every other keep-alive connection and relays each
+ * connection whose first request has a body through the primary, which a REST API cannot afford, hence this small
+ * version of it.)
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
@@ -162,15 +164,33 @@ export function clusterChannel(name: string) {
  * (already read by the primary) put back in front. Polling sessions are announced so that their next requests come
  * here, and every response to a polling request closes its connection (the next poll is routed afresh).
  */
-export function takeConnections(server: HttpServer, engine: { on(event: 'connection', listener: (socket: EngineSocket) => void): void }) {
+export function takeConnections(server: HttpServer, engine: Engine) {
   listen();
+  // Requests seen per connection: the primary routed a connection by its first request only.
+  const seen = new WeakMap<Socket, number>();
   process.on('message', (message: unknown, handle?: Socket) => {
     if (!isMessage(message) || message.hub !== 'connection' || !handle) return;
     server.emit('connection', handle);
     handle.unshift(Buffer.from(message.head, 'base64'));
   });
-  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (req.url?.startsWith('/socket.io/') && req.url.includes('transport=polling')) res.setHeader('Connection', 'close');
+  // In front of Socket.IO's own handler (which wraps the others the same way).
+  const handlers = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url ?? '';
+    if (url.startsWith('/socket.io/') && url.includes('transport=polling')) {
+      res.setHeader('Connection', 'close');
+      const count = (seen.get(req.socket) ?? 0) + 1;
+      seen.set(req.socket, count);
+      // A poll for a session held elsewhere, on a keep-alive connection that came here for an earlier request: sent
+      // again, on a new connection, it is routed to the session's process.
+      const sid = SID.exec(url)?.[1];
+      if (count > 1 && sid && !Object.hasOwn(sessionsOf(engine), sid)) {
+        res.writeHead(307, { Location: url, 'Cache-Control': 'no-store', 'Content-Length': '0' }).end();
+        return;
+      }
+    } else seen.set(req.socket, (seen.get(req.socket) ?? 0) + 1);
+    for (const handler of handlers) handler.call(server, req, res);
   });
   engine.on('connection', (socket) => {
     if (socket.transport.name !== 'polling') return;
@@ -184,3 +204,6 @@ export function takeConnections(server: HttpServer, engine: { on(event: 'connect
 }
 
 type EngineSocket = { id: string; transport: { name: string }; once(event: 'close', listener: () => void): void };
+/** Engine.IO's server: its sessions (`clients`, not in its public types) and their start. */
+type Engine = { on(event: 'connection', listener: (socket: EngineSocket) => void): void };
+const sessionsOf = (engine: Engine) => (engine as unknown as { clients: Record<string, unknown> }).clients;
