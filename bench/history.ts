@@ -44,6 +44,7 @@ import {
   onCleanup,
   pct,
   progress,
+  type ServerProcess,
   startServer,
   summaryLines,
 } from '../harness/index.ts';
@@ -69,6 +70,8 @@ import {
   HISTORY_BENCHMARK,
   MIN_SEQUENTIAL,
   POOL_MAX,
+  FIELDS,
+  PROCESSES,
   QUERY_KEYS,
   SECONDS,
   SEQUENTIAL,
@@ -83,7 +86,8 @@ async function postgresMain({ facts: factLines, fail }: BenchmarkContext): Promi
   progress(`${os.availableParallelism()} cores, Node ${process.version}; the servers, PostgreSQL and the load generator share them`);
 
   const db = await prepareDatabase();
-  const queries = await pickQueries((sql, params = []) => adminQuery(db.url, sql, params, 300_000));
+  const picked = await pickQueries((sql, params = []) => adminQuery(db.url, sql, params, 300_000));
+  const queries = FIELDS ? picked.map((q) => ({ ...q, path: `${q.path}${q.path.includes('?') ? '&' : '?'}fields=${FIELDS}`, label: `${q.label} [fields]` })) : picked;
   for (const q of queries) progress(`${q.key}: ${q.path} — ${q.detail}`);
 
   // The seeder (or an earlier run) created the admin from ADMIN_EMAIL; deactivated here, it is re-created with this
@@ -101,55 +105,69 @@ async function postgresMain({ facts: factLines, fail }: BenchmarkContext): Promi
     DB_POOL_MAX: String(POOL_MAX),
   });
   const nodeArgs = args['hub-cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['hub-cpu-prof']}`] : [];
-  progress('starting the hub');
-  const hub = await startServer(env, 'hub', { nodeArgs });
-  progress(`hub ready at ${hub.url} (pid ${hub.pid})`);
-  const baseline = await startServer(
-    { ...process.env, DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', SECRET_KEY: env.SECRET_KEY, DB_POOL_MAX: String(POOL_MAX) },
-    'baseline',
-    { script: 'bench/history-baseline.ts', timeoutMs: 30_000 },
-  );
-  progress(`baseline ready at ${baseline.url} (pid ${baseline.pid})`);
-
-  const { body: login } = await api<{ access_token: string }>(hub.url, 'POST', '/token', { json: { username: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
-  const token = login.access_token;
-  const [{ employee_id: adminId }] = await adminQuery<{ employee_id: number }>(db.url, 'select employee_id from employees where email = $1', [ADMIN_EMAIL]);
-
   const rows: Row[] = [];
   const cpuNotes: string[] = [];
-  for (const q of queries) {
+  const errorLines: string[] = [];
+  let hub: ServerProcess | null = null;
+  let baseline: ServerProcess | null = null;
+  let token = '';
+  let adminId = 0;
+  // Each process count in turn: the hub with API_PROCESSES=N against the baseline as N processes (bench/cluster.ts).
+  for (const count of PROCESSES) {
     if (isFinishing()) break;
-    const row: Row = { label: q.label, detail: q.detail, answer: '', hub: null, baseline: null, hubSeq: null, baseSeq: null, sql: null, seqTargetMs: TARGETS.sequentialP99Ms };
-    rows.push(row);
-    try {
-      await unlessRestarted(q.label, db.url, async () => {
-        const same = await sameAnswer(hub, baseline, token, q);
-        row.answer = `${int(same.rows)} / ${int(same.total)}`;
-        progress(`${q.key}: both servers answer ${same.rows} rows of ${same.total} (${int(same.bytes)} bytes of JSON), identical`);
-        progress(`${q.key}: ${CONCURRENCY} clients, ${WARMUP} s warm-up each, then ${SECONDS} s each in slices hub, baseline, baseline, hub, twice`);
-        [row.hub, row.baseline] = await closedLoops([hub, baseline], q.path, [token, token], q.key);
-        progress(`${q.key}: one at a time`);
-        [row.hubSeq, row.baseSeq] = await oneAtATime([hub, baseline], q.path, [token, token]);
-        row.sql = await sqlAlone(db.url, q, adminId);
-      });
-      if (!row.hub || !row.baseline || !row.hubSeq || !row.baseSeq) throw new Error('not measured');
-      for (const [who, r] of [['hub', row.hub], ['baseline', row.baseline]] as const) {
-        if (r.errors) progress(`${q.key}: ${who}: ${r.errors} failed requests under load (first: ${r.firstError})`);
-        cpuNotes.push(
-          `- ${q.label}, ${who} at ${CONCURRENCY} clients: ${int(r.count)} requests measured, ${r.errors} errors${r.firstError ? ` (first: ${r.firstError})` : ''}; ` +
-            `CPU: ${who} process ${pct(r.cpu?.server ?? null)}, PostgreSQL ${pct(r.cpu?.postgres ?? null)}, load generator ${pct(r.cpu?.bench ?? null)}, whole machine ${pct(r.cpu?.machine ?? null)}.`,
+    if (hub && baseline) {
+      errorLines.push(...hub.errorLines);
+      await hub.stop();
+      await baseline.stop();
+    }
+    const label = (what: string) => `${what} × ${count} process${count === 1 ? '' : 'es'}`;
+    progress(`starting the ${label('hub')}`);
+    hub = await startServer({ ...env, API_PROCESSES: String(count) }, label('hub'), { nodeArgs });
+    progress(`hub ready at ${hub.url} (pid ${hub.pid})`);
+    const baselineEnv = { ...process.env, DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', SECRET_KEY: env.SECRET_KEY, DB_POOL_MAX: String(POOL_MAX), PROCESSES: String(count) };
+    baseline = await startServer(baselineEnv, label('baseline'), count === 1 ? { script: 'bench/history-baseline.ts', timeoutMs: 30_000 } : { script: 'bench/cluster.ts', scriptArgs: ['bench/history-baseline.ts'], timeoutMs: 30_000 });
+    progress(`baseline ready at ${baseline.url} (pid ${baseline.pid})`);
+
+    const { body: login } = await api<{ access_token: string }>(hub.url, 'POST', '/token', { json: { username: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
+    token = login.access_token;
+    [{ employee_id: adminId }] = await adminQuery<{ employee_id: number }>(db.url, 'select employee_id from employees where email = $1', [ADMIN_EMAIL]);
+
+    for (const q of queries) {
+      if (isFinishing()) break;
+      const row: Row = { label: `${q.label} · ${count} process${count === 1 ? '' : 'es'}`, detail: q.detail, answer: '', hub: null, baseline: null, hubSeq: null, baseSeq: null, sql: null, seqTargetMs: TARGETS.sequentialP99Ms };
+      rows.push(row);
+      const [h, b] = [hub, baseline];
+      try {
+        await unlessRestarted(q.label, db.url, async () => {
+          const same = await sameAnswer(h, b, token, q);
+          row.answer = `${int(same.rows)} / ${int(same.total)}`;
+          progress(`${q.key}: both servers answer ${same.rows} rows of ${same.total} (${int(same.bytes)} bytes of JSON), identical`);
+          progress(`${q.key}: ${CONCURRENCY} clients, ${WARMUP} s warm-up each, then ${SECONDS} s each in slices hub, baseline, baseline, hub, twice (${count} process${count === 1 ? '' : 'es'} each)`);
+          [row.hub, row.baseline] = await closedLoops([h, b], q.path, [token, token], q.key);
+          progress(`${q.key}: one at a time`);
+          [row.hubSeq, row.baseSeq] = await oneAtATime([h, b], q.path, [token, token]);
+          row.sql = await sqlAlone(db.url, q, adminId);
+        });
+        if (!row.hub || !row.baseline || !row.hubSeq || !row.baseSeq) throw new Error('not measured');
+        for (const [who, r] of [['hub', row.hub], ['baseline', row.baseline]] as const) {
+          if (r.errors) progress(`${q.key}: ${who}: ${r.errors} failed requests under load (first: ${r.firstError})`);
+          cpuNotes.push(
+            `- ${row.label}, ${who} at ${CONCURRENCY} clients: ${int(r.count)} requests measured, ${r.errors} errors${r.firstError ? ` (first: ${r.firstError})` : ''}; ` +
+              `CPU: ${who} (all its processes) ${pct(r.cpu?.server ?? null)}, PostgreSQL ${pct(r.cpu?.postgres ?? null)}, load generator ${pct(r.cpu?.bench ?? null)}, whole machine ${pct(r.cpu?.machine ?? null)}.`,
+          );
+        }
+        progress(
+          `${q.key} (${count}): hub ${int(row.hub.rps)} req/s p99 ${ms(row.hub.p99)} ms; baseline ${int(row.baseline.rps)} req/s p99 ${ms(row.baseline.p99)} ms; ` +
+            `one at a time p99 hub ${ms(row.hubSeq.p99)} / baseline ${ms(row.baseSeq.p99)} ms`,
         );
+      } catch (error) {
+        ok = false;
+        row.error = (error as Error).message;
+        progress(`${q.key} failed: ${(error as Error).stack ?? error}`);
       }
-      progress(
-        `${q.key}: hub ${int(row.hub.rps)} req/s p99 ${ms(row.hub.p99)} ms; baseline ${int(row.baseline.rps)} req/s p99 ${ms(row.baseline.p99)} ms; ` +
-          `one at a time p99 hub ${ms(row.hubSeq.p99)} / baseline ${ms(row.baseSeq.p99)} ms`,
-      );
-    } catch (error) {
-      ok = false;
-      row.error = (error as Error).message;
-      progress(`${q.key} failed: ${(error as Error).stack ?? error}`);
     }
   }
+  if (!hub || !baseline) return '';
 
   let summaryHttp: number[] = [];
   if (QUERY_KEYS.includes('summary') && !isFinishing()) {
@@ -205,10 +223,11 @@ async function postgresMain({ facts: factLines, fail }: BenchmarkContext): Promi
       progress(`EXPLAIN failed: ${(error as Error).stack ?? error}`);
     }
   }
-  if (hub.errorLines.length) {
+  errorLines.push(...hub.errorLines);
+  if (errorLines.length) {
     // Errors while PostgreSQL restarted are expected (and those phases were measured again); others fail the run.
     if (!restarts.length) ok = false;
-    progress(`the hub logged ${hub.errorLines.length} errors; the first: ${hub.errorLines[0].slice(0, 2000)}`);
+    progress(`the hub logged ${errorLines.length} errors; the first: ${errorLines[0]!.slice(0, 2000)}`);
   }
   if (baseline.errorLines.length) progress(`the baseline logged ${baseline.errorLines.length} errors; the first: ${baseline.errorLines[0].slice(0, 2000)}`);
   progress('stopping the servers');
@@ -233,6 +252,8 @@ async function postgresMain({ facts: factLines, fail }: BenchmarkContext): Promi
       `(5 warm-up, then up to ${SEQUENTIAL} requests within ${Math.max(SECONDS, 5)} s, at least ${MIN_SEQUENTIAL}). Interleaved: hub and baseline alternate in ${ORDER.length} slices ` +
       `(hub, baseline, baseline, hub, twice; each with a ${RAMP_MS / 1000} s unmeasured ramp), so drifting background load weighs on both alike. Latencies in ms, measured by the client. ` +
       `Baseline = plain node:http + pg.Pool(${POOL_MAX}) with the same statements and JSON (the practical ceiling); hub = src/main.ts, DB_POOL_MAX=${POOL_MAX}. ` +
+      (FIELDS ? `Every URL asks for \`fields=${FIELDS}\` (both servers send only those fields). ` : '') +
+      `Each with ${PROCESSES.join(' and ')} process(es) in turn: the hub with API_PROCESSES=N, the baseline as N node:cluster copies (bench/cluster.ts), each process with its own pool. ` +
       `Targets: req/s ≥ ${TARGETS.rpsRatio}× baseline, p99 ≤ ${TARGETS.p99Ratio}× baseline's, one-at-a-time p99 < ${TARGETS.sequentialP99Ms} ms, summary recompute < ${TARGETS.summaryMs / 1000} s.`,
     '',
   );

@@ -9,12 +9,38 @@ import { adminQuery } from './database.ts';
 import { progress, ROOT, sleep } from './run.ts';
 
 export const CLK_TCK = 100;
+/**
+ * User+system ticks of a process and of the processes it started (the API processes of a hub with API_PROCESSES, the
+ * copies of a clustered baseline): a server's CPU, however many processes it runs as.
+ */
 export function processTicks(pid: number | undefined): number | null {
   if (!pid) return null;
+  const own = statOf(pid);
+  if (!own) return null;
+  let ticks = own.ticks;
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return ticks;
+  }
+  const parents = new Map<number, { parent: number; ticks: number }>();
+  for (const other of pids) {
+    const stat = statOf(Number(other));
+    if (stat) parents.set(Number(other), stat);
+  }
+  const within = (p: number): boolean => {
+    for (let at = parents.get(p)?.parent, depth = 0; at && depth < 8; at = parents.get(at)?.parent, depth++) if (at === pid) return true;
+    return false;
+  };
+  for (const [other, stat] of parents) if (other !== pid && within(other)) ticks += stat.ticks;
+  return ticks;
+}
+function statOf(pid: number): { parent: number; ticks: number } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of the line)
+    return { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) }; // ppid; utime, stime (fields 4, 14, 15)
   } catch {
     return null;
   }

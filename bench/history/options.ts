@@ -1,4 +1,5 @@
 // The benchmark's arguments and constants (both modes read them).
+import { availableParallelism } from 'node:os';
 import { adminQuery, type Benchmark, benchmarkArgs, numberFlag, retryTransient } from '../../harness/index.ts';
 
 export const args = benchmarkArgs(
@@ -6,6 +7,10 @@ export const args = benchmarkArgs(
   '                         [--queries team,employee,late,summary] [--keep-db] [--pg-url postgres://…/postgres]\n' +
   '                         [--hub-cpu-prof DIR]   (writes a V8 CPU profile of the hub process to DIR and summarises it)\n' +
   '                         [--embedded]   (the hub on PGlite next to the hub on PostgreSQL; default --employees 1000)\n' +
+  '                         [--fields record_id,employee_id,attendance_date,status,check_in_time]   (a sparse fieldset\n' +
+  '                          on every URL, both servers)\n' +
+  '                         [--processes 1,2]   (process counts: the hub with API_PROCESSES=N against the baseline with N\n' +
+  '                          processes, node:cluster, for each N; default 1 and the number of cores)\n' +
   '--keep-db keeps the seeded database as bench_history_<employees>_<days> and reuses it when its row counts match.',
   {
     employees: { type: 'string' },
@@ -19,6 +24,8 @@ export const args = benchmarkArgs(
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     'hub-cpu-prof': { type: 'string' },
     embedded: { type: 'boolean', default: false },
+    processes: { type: 'string' },
+    fields: { type: 'string' },
   },
 );
 /** The embedded benchmark: `--embedded`, or bench/history-embedded.ts run directly. */
@@ -39,6 +46,10 @@ for (const q of QUERY_KEYS) {
     process.exit(2);
   }
 }
+/** `--fields`: the sparse fieldset every URL asks for (`fields=`), or null for whole records. */
+export const FIELDS = args.fields ? args.fields.split(',').map((s) => s.trim()).filter(Boolean).join(',') : null;
+/** The process counts each side runs with, in turn (the hub: API_PROCESSES; the baseline: bench/cluster.ts). */
+export const PROCESSES = [...new Set((args.processes ?? `1,${availableParallelism()}`).split(',').map((s) => Math.floor(numberFlag('processes', s.trim(), 1, 64))))];
 export const POOL_MAX = 10; // the hub's DB_POOL_MAX default (src/config.ts); the baseline gets the same
 export const REQUEST_TIMEOUT_MS = 30_000;
 export const SEED_TIMEOUT_MS = 3600_000;
