@@ -32,6 +32,7 @@ import {
   MIN_MEMBERS,
   type Mode,
   PG_URL,
+  PROCESSES,
   RATE,
   REDIS_URL,
   SECONDS,
@@ -86,7 +87,7 @@ export async function setupHub(mode: Mode): Promise<HubSetup> {
   const started =
     mode === 'embedded'
       ? await startEmbeddedHub(label, { nodeArgs: HUB_NODE_ARGS })
-      : await startPostgresHub(label, { pgUrl: PG_URL, redisUrl: REDIS_URL, employees: SEED_EMPLOYEES, days: 1, teams: SEED_TEAMS, nodeArgs: HUB_NODE_ARGS });
+      : await startPostgresHub(label, { pgUrl: PG_URL, redisUrl: REDIS_URL, employees: SEED_EMPLOYEES, days: 1, teams: SEED_TEAMS, nodeArgs: HUB_NODE_ARGS, extraEnv: { API_PROCESSES: String(PROCESSES) } });
   try {
     const base = started.hub.url;
     const adminToken = await login(base, ADMIN_EMAIL, ADMIN_PASSWORD);

@@ -7,7 +7,8 @@ const args = benchmarkArgs(
     '                        [--rounds 1]  (hub then ws, repeated: each hub run is compared with the ws run of its round)\n' +
     '                        [--hub-cpu-prof DIR]  (a V8 CPU profile of the hub process)\n' +
     '                        [--hub-client raw|socket.io]  (the hub watchers: the wire protocol over a bare ws client, or socket.io-client)\n' +
-    '                        [--modes postgres,embedded] [--pg-url postgres://…/postgres] [--redis-url redis://…  ("" for none)]',
+    '                        [--modes postgres,embedded] [--pg-url postgres://…/postgres] [--redis-url redis://…  ("" for none)]\n' +
+    '                        [--processes 1]  (postgres: the hub with API_PROCESSES=N, N HTTP + Socket.IO processes on one port)',
   {
     watchers: { type: 'string', default: '1000' },
     rate: { type: 'string', default: '100' },
@@ -23,6 +24,7 @@ const args = benchmarkArgs(
     modes: { type: 'string', default: 'postgres' },
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
+    processes: { type: 'string', default: '1' },
   },
 );
 export const WATCHERS = Math.floor(numberFlag('watchers', args.watchers, 1, 20_000));
@@ -35,6 +37,8 @@ export const SEED_TEAMS = Math.floor(numberFlag('teams', args.teams, 1, 7));
 export const WAVE = Math.floor(numberFlag('wave', args.wave, 1, 5000));
 export const ROUNDS = Math.floor(numberFlag('rounds', args.rounds, 1, 20));
 export const HUB_CLIENT = args['hub-client'];
+/** Postgres mode: the hub's API_PROCESSES (the embedded hub is always one process). */
+export const PROCESSES = Math.floor(numberFlag('processes', args.processes, 1, 64));
 export const HUB_NODE_ARGS = args['hub-cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['hub-cpu-prof']}`] : [];
 if (HUB_CLIENT !== 'raw' && HUB_CLIENT !== 'socket.io') {
   console.error('--hub-client must be raw or socket.io');

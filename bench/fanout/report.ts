@@ -3,10 +3,10 @@
 import os from 'node:os';
 import { cell, cpuCell, int, ms, ratio, summaryLines, type SummaryRow, UNLIMITED } from '../../harness/index.ts';
 import type { FanoutResult } from './loop.ts';
-import { DRAIN_MS, KIOSKS, type Mode, RATE, ROUNDS, SECONDS, WARMUP, WATCHERS } from './options.ts';
+import { DRAIN_MS, KIOSKS, type Mode, PROCESSES, RATE, REDIS_URL, ROUNDS, SECONDS, WARMUP, WATCHERS } from './options.ts';
 
 export type Row = { round: number; target: Mode | 'ws'; result: FanoutResult | Error };
-const NAMES: Record<string, string> = { postgres: 'Check-in Hub (PostgreSQL + Redis)', embedded: 'Check-in Hub (embedded PGlite)', ws: 'plain `ws` broadcast (baseline)' };
+const NAMES: Record<string, string> = { postgres: `Check-in Hub (PostgreSQL${REDIS_URL ? ' + Redis' : ''}${PROCESSES > 1 ? `, API_PROCESSES=${PROCESSES}` : ''})`, embedded: 'Check-in Hub (embedded PGlite)', ws: 'plain `ws` broadcast (baseline)' };
 
 const WS_VERSION = await import('ws/package.json', { with: { type: 'json' } }).then((m) => (m.default as { version: string }).version, () => '?');
 

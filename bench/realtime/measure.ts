@@ -26,7 +26,7 @@ import {
 } from '../../harness/index.ts';
 import { badgedEmployees, connectClients } from './clients.ts';
 import { type HubStats, hubStats, hubWindow } from './metrics.ts';
-import { DRAIN_MS, EMIT_TIMEOUT_MS, HUB_NODE_ARGS, KIOSKS, type Mode, PG_URL, PHASES, REDIS_URL, SECONDS, SEED_EMPLOYEES, WARMUP, WATCHERS, WEBHOOK, WORKER } from './options.ts';
+import { DRAIN_MS, EMIT_TIMEOUT_MS, HUB_NODE_ARGS, KIOSKS, type Mode, PG_URL, PHASES, PROCESSES, REDIS_URL, SECONDS, SEED_EMPLOYEES, WARMUP, WATCHERS, WEBHOOK, WORKER } from './options.ts';
 import { subscribeWebhook } from './webhook.ts';
 
 export type Phase = {
@@ -267,7 +267,7 @@ export async function runHub(mode: Mode): Promise<RunResult> {
     mode === 'embedded'
       ? await startEmbeddedHub('embedded', { nodeArgs: HUB_NODE_ARGS, extraEnv: PUNCH_WINDOW })
       : // Exactly what `npm run db:seed -- --employees N --days 1 --reset` runs, with a scratch database.
-        await startPostgresHub('postgres', { pgUrl: PG_URL, redisUrl: REDIS_URL, employees: SEED_EMPLOYEES, days: 1, nodeArgs: HUB_NODE_ARGS, extraEnv: PUNCH_WINDOW, worker: WORKER });
+        await startPostgresHub('postgres', { pgUrl: PG_URL, redisUrl: REDIS_URL, employees: SEED_EMPLOYEES, days: 1, nodeArgs: HUB_NODE_ARGS, extraEnv: { ...PUNCH_WINDOW, API_PROCESSES: String(PROCESSES) }, worker: WORKER });
   try {
     return await measure(hub, mode, workerPid);
   } finally {

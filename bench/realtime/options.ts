@@ -6,7 +6,8 @@ export const args = benchmarkArgs(
     '                          [--pgbench-clients 8] [--modes embedded,postgres] [--pg-url postgres://…/postgres] [--redis-url redis://…]\n' +
     '                          [--hub-cpu-prof DIR]   (writes a V8 CPU profile of each hub and worker process to DIR)\n' +
     '                          [--worker]   (postgres: a worker process beside the hub runs the jobs)\n' +
-    '                          [--webhook]  (a receiver in a process of its own, one endpoint subscribed to every event)',
+    '                          [--webhook]  (a receiver in a process of its own, one endpoint subscribed to every event)\n' +
+    '                          [--processes 1]  (postgres: the hub with API_PROCESSES=N, N HTTP + Socket.IO processes on one port)',
   {
     kiosks: { type: 'string', default: '200' },
     watchers: { type: 'string', default: '10' },
@@ -23,6 +24,7 @@ export const args = benchmarkArgs(
     'hub-cpu-prof': { type: 'string' },
     worker: { type: 'boolean', default: false },
     webhook: { type: 'boolean', default: false },
+    processes: { type: 'string', default: '1' },
   },
 );
 export const KIOSKS = Math.floor(numberFlag('kiosks', args.kiosks, 1, 2000));
@@ -57,6 +59,8 @@ export const REDIS_URL = args['redis-url'];
 export const WORKER = Boolean(args.worker);
 /** One webhook endpoint (a receiver in this process) subscribed to every event. */
 export const WEBHOOK = Boolean(args.webhook);
+/** Postgres mode: the hub's API_PROCESSES (the embedded hub is always one process). */
+export const PROCESSES = Math.floor(numberFlag('processes', args.processes, 1, 64));
 export const HUB_NODE_ARGS = args['hub-cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['hub-cpu-prof']}`] : [];
 
 export const EMIT_TIMEOUT_MS = 10_000;

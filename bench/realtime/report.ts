@@ -3,10 +3,13 @@
 import os from 'node:os';
 import { type Cpu, int, ms, pct, summaryLines, type SummaryRow, UNLIMITED } from '../../harness/index.ts';
 import type { RunResult } from './measure.ts';
-import { CLIENT, KIOSKS, type Mode, PGBENCH_CLIENTS, RATES, SECONDS, WARMUP, WATCHERS } from './options.ts';
+import { CLIENT, KIOSKS, type Mode, PGBENCH_CLIENTS, PROCESSES, RATES, SECONDS, WARMUP, WATCHERS } from './options.ts';
 import type { Pgbench } from './pgbench.ts';
 
-const NAMES: Record<Mode, string> = { embedded: 'embedded (PGlite, one process)', postgres: 'PostgreSQL + Redis (one hub process)' };
+const NAMES: Record<Mode, string> = {
+  embedded: 'embedded (PGlite, one process)',
+  postgres: `PostgreSQL + Redis (${PROCESSES === 1 ? 'one hub process' : `API_PROCESSES=${PROCESSES}`})`,
+};
 
 /**
  * The CPU readings of a window as one cell: unlike the harness's cpuCell, PostgreSQL always shows (it is the baseline
