@@ -8,6 +8,7 @@ import { openDatabase } from './database.ts';
 import { balanceConnections, serveCalls } from './infra/cluster.ts';
 import type { Em } from './infra/db.ts';
 import type { Logger } from './infra/logger.ts';
+import { clusterMetrics } from './infra/metrics.ts';
 import { createSequencer } from './infra/sequencer.ts';
 import { migrate, withRetry } from './infra/startup.ts';
 import { memoryConversations } from './modules/assistant/conversation.ts';
@@ -45,6 +46,9 @@ export async function startPrimary(config: Config, log: Logger) {
     new RateLimiterClusterMaster();
     setupClusterAdapter();
   }
+
+  // A scrape of /metrics on any process gets every process's metrics, added up here.
+  serveCalls({ metrics: clusterMetrics() });
 
   // Connections are accepted from the start; until a process is ready they get 503.
   const server = createServer();

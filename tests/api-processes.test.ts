@@ -119,6 +119,16 @@ describe('API_PROCESSES=2 on PostgreSQL without Redis', () => {
     // The sockets were on both processes.
     const online = await Promise.all([0, 1, 2, 3].map(() => fresh(hub.url, 'GET', '/healthz')));
     expect(new Set(online.map((r) => r.json.process))).toEqual(new Set([0, 1]));
+    // Whichever process is scraped, /metrics counts every process's punches and sockets.
+    const scrapes = await Promise.all([0, 1, 2, 3].map(() => fresh(hub.url, 'GET', '/metrics', undefined, { authorization: `Bearer ${org.admin.token}` })));
+    const sum = (text: string, metric: string) =>
+      text.split('\n').filter((l) => l.startsWith(`${metric}{`)).reduce((total, l) => total + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    for (const scrape of scrapes) {
+      expect(scrape.status).toBe(200);
+      expect(sum(String(scrape.json), 'checkin_punches_total')).toBe(sum(String(scrapes[0]!.json), 'checkin_punches_total'));
+      expect(sum(String(scrape.json), 'checkin_punches_total')).toBeGreaterThanOrEqual(people.length);
+      expect(sum(String(scrape.json), 'checkin_sockets_connected')).toBeGreaterThanOrEqual(boards.length + kiosks.length);
+    }
   });
 
   it('when a client can only poll, then it stays on its process: it connects, punches and hears its board', async () => {

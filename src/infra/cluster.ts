@@ -79,8 +79,14 @@ export function balanceConnections(server: NetServer) {
   return { readyCount: () => [...ready].filter((w) => w.isConnected()).length };
 }
 
-/** Answers the processes' calls (`op` → handler) and relays what one publishes to every other one. */
+const served: Record<string, (...args: never[]) => unknown> = {};
+let serving = false;
+
+/** Answers the processes' calls (`op` → handler; added to those given before) and relays what one publishes to the others. */
 export function serveCalls(handlers: Record<string, (...args: never[]) => unknown>) {
+  Object.assign(served, handlers);
+  if (serving) return;
+  serving = true;
   cluster.on('message', (worker, message: unknown) => {
     if (!isMessage(message)) return;
     if (message.hub === 'publish') {
@@ -88,7 +94,7 @@ export function serveCalls(handlers: Record<string, (...args: never[]) => unknow
       return;
     }
     if (message.hub !== 'call') return;
-    const handler = handlers[message.op];
+    const handler = served[message.op];
     const reply = (body: { result?: unknown; error?: string }) => worker.isConnected() && worker.send({ hub: 'reply', id: message.id, ...body } satisfies Message);
     if (!handler) return void reply({ error: `unknown call ${message.op}` });
     Promise.resolve()

@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { callPrimary, processIndex } from './cluster.ts';
 
 /**
  * The process's Prometheus metrics (GET /metrics). One registry per process, created on first use, so several
@@ -37,12 +38,36 @@ function build() {
       buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
       registers: [registry],
     }),
-    queueDepth: new Gauge({ name: 'checkin_queue_jobs', help: 'Jobs in the queue by state (read at scrape time)', labelNames: ['state'], registers: [registry] }),
+    // Across API processes the deepest is reported: with BullMQ every process reads the same queue.
+    queueDepth: new Gauge({ name: 'checkin_queue_jobs', help: 'Jobs in the queue by state (read at scrape time)', labelNames: ['state'], registers: [registry], aggregator: 'max' }),
   };
 }
+
+/**
+ * The metrics a scrape gets: this process's, or, for one of several API processes, every process's aggregated by the
+ * primary (prom-client's cluster aggregation: counters and histograms summed, gauges as each metric says).
+ */
+export async function scrape(): Promise<{ body: string; contentType: string }> {
+  const m = metrics();
+  if (processIndex() === null) return { body: await m.registry.metrics(), contentType: m.registry.contentType };
+  return { body: await callPrimary<string>('metrics'), contentType: m.registry.contentType };
+}
+
+/** In the primary of several API processes: gathers and adds up their metrics (src/primary.ts). */
+export const clusterMetrics = () => {
+  const aggregator = new AggregatorRegistry();
+  return () => aggregator.clusterMetrics();
+};
 
 let instance: ReturnType<typeof build> | null = null;
 
 export function metrics() {
-  return (instance ??= build());
+  if (instance) return instance;
+  instance = build();
+  // One of several API processes: the primary asks each for its registry when it is scraped.
+  if (processIndex() !== null) {
+    void new AggregatorRegistry();
+    AggregatorRegistry.setRegistries([instance.registry]);
+  }
+  return instance;
 }

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { AppError } from '../../infra/errors.ts';
 import type { AppEnv } from '../../infra/http.ts';
-import { metrics } from '../../infra/metrics.ts';
+import { metrics, scrape } from '../../infra/metrics.ts';
 import { isAdmin } from '../auth/index.ts';
 
 const sameSecret = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
@@ -25,7 +25,8 @@ export function metricsRoutes() {
     } catch {
       // the queue's Redis may be down: the other metrics still matter
     }
-    return c.body(await m.registry.metrics(), 200, { 'Content-Type': m.registry.contentType });
+    const { body, contentType } = await scrape();
+    return c.body(body, 200, { 'Content-Type': contentType });
   });
   return app;
 }
