@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
@@ -184,5 +184,15 @@ describe('loadConfig secret key', () => {
     const dir = tempDir();
     expect(loadConfig({ SECRET_KEY: 'dev-secret', DATA_DIR: dir }).secretKey).toBe('dev-secret');
     expect(existsSync(join(dir, 'secret-key'))).toBe(false);
+  });
+});
+
+describe('API_PROCESSES', () => {
+  it('when PostgreSQL is used, then it defaults to the number of cores and takes 1 to 256; the embedded mode is always one process', () => {
+    const pg = { SECRET_KEY: SECRET, DATA_DIR: tempDir(), DATABASE_URL: 'postgres://u@h/db' };
+    expect(loadConfig(pg).apiProcesses).toBe(availableParallelism());
+    expect(loadConfig({ ...pg, API_PROCESSES: '3' }).apiProcesses).toBe(3);
+    expect(loadConfig({ SECRET_KEY: SECRET, DATA_DIR: tempDir(), API_PROCESSES: '4' }).apiProcesses).toBe(1);
+    for (const bad of ['0', '257', 'two', '-1']) expect(configError({ ...pg, API_PROCESSES: bad }).message).toMatch(/API_PROCESSES/);
   });
 });
