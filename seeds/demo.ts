@@ -5,9 +5,10 @@
  * Every record carries its intervals and figures, computed by the hub's own rules; rows go in as multi-row INSERT
  * statements in batches (values generated here, never user input).
  */
-import type { Em } from '../src/infra/db.ts';
+import { sqlOf, type Em } from '../src/infra/db.ts';
 import { addDays, localParts } from '../src/infra/time.ts';
 import { figures, type Interval } from '../src/modules/attendance/day.rules.ts';
+import { punchPartitions } from '../src/modules/attendance/punch.partitions.ts';
 import { mondayOf, planDay, type DayPlan, type Holiday, type ScheduleVersion, type Shift } from '../src/modules/schedules/schedule.rules.ts';
 
 export type SeedOptions = {
@@ -190,6 +191,9 @@ export async function seedDemo(em: Em, opts: SeedOptions): Promise<SeedSummary> 
     return plan;
   };
 
+  // The months of the history get their partitions of `punches` first (else their punches would all wait in the
+  // default partition for the daily job to move them).
+  if (withPunches) await punchPartitions.ensure(sqlOf(em), { from: new Date(`${addDays(firstDay, -1)}T00:00:00Z`), to: now });
   const dates: string[] = [];
   for (let d = 0; d <= opts.days; d++) dates.push(addDays(firstDay, d));
   const total = dates.length * people.length;

@@ -73,6 +73,7 @@ const EnvSchema = v.object({
   PUNCH_MAX_SKEW_SECONDS: v.optional(intFrom(0, 3600), '120'),
   MAX_SHIFT_HOURS: v.optional(intFrom(1, 24), '16'),
   PUNCH_DEBOUNCE_SECONDS: v.optional(intFrom(0, 3600), '60'),
+  PUNCH_RETENTION_MONTHS: v.optional(intFrom(0, 1200), '0'),
   REDIS_PREFIX: v.optional(v.pipe(v.string(), v.regex(/^[\w:.-]{1,50}$/, 'letters, digits, : . _ - only')), 'checkin:'),
   SOCKET_MAX_PAYLOAD_BYTES: v.optional(intFrom(1024, 64 * 1024), '16384'),
   SOCKET_REVALIDATE_SECONDS: v.optional(intFrom(1, 3600), '30'),
@@ -163,9 +164,11 @@ export type Config = {
   maxBodyBytes: number;
   /**
    * maxShiftHours: the longest a stay may run from its first arrival (a night shift's punches after midnight belong to
-   * the day it started, within that); debounceSeconds: a punch this soon after the person's last one is a double scan.
+   * the day it started, within that); debounceSeconds: a punch this soon after the person's last one is a double scan;
+   * retentionMonths: raw punches are kept this many months before the current one (UTC), then dropped a month at a
+   * time (0: kept for ever).
    */
-  punch: { maxAgeHours: number; maxSkewSeconds: number; maxShiftHours: number; debounceSeconds: number };
+  punch: { maxAgeHours: number; maxSkewSeconds: number; maxShiftHours: number; debounceSeconds: number; retentionMonths: number };
   redisPrefix: string;
   socket: {
     maxPayloadBytes: number;
@@ -275,6 +278,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   } else if (!secretKey) {
     secretKey = devSecret(dataDir);
   }
+  // Retention never drops a month a punch may still arrive for (an offline kiosk's replay, with the day before it
+  // that a late punch's rebuild reads): a month counts as 28 days.
+  const retentionMin = Math.ceil((env.PUNCH_MAX_AGE_HOURS + 48) / (28 * 24));
+  if (env.PUNCH_RETENTION_MONTHS > 0 && env.PUNCH_RETENTION_MONTHS < retentionMin) {
+    throw new ConfigError(`invalid configuration:\n  PUNCH_RETENTION_MONTHS: must be 0 (keep everything) or at least ${retentionMin}, to keep every punch PUNCH_MAX_AGE_HOURS still accepts`);
+  }
   return {
     env: env.NODE_ENV,
     port: env.PORT,
@@ -309,7 +318,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     // Half the connection pool at most goes to heavy reads, so ordinary requests always find a connection.
     heavy: { perUser: env.HEAVY_REQUESTS_PER_USER, inFlight: env.HEAVY_REQUESTS_IN_FLIGHT ?? Math.max(1, Math.floor(env.DB_POOL_MAX / 2)) },
     maxBodyBytes: env.MAX_BODY_BYTES,
-    punch: { maxAgeHours: env.PUNCH_MAX_AGE_HOURS, maxSkewSeconds: env.PUNCH_MAX_SKEW_SECONDS, maxShiftHours: env.MAX_SHIFT_HOURS, debounceSeconds: env.PUNCH_DEBOUNCE_SECONDS },
+    punch: { maxAgeHours: env.PUNCH_MAX_AGE_HOURS, maxSkewSeconds: env.PUNCH_MAX_SKEW_SECONDS, maxShiftHours: env.MAX_SHIFT_HOURS, debounceSeconds: env.PUNCH_DEBOUNCE_SECONDS, retentionMonths: env.PUNCH_RETENTION_MONTHS },
     redisPrefix: env.REDIS_PREFIX,
     socket: {
       maxPayloadBytes: env.SOCKET_MAX_PAYLOAD_BYTES,

@@ -1,6 +1,6 @@
 import { assertHandlers, type JobHandlers } from './infra/jobs/types.ts';
 import { askJob } from './modules/assistant/index.ts';
-import { endOfDayJob, pruneChangesJob, recomputeJob } from './modules/attendance/index.ts';
+import { endOfDayJob, partitionPunchesJob, pruneChangesJob, recomputeJob } from './modules/attendance/index.ts';
 import { pruneRefreshTokens } from './modules/sessions/index.ts';
 import { recomputeSummaries } from './modules/summaries/index.ts';
 import { deliverWebhooks, fanOutWebhooks, pruneWebhooks, sweepWebhooks } from './modules/webhooks/index.ts';
@@ -12,6 +12,7 @@ export function jobHandlers(): JobHandlers {
     'attendance:end-of-day': endOfDayJob,
     'attendance:recompute': recomputeJob,
     'attendance:prune-changes': pruneChangesJob,
+    'attendance:partition-punches': partitionPunchesJob,
     'assistant:ask': askJob,
     'sessions:prune': pruneRefreshTokens,
     'webhooks:deliver': deliverWebhooks,

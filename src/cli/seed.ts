@@ -38,7 +38,7 @@ if ((await teams.ids(sqlOf(em))).length > 0 && !values.reset) {
   await orm.close();
   process.exit(1);
 }
-if (values.reset) await em.execute('truncate audit_log, punches, attendance, summaries, kiosks, employee_schedules, holidays, employees, teams, schedule_versions, schedules restart identity cascade');
+if (values.reset) await em.execute('truncate audit_log, punch_keys, punches, attendance, summaries, kiosks, employee_schedules, holidays, employees, teams, schedule_versions, schedules restart identity cascade');
 
 const started = performance.now();
 const bar = (done: number, total: number) => {

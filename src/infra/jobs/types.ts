@@ -7,7 +7,7 @@ import type { Bus } from '../bus.ts';
 import type { Delivery } from '../socket-contract.ts';
 
 /** Every job the hub runs. Names are `domain:verb`; each has exactly one handler (checked at start). */
-export const JOB_NAMES = ['summaries:recompute', 'attendance:end-of-day', 'attendance:recompute', 'attendance:prune-changes', 'assistant:ask', 'sessions:prune', 'webhooks:fanout', 'webhooks:deliver', 'webhooks:sweep', 'webhooks:prune'] as const;
+export const JOB_NAMES = ['summaries:recompute', 'attendance:end-of-day', 'attendance:recompute', 'attendance:prune-changes', 'attendance:partition-punches', 'assistant:ask', 'sessions:prune', 'webhooks:fanout', 'webhooks:deliver', 'webhooks:sweep', 'webhooks:prune'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export type { Delivery };
@@ -67,6 +67,8 @@ export function schedulesFor(config: Config): Schedule[] {
     { id: 'sessions-prune', name: 'sessions:prune', data: {}, at: '03:30' },
     // The attendance change feed keeps CHANGE_FEED_RETENTION_DAYS.
     { id: 'attendance-prune-changes', name: 'attendance:prune-changes', data: {}, at: '03:40' },
+    // The partitions of `punches` for the coming months, and PUNCH_RETENTION_MONTHS.
+    { id: 'attendance-partition-punches', name: 'attendance:partition-punches', data: {}, at: '03:20' },
     // Webhook deliveries whose job was lost (the embedded queue restarted, a crash between a write and an add).
     { id: 'webhooks-sweep', name: 'webhooks:sweep', data: {}, everyMs: 60_000 },
     // Webhook deliveries (and their batches) are kept WEBHOOK_RETENTION_DAYS.

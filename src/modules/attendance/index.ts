@@ -12,6 +12,7 @@ export { PunchEntries } from './attendance.schema.ts';
 export { endOfDayJob, closeDay } from './end-of-day.service.ts';
 export { recomputeJob } from './attendance.recompute.ts';
 export { pruneChangesJob } from './changes.service.ts';
+export { partitionPunchesJob, punchPartitions } from './punch.partitions.ts';
 export { loadPlanning, type Planning } from './planning.ts';
 export { figures, rebuild, step, type Interval, type DayPunch } from './day.rules.ts';
 export type { AttendanceChange, AttendanceChanged, CheckRequest, CheckResult, MissingCheckOut } from './attendance.events.ts';

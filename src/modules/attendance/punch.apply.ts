@@ -21,7 +21,7 @@ import {
   type PunchIntent,
 } from './day.rules.ts';
 import { assertPlausibleTime } from './punch.rules.ts';
-import { punches, type Earlier, type LookUp, type NewPunch, type Span, type StoredPunch, type Who } from './punch.repository.ts';
+import { punches, type ActionFix, type Earlier, type LookUp, type NewPunch, type Span, type StoredPunch, type Who } from './punch.repository.ts';
 
 /** A punch as it enters a batch. */
 export type Incoming = {
@@ -145,7 +145,7 @@ async function applyIn(tx: Sql, items: Incoming[], rules: BatchRules): Promise<B
   const decideRefused = new Map<number, Who>();
   /** The record as it was before each audited punch (null: the punch created it). */
   const auditBefore = new Map<number, RecordRow | null>();
-  const actionFixes: { punch_id: number; action: PunchAction }[] = [];
+  const actionFixes: ActionFix[] = [];
 
   for (const [i, item] of items.entries()) {
     let who: Who;
@@ -276,7 +276,7 @@ async function applyIn(tx: Sql, items: Incoming[], rules: BatchRules): Promise<B
  * corrected by hand: from its intervals, which are the truth), so the result does not depend on the order the punches
  * arrived in. Stored punches whose part changed are rewritten; this batch's earlier punches get their new action.
  */
-async function slotIn(tx: Sql, state: DayState, who: Who, punch: DayPunch, index: number, rules: BatchRules, outcomes: Outcome[], fixes: { punch_id: number; action: PunchAction }[]) {
+async function slotIn(tx: Sql, state: DayState, who: Who, punch: DayPunch, index: number, rules: BatchRules, outcomes: Outcome[], fixes: ActionFix[]) {
   const row = state.row!;
   let earlier: (DayPunch & { punch_id?: number; action?: PunchAction; index?: number })[];
   if (row.intervals_edited) {
@@ -293,7 +293,7 @@ async function slotIn(tx: Sql, state: DayState, who: Who, punch: DayPunch, index
   const { intervals, actions } = rebuild(all, { debounceMs: rules.debounceMs, strictIndex: all.length - 1 });
   earlier.forEach((p, k) => {
     if (p.punch_id !== undefined && p.action !== actions[k]) {
-      fixes.push({ punch_id: p.punch_id, action: actions[k] });
+      fixes.push({ punch_id: p.punch_id, at: p.at, action: actions[k] });
       p.action = actions[k];
     }
     const o = p.index !== undefined ? outcomes[p.index] : undefined;

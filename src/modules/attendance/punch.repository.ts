@@ -29,11 +29,16 @@ export type Who = {
 
 const prefixed = (alias: string) => RECORD_COLUMNS.split(', ').map((c) => `${alias}.${c}`).join(', ');
 
-/** Earlier punches with the client_event_ids of parameter `$n`, with their records. */
+/**
+ * Earlier punches with the client_event_ids of parameter `$n`, with their records. The keys are in `punch_keys` (one
+ * table, whatever the partitions of `punches`). A key leads to its punch by `punch_id` alone, one index probe in each
+ * month's partition: only a retry pays it, and the punch is found whatever its stored time says.
+ */
 const earlierPunchesOf = (n: number) => `
   p.client_event_id, p.action, p.employee_id as punch_employee_id, ${prefixed('a')}
-    from punches p left join attendance a on a.record_id = p.record_id
-   where p.client_event_id = any($${n}::text[])`;
+    from punch_keys k join punches p on p.punch_id = k.punch_id
+    left join attendance a on a.record_id = p.record_id
+   where k.client_event_id = any($${n}::text[])`;
 
 /**
  * The people of a batch (by badge or by id) with their team's settings, their schedule assignments and the local
@@ -66,8 +71,8 @@ const WHO_COLUMNS = ['employee_id', 'name', 'active', 'team_id', 'badge_id', 'te
  * One round trip before deciding. For the employees found by badge or id (locked in id order, so two batches never
  * wait on each other in a circle): their team's settings and assignments; their records from the day before their
  * first punch of the batch to the end of the week after their last, in their zone (locked); the minutes they worked
- * earlier in that first day's ISO week (for weekly overtime). Then the earlier punches with the batch's client_event_ids, the
- * versions of the schedules these people follow, and the holidays of those days ('who', 'earlier', 'version',
+ * earlier in that first day's ISO week (for weekly overtime). Then the batch's client_event_ids already taken (retries),
+ * the versions of the schedules these people follow, and the holidays of those days ('who', 'key', 'version',
  * 'holiday' rows; the last two carry their row as `data`).
  */
 const WHO_AND_RECORDS = `${WHO}
@@ -84,7 +89,8 @@ const WHO_AND_RECORDS = `${WHO}
        order by a.attendance_date for update
     ) r on true
   union all
-  select 'earlier', ${WHO_COLUMNS.map(() => 'null').join(', ')}, ${earlierPunchesOf(6).replace(', a.', ', null::jsonb, a.')}
+  select 'key', ${WHO_COLUMNS.map(() => 'null').join(', ')}, k.client_event_id, null, null, null, ${RECORD_COLUMNS.split(', ').map(() => 'null').join(', ')}
+    from punch_keys k where k.client_event_id = any($6::text[])
   union all
   select 'version', ${WHO_COLUMNS.map(() => 'null').join(', ')}, null, null, null, to_jsonb(v), ${RECORD_COLUMNS.split(', ').map(() => 'null').join(', ')}
     from schedule_versions v
@@ -123,7 +129,11 @@ const FIGURE_NAMES = Object.keys(RECORD_FIGURES);
 const WRITTEN = 'record_id, employee_id, attendance_date, created_at, updated_at';
 export type Written = Pick<RecordRow, 'record_id' | 'employee_id' | 'attendance_date' | 'created_at' | 'updated_at'>;
 
-/** New records, changed records and the punches, in one statement. */
+/**
+ * New records, changed records and the punches, in one statement. A punch with a client_event_id is written only if
+ * its key was: `punch_keys` holds each key once (its primary key), so of two transactions sending the same key one
+ * waits for the other and then writes nothing, as the unique key on `punches` did before it was partitioned.
+ */
 const WRITE = `
   with ins as (
     insert into attendance (${Object.keys(NEW_RECORD).join(', ')}, created_at, updated_at)
@@ -136,12 +146,19 @@ const WRITE = `
       from ${unnestOf(CHANGED_RECORD, 'v', CHANGED_AT)}
      where a.record_id = v.record_id
     returning ${WRITTEN.split(', ').map((c) => `a.${c}`).join(', ')}
-  ), pun as (
-    insert into punches (employee_id, occurred_at, received_at, source, device, client_event_id, intent, action, record_id)
-    select p.employee_id, p.occurred_at, p.received_at, p.source, p.device, p.client_event_id, p.intent, p.action, coalesce(p.record_id, ins.record_id)
-      from ${unnestOf(PUNCH, 'p', PUNCH_AT)}
-      left join ins on p.record_id is null and ins.employee_id = p.employee_id and ins.attendance_date = p.record_date
+  ), src as (
+    select p.*, nextval('punches_punch_id_seq') as punch_id from ${unnestOf(PUNCH, 'p', PUNCH_AT)}
+  ), keyed as (
+    insert into punch_keys (client_event_id, punch_id, occurred_at, employee_id)
+    select client_event_id, punch_id, occurred_at, employee_id from src where client_event_id is not null
     on conflict (client_event_id) do nothing
+    returning client_event_id
+  ), pun as (
+    insert into punches (punch_id, employee_id, occurred_at, received_at, source, device, client_event_id, intent, action, record_id)
+    select p.punch_id, p.employee_id, p.occurred_at, p.received_at, p.source, p.device, p.client_event_id, p.intent, p.action, coalesce(p.record_id, ins.record_id)
+      from src p
+      left join ins on p.record_id is null and ins.employee_id = p.employee_id and ins.attendance_date = p.record_date
+     where p.client_event_id is null or p.client_event_id in (select client_event_id from keyed)
     returning client_event_id
   )
   select 'record' as kind, ${WRITTEN}, null as client_event_id from ins
@@ -149,7 +166,7 @@ const WRITE = `
   union all select 'punch', ${WRITTEN.split(', ').map(() => 'null').join(', ')}, client_event_id from pun`;
 
 export type Earlier = RecordRow & { action: PunchAction; punch_employee_id: number; client_event_id: string };
-type WhoRow = Partial<RecordRow> & { kind: 'who' | 'earlier' | 'version' | 'holiday'; client_event_id: string | null; data: unknown } & {
+type WhoRow = Partial<RecordRow> & { kind: 'who' | 'key' | 'version' | 'holiday'; client_event_id: string | null; data: unknown } & {
   [K in (typeof WHO_COLUMNS)[number] as `w_${K}`]: unknown;
 };
 
@@ -162,6 +179,8 @@ export type RecordWrite = RecordRow;
 
 /** A stored punch of a day, for a rebuild. */
 export type StoredPunch = DayPunch & { punch_id: number; action: PunchAction };
+/** A stored punch's new action; `at` (its `occurred_at`) finds its partition. */
+export type ActionFix = { punch_id: number; at: Date; action: PunchAction };
 
 const figureParams = (r: RecordRow) => ({
   ...r,
@@ -200,9 +219,10 @@ export const punches = {
     );
     const out: LookUp = { people: [], records: [], earlier: new Map(), versions: new Map(), holidays: [] };
     const seen = new Set<number>();
+    const keys: string[] = [];
     for (const r of rows) {
-      if (r.kind === 'earlier') {
-        out.earlier.set(r.client_event_id!, r as unknown as Earlier);
+      if (r.kind === 'key') {
+        keys.push(r.client_event_id!);
         continue;
       }
       if (r.kind === 'version') {
@@ -235,6 +255,9 @@ export const punches = {
       }
       if (r.record_id != null) out.records.push({ who: id, row: r as RecordRow });
     }
+    // Retries only: their earlier punches and records, in a second round trip. The statement every batch runs reads
+    // `punch_keys` alone, so it never opens (nor locks) the partitions of `punches`.
+    if (keys.length) out.earlier = await punches.earlier(tx, keys);
     return out;
   },
 
@@ -257,12 +280,13 @@ export const punches = {
   },
 
   /** Punches whose part in their day changed when a late punch was slotted in before them. */
-  async setActions(tx: Sql, changes: { punch_id: number; action: PunchAction }[]) {
+  async setActions(tx: Sql, changes: ActionFix[]) {
     if (!changes.length) return;
-    await tx.query('update punches p set action = v.action from unnest($1::bigint[], $2::text[]) as v(punch_id, action) where p.punch_id = v.punch_id', [
-      changes.map((c) => c.punch_id),
-      changes.map((c) => c.action),
-    ]);
+    await tx.query(
+      `update punches p set action = v.action from unnest($1::bigint[], $2::timestamptz[], $3::text[]) as v(punch_id, occurred_at, action)
+        where p.punch_id = v.punch_id and p.occurred_at = v.occurred_at`,
+      [changes.map((c) => c.punch_id), changes.map((c) => c.at.toISOString()), changes.map((c) => c.action)],
+    );
   },
 
   /**
