@@ -34,6 +34,15 @@ export function openSocket(url: string, token: unknown, opts: { timeoutMs?: numb
   });
 }
 
+/**
+ * The time of the punch a board change or an ack reports: a check-out's is the last out; a check-in's, the start of
+ * the last stay (the record's own check_in_time is the day's first, and a day has as many stays as its punches make).
+ */
+export function punchTimeOf(action: string, record: { check_in_time: string | null; check_out_time: string | null; intervals?: { check_in_time: string }[] }) {
+  if (action === 'check_out') return record.check_out_time;
+  return record.intervals?.length ? record.intervals[record.intervals.length - 1].check_in_time : record.check_in_time;
+}
+
 /** The part of a Socket.IO client these loops use; socket.io-client's Socket fits it, and so does RawSocket. */
 export type BenchSocket = {
   readonly connected: boolean;

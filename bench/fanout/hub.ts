@@ -14,6 +14,7 @@ import {
   login,
   onCleanup,
   openSocket,
+  punchTimeOf,
   progress,
   registerKiosks,
   RUN_ID,
@@ -132,7 +133,7 @@ export async function hubRun(setup: HubSetup, round: number): Promise<FanoutResu
     const keyOf = (employeeId: number, at: string | null) => `${employeeId}|${at}`;
     const onChanged = (change: AttendanceChanged, frameBytes: number) => {
       const now = performance.now();
-      const at = change.action === 'check_out' ? change.record.check_out_time : change.record.check_in_time;
+      const at = punchTimeOf(change.action, change.record);
       tally.delivered(keyOf(change.record.employee_id, at), now);
       if (!Number.isFinite(payloadBytes) && Number.isFinite(frameBytes)) payloadBytes = frameBytes;
     };

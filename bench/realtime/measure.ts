@@ -16,6 +16,7 @@ import {
   isFinishing,
   login,
   onCleanup,
+  punchTimeOf,
   percentile,
   progress,
   RUN_ID,
@@ -70,12 +71,6 @@ export const PUNCH_DAYS_BACK = 80;
 const DAY_MS = 86_400_000;
 const SLOT_MS = 90 * 60_000;
 const FIRST_DAY = Math.floor(Date.now() / DAY_MS) * DAY_MS - PUNCH_DAYS_BACK * DAY_MS + 7 * 3_600_000;
-
-/** The time of the punch a change or ack reports: a check-out's is the last out; a check-in's, the start of the last stay. */
-function punchTimeOf(action: string, record: { check_in_time: string | null; check_out_time: string | null; intervals?: { check_in_time: string }[] }) {
-  if (action === 'check_out') return record.check_out_time;
-  return record.intervals?.length ? record.intervals[record.intervals.length - 1].check_in_time : record.check_in_time;
-}
 
 async function measure(hub: HubProcess, label: string, workerPid?: number): Promise<RunResult> {
   const base = hub.url;
