@@ -2,11 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Migrator } from '@mikro-orm/migrations';
-import { CompiledQuery, type Kysely } from 'kysely';
+import { CompiledQuery, PGliteDialect, type Kysely } from 'kysely';
 import { PgliteDriver } from '@mikro-orm/pglite';
 import { MikroORM, PostgreSqlConnection, PostgreSqlDriver, type EntityManager } from '@mikro-orm/postgresql';
 import type { PoolClient } from 'pg';
 import type { Config } from '../config.ts';
+import { openPgliteThread } from './pglite-thread.ts';
 
 /** The ORM as this app uses it: SQL-capable whichever driver (PostgreSQL or PGlite) is underneath. */
 export type Orm = MikroORM;
@@ -45,7 +46,10 @@ export function ormOptions(config: Pick<Config, 'database' | 'dataDir' | 'dbPool
   }
   const dataDir = join(config.dataDir, 'pg');
   mkdirSync(config.dataDir, { recursive: true });
-  return { ...common, driver: PgliteDriver, dbName: dataDir } as unknown as OrmOptions;
+  // PGlite in a thread of its own (src/infra/pglite-thread.ts) under Kysely's PGlite dialect, as the driver would
+  // build it in this thread: opened at the first statement, closed (and the thread ended) by `orm.close()`.
+  const dialect = () => new PGliteDialect({ pglite: () => openPgliteThread(dataDir) });
+  return { ...common, driver: PgliteDriver, dbName: dataDir, driverOptions: dialect } as unknown as OrmOptions;
 }
 
 /** Opens the database with these entities; migrates it first when asked. */

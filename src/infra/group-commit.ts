@@ -47,9 +47,8 @@ export class GroupCommit<I> {
 
   /**
    * Batches start after the event loop has read what is waiting on the sockets (setImmediate runs after the poll
-   * phase), so items that arrived together go together. This matters most on PGlite: it runs in this thread, so
-   * nothing is read while a batch is written, and starting the next batch at the first new item made every batch a
-   * single punch.
+   * phase), so items that arrived together go together: starting the next batch at the first new item read made
+   * every batch a single punch.
    */
   #schedule() {
     if (this.#scheduled) return;

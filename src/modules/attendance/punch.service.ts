@@ -62,14 +62,15 @@ const unknownPerson = (req: PunchRequest) =>
     : new AppError(404, 'not_found', `Employee ${req.employee_id} not found`);
 
 /**
- * Punches are written in batches (group commit, src/infra/group-commit.ts), one transaction at a time: more only beside
- * one stalled over 100 ms, up to 4 on PostgreSQL (PGlite has one connection: one).
+ * Punches are written in batches (group commit, src/infra/group-commit.ts). On PostgreSQL one transaction at a time,
+ * more only beside one stalled over 100 ms, up to 4. PGlite is one session in a thread of its own: two batches, the
+ * next one gathered and queued while the database writes the other (its transactions still run one after the other).
  */
 const PUNCH_BATCHES = groupCommitKey<Item>('punches', (config) => ({
   run: runBatch,
   maxBatch: 256,
-  maxInFlight: config.database ? Math.max(1, Math.min(4, config.dbPoolMax - 1)) : 1,
-  stallMs: 100,
+  maxInFlight: config.database ? Math.max(1, Math.min(4, config.dbPoolMax - 1)) : 2,
+  stallMs: config.database ? 100 : 0,
 }));
 
 /**
