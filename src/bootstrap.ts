@@ -1,12 +1,24 @@
 import type { Config } from './config.ts';
-import { sqlOf, type Em } from './infra/db.ts';
+import { sqlOf, type Em, type Orm } from './infra/db.ts';
 import type { Logger } from './infra/logger.ts';
+import { migrate } from './infra/startup.ts';
 import { hashPassword } from './modules/auth/index.ts';
 import { ensureAdmin } from './modules/employees/index.ts';
 import { teams } from './modules/teams/index.ts';
 import { seedDemo } from '../seeds/demo.ts';
 
 export const DEMO_PASSWORD = 'demo-pass-123';
+
+/**
+ * Once per deployment, before the first request: the migrations (always for the embedded database, else as
+ * MIGRATE_ON_START says; otherwise the database must answer) and `bootstrap`. Run by the one process of a hub, or by
+ * the primary of several (src/primary.ts).
+ */
+export async function prepareDatabase(orm: Orm, config: Config, log: Logger) {
+  if (config.migrateOnStart || !config.database) await migrate(orm, log);
+  else await orm.em.fork().execute('select 1');
+  await bootstrap(orm.em.fork() as Em, config, log, { demo: !config.database && config.seedDemo });
+}
 
 /** What a fresh hub needs before its first request: an admin, and on a first embedded start the demo organisation. */
 export async function bootstrap(em: Em, config: Config, log: Logger, opts: { demo: boolean }) {

@@ -3,7 +3,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { ToolCallLLM } from '@llamaindex/core/llms';
 import { createAdaptorServer, serve } from '@hono/node-server';
 import { createApp, type AppDeps } from './app.ts';
-import { bootstrap } from './bootstrap.ts';
+import { prepareDatabase } from './bootstrap.ts';
 import { createBudgets } from './budgets.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openDatabase } from './database.ts';
@@ -18,7 +18,7 @@ import type { Jobs } from './infra/jobs/types.ts';
 import { createLogger, type Logger } from './infra/logger.ts';
 import { createRedis } from './infra/redis.ts';
 import { createSequencer } from './infra/sequencer.ts';
-import { migrate, withRetry } from './infra/startup.ts';
+import { withRetry } from './infra/startup.ts';
 import { jobHandlers } from './jobs.ts';
 import { assistantSocket } from './modules/assistant/index.ts';
 import { attendanceSocket, broadcastAttendanceChanges, broadcastCorrections } from './modules/attendance/index.ts';
@@ -50,9 +50,9 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
   const orm = await openDatabase(config);
   const database = { ready: false };
   const bringUp = withRetry('database', log, async () => {
-    if ((config.migrateOnStart || !config.database) && index === null) await migrate(orm, log);
+    // One of several processes: the primary prepared the database before starting it.
+    if (index === null) await prepareDatabase(orm, config, log);
     else await orm.em.fork().execute('select 1');
-    if (index === null) await bootstrap(orm.em.fork() as Em, config, log, { demo: !config.database && config.seedDemo });
     database.ready = true;
   });
   // A database that answers at once is ready before the first request; one that is down does not hold the start.
@@ -118,7 +118,7 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
   const app = createApp(deps);
   // One of several processes does not listen: the primary hands it connections.
   const server = (index === null ? serve({ fetch: app.fetch, port: config.port, hostname: config.host }) : createAdaptorServer({ fetch: app.fetch })) as HttpServer;
-  const requests = inFlight(server);
+  const requests = index === null ? null : inFlight(server);
   // Plain SQL only: the root entity manager, no fork per handshake or sweep.
   const root = () => sqlOf(orm.em as Em);
   const realtime = createSocketServer(server, {
@@ -164,8 +164,8 @@ export async function start(config: Config, opts: { log?: Logger; llm?: ToolCall
     (stopping ??= (async () => {
       log.info({ signal }, 'shutting down');
       // 1. No new connections; requests already in flight finish (their keep-alive sockets close after).
-      const httpClosed = index === null ? new Promise<void>((resolve) => server.close(() => resolve())) : requests.drained();
-      if (index !== null) server.close();
+      const httpClosed = requests ? requests.drained() : new Promise<void>((resolve) => server.close(() => resolve()));
+      if (requests) server.close();
       server.closeIdleConnections?.();
       // 2. Punches already received are committed and acknowledged before the sockets go.
       await commits.drain();

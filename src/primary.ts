@@ -2,15 +2,14 @@ import cluster, { type Worker } from 'node:cluster';
 import { createServer } from 'node:net';
 import { setupPrimary as setupClusterAdapter } from '@socket.io/cluster-adapter';
 import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
-import { bootstrap } from './bootstrap.ts';
+import { prepareDatabase } from './bootstrap.ts';
 import type { Config } from './config.ts';
 import { openDatabase } from './database.ts';
 import { balanceConnections, serveCalls } from './infra/cluster.ts';
-import type { Em } from './infra/db.ts';
 import type { Logger } from './infra/logger.ts';
 import { clusterMetrics } from './infra/metrics.ts';
 import { createSequencer } from './infra/sequencer.ts';
-import { migrate, withRetry } from './infra/startup.ts';
+import { withRetry } from './infra/startup.ts';
 import { memoryConversations } from './modules/assistant/conversation.ts';
 import { createConnectionRegistry } from './modules/realtime/index.ts';
 
@@ -62,11 +61,7 @@ export async function startPrimary(config: Config, log: Logger) {
 
   // Once per deployment, before any process serves.
   const orm = await openDatabase(config);
-  await withRetry('database', log, async () => {
-    if (config.migrateOnStart) await migrate(orm, log);
-    else await orm.em.fork().execute('select 1');
-    await bootstrap(orm.em.fork() as Em, config, log, { demo: false });
-  });
+  await withRetry('database', log, () => prepareDatabase(orm, config, log));
   await orm.close();
 
   let stopping = false;
@@ -113,5 +108,5 @@ export async function startPrimary(config: Config, log: Logger) {
     if (timedOut) for (const worker of byIndex.values()) worker.process.kill('SIGKILL');
     log.info({ drained: !timedOut }, 'stopped');
   };
-  return { port, stop, processes: () => [...byIndex.values()].map((w) => w.process.pid) };
+  return { port, stop };
 }

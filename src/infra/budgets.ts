@@ -47,9 +47,9 @@ const secondsOf = (ms: number) => Math.max(1, Math.ceil(ms)) / 1000;
 
 function limiter(store: BudgetStore, spec: { name: string; points: number; seconds: number; local?: boolean }): RateLimiterAbstract {
   const keyPrefix = `${store.prefix}budget:${spec.name}`;
+  if (!spec.local && !store.redis && store.primary) return new RateLimiterCluster({ keyPrefix, points: spec.points, duration: spec.seconds, timeoutMs: 5_000 });
   const memory = new RateLimiterMemory({ keyPrefix, points: spec.points, duration: spec.seconds });
-  if (spec.local) return memory;
-  if (!store.redis) return store.primary ? new RateLimiterCluster({ keyPrefix, points: spec.points, duration: spec.seconds, timeoutMs: 5_000 }) : memory;
+  if (!store.redis || spec.local) return memory;
   return new RateLimiterRedis({
     storeClient: store.redis,
     keyPrefix,

@@ -47,6 +47,7 @@ const NOT_READY = 'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nCont
  */
 export function balanceConnections(server: NetServer) {
   const ready = new Set<Worker>();
+  const live = () => [...ready].filter((w) => w.isConnected());
   const sessions = new Map<string, Worker>();
   let turn = 0;
   cluster.on('message', (worker, message: unknown) => {
@@ -65,7 +66,7 @@ export function balanceConnections(server: NetServer) {
       // Nothing more is read here: the rest of the stream is the process's to read, from the kernel.
       socket.pause();
       (socket as unknown as { _handle?: { readStop?: () => void } })._handle?.readStop?.();
-      const candidates = [...ready].filter((w) => w.isConnected());
+      const candidates = live();
       if (candidates.length === 0) return void socket.end(NOT_READY);
       const head = chunk.subarray(0, 2048).toString('latin1');
       const sid = SID.exec(head.split('\r\n', 1)[0]!)?.[1];
@@ -76,7 +77,7 @@ export function balanceConnections(server: NetServer) {
       });
     });
   });
-  return { readyCount: () => [...ready].filter((w) => w.isConnected()).length };
+  return { readyCount: () => live().length };
 }
 
 const served: Record<string, (...args: never[]) => unknown> = {};
@@ -184,10 +185,10 @@ export function takeConnections(server: HttpServer, engine: Engine) {
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '';
+    const count = (seen.get(req.socket) ?? 0) + 1;
+    seen.set(req.socket, count);
     if (url.startsWith('/socket.io/') && url.includes('transport=polling')) {
       res.setHeader('Connection', 'close');
-      const count = (seen.get(req.socket) ?? 0) + 1;
-      seen.set(req.socket, count);
       // A poll for a session held elsewhere, on a keep-alive connection that came here for an earlier request: sent
       // again, on a new connection, it is routed to the session's process.
       const sid = SID.exec(url)?.[1];
@@ -195,7 +196,7 @@ export function takeConnections(server: HttpServer, engine: Engine) {
         res.writeHead(307, { Location: url, 'Cache-Control': 'no-store', 'Content-Length': '0' }).end();
         return;
       }
-    } else seen.set(req.socket, (seen.get(req.socket) ?? 0) + 1);
+    }
     for (const handler of handlers) handler.call(server, req, res);
   });
   engine.on('connection', (socket) => {
