@@ -9,6 +9,35 @@ import { adminQuery } from './database.ts';
 import { progress, ROOT, sleep } from './run.ts';
 
 export const CLK_TCK = 100;
+
+type Stat = { comm: string; parent: number; ticks: number };
+/** One line of /proc/<pid>/stat: the command, the parent, user+system ticks; null once the process has ended. */
+function statOf(pid: number): Stat | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // ppid; utime, stime (fields 4, 14 and 15 of the line)
+    return { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+  } catch {
+    return null;
+  }
+}
+/** Every process there is, by pid. */
+function allStats(): Map<number, Stat> {
+  const out = new Map<number, Stat>();
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const pid of pids) {
+    const stat = statOf(Number(pid));
+    if (stat) out.set(Number(pid), stat);
+  }
+  return out;
+}
+
 /**
  * User+system ticks of a process and of the processes it started (the API processes of a hub with API_PROCESSES, the
  * copies of a clustered baseline): a server's CPU, however many processes it runs as.
@@ -17,54 +46,19 @@ export function processTicks(pid: number | undefined): number | null {
   if (!pid) return null;
   const own = statOf(pid);
   if (!own) return null;
-  let ticks = own.ticks;
-  let pids: string[] = [];
-  try {
-    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
-  } catch {
-    return ticks;
-  }
-  const parents = new Map<number, { parent: number; ticks: number }>();
-  for (const other of pids) {
-    const stat = statOf(Number(other));
-    if (stat) parents.set(Number(other), stat);
-  }
+  const stats = allStats();
   const within = (p: number): boolean => {
-    for (let at = parents.get(p)?.parent, depth = 0; at && depth < 8; at = parents.get(at)?.parent, depth++) if (at === pid) return true;
+    for (let at = stats.get(p)?.parent, depth = 0; at && depth < 8; at = stats.get(at)?.parent, depth++) if (at === pid) return true;
     return false;
   };
-  for (const [other, stat] of parents) if (other !== pid && within(other)) ticks += stat.ticks;
+  let ticks = own.ticks;
+  for (const [other, stat] of stats) if (other !== pid && within(other)) ticks += stat.ticks;
   return ticks;
-}
-function statOf(pid: number): { parent: number; ticks: number } | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) }; // ppid; utime, stime (fields 4, 14, 15)
-  } catch {
-    return null;
-  }
 }
 /** User+system ticks of every process whose command is one of `names` (PostgreSQL backends, redis-server), by pid. */
 export function ticksByName(names: string[]): Map<number, number> {
   const out = new Map<number, number>();
-  let pids: string[] = [];
-  try {
-    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
-  } catch {
-    return out;
-  }
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      if (!names.includes(comm)) continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(pid), Number(fields[11]) + Number(fields[12]));
-    } catch {
-      // the process ended meanwhile
-    }
-  }
+  for (const [pid, stat] of allStats()) if (names.includes(stat.comm)) out.set(pid, stat.ticks);
   return out;
 }
 export const ticksDelta = (before: Map<number, number>, after: Map<number, number>) =>
