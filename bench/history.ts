@@ -120,7 +120,8 @@ async function postgresMain({ facts: factLines, fail }: BenchmarkContext): Promi
       await hub.stop();
       await baseline.stop();
     }
-    const label = (what: string) => `${what} × ${count} process${count === 1 ? '' : 'es'}`;
+    const processes = `${count} process${count === 1 ? '' : 'es'}`;
+    const label = (what: string) => `${what} × ${processes}`;
     progress(`starting the ${label('hub')}`);
     hub = await startServer({ ...env, API_PROCESSES: String(count) }, label('hub'), { nodeArgs });
     progress(`hub ready at ${hub.url} (pid ${hub.pid})`);
@@ -134,7 +135,7 @@ async function postgresMain({ facts: factLines, fail }: BenchmarkContext): Promi
 
     for (const q of queries) {
       if (isFinishing()) break;
-      const row: Row = { label: `${q.label} · ${count} process${count === 1 ? '' : 'es'}`, detail: q.detail, answer: '', hub: null, baseline: null, hubSeq: null, baseSeq: null, sql: null, seqTargetMs: TARGETS.sequentialP99Ms };
+      const row: Row = { label: `${q.label} · ${processes}`, detail: q.detail, answer: '', hub: null, baseline: null, hubSeq: null, baseSeq: null, sql: null, seqTargetMs: TARGETS.sequentialP99Ms };
       rows.push(row);
       const [h, b] = [hub, baseline];
       try {
@@ -142,7 +143,7 @@ async function postgresMain({ facts: factLines, fail }: BenchmarkContext): Promi
           const same = await sameAnswer(h, b, token, q);
           row.answer = `${int(same.rows)} / ${int(same.total)}`;
           progress(`${q.key}: both servers answer ${same.rows} rows of ${same.total} (${int(same.bytes)} bytes of JSON), identical`);
-          progress(`${q.key}: ${CONCURRENCY} clients, ${WARMUP} s warm-up each, then ${SECONDS} s each in slices hub, baseline, baseline, hub, twice (${count} process${count === 1 ? '' : 'es'} each)`);
+          progress(`${q.key}: ${CONCURRENCY} clients, ${WARMUP} s warm-up each, then ${SECONDS} s each in slices hub, baseline, baseline, hub, twice (${processes} each)`);
           [row.hub, row.baseline] = await closedLoops([h, b], q.path, [token, token], q.key);
           progress(`${q.key}: one at a time`);
           [row.hubSeq, row.baseSeq] = await oneAtATime([h, b], q.path, [token, token]);
